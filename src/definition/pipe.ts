@@ -1,0 +1,517 @@
+import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
+import type { PipeEvent } from "../events/types.js";
+import { analyzeGraph, type GraphAnalysis } from "../graph/plan.js";
+import { type Clock, realClock } from "../runtime/clock.js";
+import { composeMiddleware } from "../runtime/compose.js";
+import { runPipe } from "../runtime/run-pipe.js";
+import type { CompiledPipe, EventHook, Observer } from "./compiled.js";
+import { Stop } from "./control.js";
+import {
+  checkDuration,
+  checkRetries,
+  checkTargets,
+  expected,
+  type StepDefinition,
+  type StepKind,
+} from "./registry.js";
+import type {
+  AnyHandler,
+  ErrorHandler,
+  HookHandler,
+  MapHandler,
+  MapOptions,
+  Middleware,
+  PipeOptions,
+  RunOptions,
+  StepHandler,
+  StepOptions,
+  SubHandler,
+  SubOptions,
+  SwitchHandler,
+  SwitchOptions,
+  Target,
+  WrappedHandler,
+} from "./types.js";
+
+/** Read-only summary of one registered step (see `pipe.steps()`). */
+export interface StepInfo {
+  readonly name: string;
+  readonly kind: StepKind;
+  /** Every step it can lead to: `to`, map `each`, switch routes and default, declared `routes`. */
+  readonly targets: readonly string[];
+  readonly timeout: number | undefined;
+  readonly retries: import("./types.js").RetryOption;
+  readonly barrierTimeout: number | undefined;
+  readonly barrierType: "all" | "any";
+  readonly hasErrorHandler: boolean;
+}
+
+const truthy = (value: string | undefined) =>
+  value !== undefined && ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
+
+/**
+ * A pipeline: register steps (plain functions), wire them with `to`, and `run()` it as an async
+ * stream of typed events.
+ *
+ * @typeParam State - the shared, mutable state every step receives.
+ * @typeParam Context - the per-run context (`run(state, { context })`).
+ *
+ * @example
+ * ```ts
+ * const pipe = new Pipe<{ message: string }>({ name: "hello" });
+ * const respond = pipe.step("respond", async function* ({ state }) { yield `${state.message}, World!`; });
+ * pipe.step("greet", ({ state }) => { state.message = "Hello"; }, { to: respond });
+ * for await (const event of pipe.run({ message: "" })) console.log(event.type);
+ * ```
+ */
+export class Pipe<State = unknown, Context = undefined> {
+  /** The pipeline's name. */
+  readonly name: string;
+  readonly #options: Required<Pick<PipeOptions, "queueSize" | "strict" | "allowMultiRoot" | "maxRetries">> & {
+    clock: Clock;
+    debug: boolean;
+    metadata: Readonly<Record<string, unknown>>;
+    failureClassification: NonNullable<PipeOptions["failureClassification"]>;
+  };
+  readonly #steps = new Map<string, StepDefinition>();
+  readonly #names = new Map<AnyHandler, string>();
+  readonly #middleware: Middleware[] = [];
+  readonly #startup: HookHandler<State, Context>[] = [];
+  readonly #shutdown: HookHandler<State, Context>[] = [];
+  readonly #errorHooks: ErrorHandler<State, Context>[] = [];
+  readonly #observers: Observer<State, Context>[] = [];
+  readonly #eventHooks: EventHook[] = [];
+  #compiled: CompiledPipe | undefined;
+  readonly #validated = new Map<string, true>();
+
+  constructor(options: PipeOptions = {}) {
+    const name = options.name ?? "Pipe";
+    if (typeof name !== "string" || name === "") throw expected("system", "name", "a non-empty string", name);
+    this.name = name;
+    const queueSize = options.queueSize ?? 1000;
+    if (!Number.isInteger(queueSize) || queueSize < 0) {
+      throw expected("system", "queueSize", "an integer >= 0 (0 = unbounded)", queueSize);
+    }
+    const maxRetries = options.maxRetries ?? 100;
+    if (!Number.isInteger(maxRetries) || maxRetries < 1) {
+      throw expected("system", "maxRetries", "an integer >= 1", maxRetries);
+    }
+    this.#options = {
+      queueSize,
+      maxRetries,
+      strict: options.strict ?? true,
+      allowMultiRoot: options.allowMultiRoot ?? false,
+      clock: options.clock ?? realClock,
+      debug: options.debug ?? truthy(process.env.JUSTPIPE_DEBUG),
+      metadata: Object.freeze({ ...(options.metadata ?? {}) }),
+      failureClassification: options.failureClassification ?? {},
+    };
+    for (const mw of options.middleware ?? []) this.addMiddleware(mw);
+  }
+
+  /**
+   * Registers a step. Returns the handler, so it can be a `to` target and still be called in unit tests.
+   *
+   * @example
+   * ```ts
+   * const b = pipe.step("b", async ({ state }) => { state.done = true; });
+   * pipe.step("a", async () => {}, { to: b });
+   * ```
+   */
+  step<Item = unknown, H extends StepHandler<State, Context, Item> = StepHandler<State, Context, Item>>(
+    name: string,
+    handler: H,
+    options?: StepOptions<State, Context>,
+  ): H;
+  step<Item = unknown, H extends StepHandler<State, Context, Item> = StepHandler<State, Context, Item>>(
+    handler: H,
+    options?: StepOptions<State, Context>,
+  ): H;
+  step(nameOrHandler: string | AnyHandler, handlerOrOptions?: unknown, maybeOptions?: unknown): AnyHandler {
+    const [name, handler, options] = this.#nameArgs(nameOrHandler, handlerOrOptions, maybeOptions, "step");
+    this.#register("step", name, handler, options as StepOptions<State, Context>);
+    return handler;
+  }
+
+  /**
+   * Registers a map step: its handler returns (or generates) items, and the `each` worker runs once
+   * per item, at most `maxConcurrency` at a time; `to` runs once after every worker has finished.
+   *
+   * @example
+   * ```ts
+   * pipe.map("fan", ({ state }) => state.urls, { each: "fetchOne", maxConcurrency: 8, to: "merge" });
+   * pipe.step<string>("fetchOne", async ({ item }) => { ... });
+   * ```
+   */
+  map<Item = unknown, H extends MapHandler<State, Context, Item> = MapHandler<State, Context, Item>>(
+    name: string,
+    handler: H,
+    options: MapOptions<State, Context>,
+  ): H {
+    const checked = this.#checkRegistration(name, handler, "map");
+    if (options === undefined || options.each === undefined) {
+      throw new DefinitionError(
+        `Map step '${checked}' needs an \`each\` option naming its worker step: pipe.map("${checked}", handler, { each: "worker" }).`,
+        checked,
+      );
+    }
+    checkTargets(checked, "each", options.each);
+    const limit = options.maxConcurrency;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw expected(checked, "maxConcurrency", "an integer >= 1", limit);
+    }
+    this.#register("map", checked, handler, options);
+    return handler;
+  }
+
+  /**
+   * Registers a switch: the handler's return value picks a route from the `to` table (or a routing
+   * function); `Stop` as a route ends the run.
+   *
+   * @example
+   * ```ts
+   * pipe.switch("decide", ({ state }) => (state.value > 0 ? "pos" : "neg"), {
+   *   to: { pos: "positive", neg: "negative" },
+   * });
+   * ```
+   */
+  switch<Key = unknown, H extends SwitchHandler<State, Context, Key> = SwitchHandler<State, Context, Key>>(
+    name: string,
+    handler: H,
+    options: SwitchOptions<State, Context>,
+  ): H {
+    const checked = this.#checkRegistration(name, handler, "switch");
+    const routes = options?.to as unknown;
+    if (
+      routes === undefined ||
+      routes === null ||
+      (typeof routes !== "object" && typeof routes !== "function")
+    ) {
+      throw new DefinitionError(
+        `Switch '${checked}' needs a \`to\` routing table or routing function, got ${String(routes)}: pipe.switch("${checked}", handler, { to: { yes: "a", no: "b" } }).`,
+        checked,
+      );
+    }
+    if (typeof routes === "object") {
+      if (Array.isArray(routes)) throw expected(checked, "to", "a routing table object or function", routes);
+      for (const [key, t] of Object.entries(routes)) {
+        if (t !== Stop) checkTargets(checked, `to['${key}']`, t);
+      }
+    }
+    if (options.default !== undefined && options.default !== Stop)
+      checkTargets(checked, "default", options.default);
+    this.#register("switch", checked, handler, { ...options, to: undefined }, options);
+    return handler;
+  }
+
+  /**
+   * Registers a sub-pipeline step: the handler returns the child pipeline's state, the child runs
+   * with this run's context, and its events are forwarded into this stream.
+   */
+  sub<
+    ChildState = unknown,
+    H extends SubHandler<State, Context, ChildState> = SubHandler<State, Context, ChildState>,
+  >(name: string, handler: H, options: SubOptions<State, Context>): H {
+    const checked = this.#checkRegistration(name, handler, "sub");
+    if (!(options?.pipeline instanceof Pipe)) {
+      throw new DefinitionError(
+        `Sub-pipeline step '${checked}' needs a \`pipeline\` option holding a Pipe, got ${String(options?.pipeline)}.`,
+        checked,
+      );
+    }
+    if (options.pipeline === (this as unknown)) {
+      throw new DefinitionError(
+        `Sub-pipeline step '${checked}' cannot run its own pipe as a child.`,
+        checked,
+      );
+    }
+    this.#register("sub", checked, handler, options);
+    return handler;
+  }
+
+  /** Adds a startup hook, run in order before `START`. Returns a function that removes it. */
+  onStartup(hook: HookHandler<State, Context>): () => void {
+    return this.#addTo(this.#startup, hook, "add a startup hook");
+  }
+
+  /** Adds a shutdown hook, always run (in order) before `FINISH`. Returns a function that removes it. */
+  onShutdown(hook: HookHandler<State, Context>): () => void {
+    return this.#addTo(this.#shutdown, hook, "add a shutdown hook");
+  }
+
+  /**
+   * Adds a global error handler, called for a step error that its own `onError` did not handle.
+   * Its return value decides recovery (nothing = recovered). Returns a function that removes it.
+   */
+  onError(handler: ErrorHandler<State, Context>): () => void {
+    return this.#addTo(this.#errorHooks, handler, "add an error handler");
+  }
+
+  /** Adds a middleware (the first added is the outermost). Returns a function that removes it. */
+  addMiddleware(middleware: Middleware): () => void {
+    return this.#addTo(this.#middleware, middleware, "add middleware");
+  }
+
+  /** Adds an observer of every run. Returns a function that removes it. */
+  addObserver(observer: Observer<State, Context>): () => void {
+    if (typeof observer !== "object" || observer === null) {
+      throw expected("system", "observer", "an object with onEvent/onPipelineStart/... methods", observer);
+    }
+    return this.#addTo(this.#observers, observer, "add an observer");
+  }
+
+  /** Adds an event hook that may rewrite each event before delivery. Returns a function that removes it. */
+  addEventHook(hook: EventHook): () => void {
+    return this.#addTo(this.#eventHooks, hook, "add an event hook");
+  }
+
+  /**
+   * Runs the pipeline: an async stream of events ending with exactly one `FINISH` (unless you
+   * leave the loop early, which closes the run). Validation happens on the first iteration.
+   */
+  run(state: State, options: RunOptions<Context> = {}): AsyncGenerator<PipeEvent<State>, void, undefined> {
+    return runPipe(this, state, options) as AsyncGenerator<PipeEvent<State>, void, undefined>;
+  }
+
+  /**
+   * Checks the definition and throws one `DefinitionError` listing every problem. In non-strict
+   * mode, soft problems (several roots, unreachable steps) are warnings instead.
+   */
+  validate(options: { start?: Target } = {}): void {
+    this.#check(options.start);
+  }
+
+  /** Every registered step, in registration order. */
+  steps(): StepInfo[] {
+    const analysis = this.#analyze(undefined);
+    return [...this.#steps.values()].map((d) => {
+      const node = analysis.plan.nodes.get(d.name)!;
+      const targets = new Set<string>(node.successors);
+      if (node.each !== undefined) targets.add(node.each);
+      for (const t of node.switchTable?.values() ?? []) if (typeof t === "string") targets.add(t);
+      if (typeof node.switchDefault === "string") targets.add(node.switchDefault);
+      for (const t of node.routes ?? []) targets.add(t);
+      return {
+        name: d.name,
+        kind: d.kind,
+        targets: [...targets],
+        timeout: d.timeout,
+        retries: d.retries,
+        barrierTimeout: d.barrierTimeout,
+        barrierType: d.barrierType,
+        hasErrorHandler: d.onError !== undefined,
+      };
+    });
+  }
+
+  /** Static `to` edges by step name (a copy). */
+  topology(): Record<string, string[]> {
+    const analysis = this.#analyze(undefined);
+    const out: Record<string, string[]> = {};
+    for (const [name, node] of analysis.plan.nodes)
+      if (node.successors.length > 0) out[name] = [...node.successors];
+    return out;
+  }
+
+  /** Internal: the definition a run executes. Validates and freezes on first use. */
+  _compile(start: Target | undefined): CompiledPipe {
+    const key = this.#check(start);
+    if (this.#compiled === undefined) {
+      const analysis = this.#analyze(undefined);
+      const handlers = new Map<string, WrappedHandler>();
+      const compiled: CompiledPipe = {
+        name: this.name,
+        plan: analysis.plan,
+        handlers,
+        definitions: this.#steps,
+        startupHooks: this.#startup,
+        shutdownHooks: this.#shutdown,
+        errorHooks: this.#errorHooks,
+        observers: this.#observers,
+        eventHooks: this.#eventHooks,
+        middleware: this.#middleware,
+        queueSize: this.#options.queueSize,
+        maxRetries: this.#options.maxRetries,
+        metadata: this.#options.metadata,
+        failureClassification: this.#options.failureClassification,
+        clock: this.#options.clock,
+        debug: this.#options.debug,
+        nameOf: (handler) => this.#names.get(handler),
+      };
+      for (const d of this.#steps.values())
+        handlers.set(d.name, composeMiddleware(this.#middleware, d, this.name));
+      this.#compiled = compiled;
+    }
+    this.#validated.set(key, true);
+    return this.#compiled;
+  }
+
+  /** Internal (TestPipe): replaces a step's handler, even after the freeze. */
+  _replaceHandler(name: string, handler: AnyHandler): AnyHandler {
+    const d = this.#steps.get(name);
+    if (d === undefined) throw new DefinitionError(`Cannot mock unknown step '${name}'.`, name);
+    const previous = d.handler;
+    d.handler = handler;
+    this.#compiled?.handlers.set(name, composeMiddleware(this.#middleware, d, this.name));
+    return previous;
+  }
+
+  /** Internal: resolves a target to a registered step name. */
+  _nameOf(target: Target): string | undefined {
+    return typeof target === "string" ? target : this.#names.get(target);
+  }
+
+  /** Internal: the registered definitions, in order. */
+  _definitions(): readonly StepDefinition[] {
+    return [...this.#steps.values()];
+  }
+
+  /** Internal: hooks for introspection. */
+  _hooks(): {
+    startup: readonly AnyHandler[];
+    shutdown: readonly AnyHandler[];
+    onError: readonly AnyHandler[];
+  } {
+    return { startup: this.#startup, shutdown: this.#shutdown, onError: this.#errorHooks };
+  }
+
+  /** Internal: whether the first run froze the definition. */
+  get _frozen(): boolean {
+    return this.#compiled !== undefined;
+  }
+
+  #analyze(start: string | undefined): GraphAnalysis {
+    return analyzeGraph([...this.#steps.values()], (t) => this._nameOf(t), {
+      start,
+      allowMultiRoot: this.#options.allowMultiRoot,
+    });
+  }
+
+  #check(startTarget: Target | undefined): string {
+    let start: string | undefined;
+    const issues: DefinitionIssue[] = [];
+    if (startTarget !== undefined) {
+      start = this._nameOf(startTarget);
+      if (start === undefined) {
+        issues.push({
+          step: "system",
+          message: `run({ start }) was given function ${(startTarget as AnyHandler).name || "(anonymous)"}, which is not a registered step. Pass a registered handler or a step name.`,
+        });
+      }
+    }
+    const key = start ?? "\u0000";
+    if (issues.length === 0 && this.#validated.has(key)) return key;
+    if (this.#steps.size === 0 && issues.length === 0) return key; // an empty pipe fails at run time, not here
+    const analysis = this.#analyze(start);
+    issues.push(...analysis.errors);
+    if (this.#options.strict) issues.push(...analysis.strictErrors);
+    else
+      for (const w of analysis.strictErrors)
+        process.emitWarning(w.message, { type: "PipelineValidationWarning" });
+    for (const d of this.#steps.values()) {
+      if (d.kind !== "sub" || d.pipeline === undefined) continue;
+      try {
+        d.pipeline.validate();
+      } catch (error) {
+        if (!(error instanceof DefinitionError)) throw error;
+        for (const issue of error.issues) {
+          issues.push({
+            step: d.name,
+            message: `In sub-pipeline '${d.pipeline.name}' of step '${d.name}': ${issue.message}`,
+          });
+        }
+      }
+    }
+    if (issues.length > 0) throw new DefinitionError(issues);
+    return key;
+  }
+
+  #nameArgs(
+    nameOrHandler: string | AnyHandler,
+    handlerOrOptions: unknown,
+    maybeOptions: unknown,
+    kind: StepKind,
+  ): [string, AnyHandler, unknown] {
+    if (typeof nameOrHandler === "function") {
+      const name = this.#checkRegistration(undefined, nameOrHandler, kind);
+      return [name, nameOrHandler, handlerOrOptions];
+    }
+    const handler = handlerOrOptions as AnyHandler;
+    return [this.#checkRegistration(nameOrHandler, handler, kind), handler, maybeOptions];
+  }
+
+  #checkRegistration(name: string | undefined, handler: unknown, kind: StepKind): string {
+    if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `add ${kind} '${name ?? "?"}'`);
+    if (typeof handler !== "function") {
+      throw expected(name ?? "?", "handler", "a function", handler);
+    }
+    const resolved = name ?? handler.name;
+    if (typeof resolved !== "string" || resolved === "") {
+      throw new DefinitionError(
+        `A ${kind} was registered with an anonymous handler. Give it a name: pipe.${kind}("myStep", handler), or use a named function.`,
+      );
+    }
+    if (handler.constructor?.name === "GeneratorFunction") {
+      throw new DefinitionError(
+        `Step '${resolved}' is a sync generator function (function*). Streaming steps must be async generators: use \`async function*\`.`,
+        resolved,
+      );
+    }
+    const existing = this.#steps.get(resolved);
+    if (existing !== undefined) {
+      throw new DefinitionError(
+        `Step '${resolved}' is already registered (as a ${existing.kind}). Step names must be unique within a pipe: rename one of them.`,
+        resolved,
+      );
+    }
+    return resolved;
+  }
+
+  #register(
+    kind: StepKind,
+    name: string,
+    handler: AnyHandler,
+    options: (StepOptions<State, Context> & Partial<MapOptions<State, Context>>) | undefined,
+    switchOptions?: SwitchOptions<State, Context>,
+  ): void {
+    if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `add ${kind} '${name}'`);
+    const o = options ?? {};
+    if (typeof o !== "object") throw expected(name, "options", "an object", o);
+    const barrierType = o.barrierType ?? "all";
+    if (barrierType !== "all" && barrierType !== "any")
+      throw expected(name, "barrierType", "'all' or 'any'", barrierType);
+    if (o.onError !== undefined && typeof o.onError !== "function")
+      throw expected(name, "onError", "a function", o.onError);
+    const definition: StepDefinition = {
+      name,
+      kind,
+      handler,
+      to: checkTargets(name, "to", o.to),
+      routes: checkTargets(name, "routes", o.routes),
+      retries: checkRetries(name, o.retries),
+      timeout: checkDuration(name, "timeout", o.timeout),
+      barrierTimeout: checkDuration(name, "barrierTimeout", o.barrierTimeout),
+      barrierType,
+      onError: o.onError,
+      index: this.#steps.size,
+      ...(kind === "map" ? { each: o.each, maxConcurrency: o.maxConcurrency } : {}),
+      ...(switchOptions ? { switchRoutes: switchOptions.to, switchDefault: switchOptions.default } : {}),
+      ...(kind === "sub" ? { pipeline: (o as SubOptions<State, Context>).pipeline } : {}),
+    };
+    this.#steps.set(name, definition);
+    if (!this.#names.has(handler)) this.#names.set(handler, name);
+  }
+
+  #addTo<T>(list: T[], item: T, action: string): () => void {
+    if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, action);
+    if (typeof item !== "function" && (typeof item !== "object" || item === null)) {
+      throw expected("system", action.replace(/^add (an? )?/, ""), "a function", item);
+    }
+    list.push(item);
+    return () => {
+      if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `remove: ${action}`);
+      const index = list.indexOf(item);
+      if (index >= 0) list.splice(index, 1);
+    };
+  }
+}

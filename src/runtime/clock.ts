@@ -1,0 +1,40 @@
+/**
+ * The source of time for a run: timestamps, durations, timeouts and retry backoff all go through
+ * it, so tests can swap in a `SimulatedClock` and never sleep.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch (may be fractional). */
+  now(): number;
+  /** Calls `callback` after `ms` milliseconds; returns a handle for {@link Clock.clearTimeout}. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a pending {@link Clock.setTimeout}. */
+  clearTimeout(handle: unknown): void;
+}
+
+const origin = performance.timeOrigin;
+
+/** The wall clock: `performance` for time, Node's timers for waiting. */
+export const realClock: Clock = {
+  now: () => origin + performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(signal!.reason);
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

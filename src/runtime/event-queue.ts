@@ -1,0 +1,102 @@
+/**
+ * The run's outbox: events wait here until the consumer takes them. Pushing never blocks (the
+ * runtime's own events must not deadlock a run); producers of bulk events (tokens, map items,
+ * forwarded sub-pipeline events) call {@link EventQueue.waitForSpace} first, so a slow consumer
+ * slows them down.
+ */
+export class EventQueue<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+  #wakeConsumer: (() => void) | undefined;
+  #spaceWaiters: (() => void)[] = [];
+  #closed = false;
+  #discarding = false;
+  /** Most undelivered events seen at once. */
+  maxDepth = 0;
+  readonly #capacity: number;
+
+  /** @param capacity - undelivered events at which producers wait; 0 = unbounded. */
+  constructor(capacity: number) {
+    this.#capacity = capacity === 0 ? Number.POSITIVE_INFINITY : capacity;
+  }
+
+  /** Undelivered events. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** True when producers should wait. */
+  get full(): boolean {
+    return this.#items.length - this.#head >= this.#capacity;
+  }
+
+  /** No more events will come. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds an event. Never blocks. */
+  push(item: T): void {
+    if (this.#discarding) return;
+    const depth = this.#items.push(item) - this.#head;
+    if (depth > this.maxDepth) this.maxDepth = depth;
+    const wake = this.#wakeConsumer;
+    if (wake !== undefined) {
+      this.#wakeConsumer = undefined;
+      wake();
+    }
+  }
+
+  /** Takes the next event, or undefined when none is waiting. */
+  shift(): T | undefined {
+    if (this.#head === this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head === this.#items.length) {
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#spaceWaiters.length > 0 && !this.full) this.#releaseProducers();
+    return item;
+  }
+
+  /** Resolves when an event is pushed or the queue closes. */
+  waitForEvent(): Promise<void> {
+    if (this.size > 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#wakeConsumer = resolve;
+    });
+  }
+
+  /** Resolves when there is room (immediately when there is). */
+  waitForSpace(): Promise<void> | undefined {
+    if (!this.full || this.#discarding || this.#closed) return undefined;
+    return new Promise((resolve) => this.#spaceWaiters.push(resolve));
+  }
+
+  /** Marks the end of the stream. */
+  close(): void {
+    this.#closed = true;
+    this.#releaseProducers();
+    const wake = this.#wakeConsumer;
+    this.#wakeConsumer = undefined;
+    wake?.();
+  }
+
+  /** Drops everything now and later (the consumer is gone). */
+  discard(): void {
+    this.#discarding = true;
+    this.#items = [];
+    this.#head = 0;
+    this.#releaseProducers();
+  }
+
+  #releaseProducers(): void {
+    const waiters = this.#spaceWaiters;
+    this.#spaceWaiters = [];
+    for (const release of waiters) release();
+  }
+}

@@ -1,0 +1,99 @@
+import type { StepArgs } from "../definition/types.js";
+import type { PlanNode } from "../graph/plan.js";
+import { HandlerMeta, type MetaScope } from "./meta.js";
+import type { Lineage } from "./run-event.js";
+
+/** One run of one step: its lineage and what is needed to close it (internal). */
+export class Invocation implements Lineage {
+  readonly id: string;
+  readonly node: PlanNode;
+  readonly attempt: number;
+  readonly parentInvocationId: string | null;
+  readonly ownerInvocationId: string;
+  readonly scope: readonly string[];
+  readonly item: unknown;
+  /** The map invocation this worker belongs to. */
+  readonly mapOwner: Invocation | undefined;
+  readonly startedAt: number;
+  /** Closed by a terminal event; later results of the handler are ignored. */
+  closed = false;
+  /** Per-step abort (created only for steps with a timeout). */
+  controller: AbortController | undefined;
+  signal: AbortSignal;
+  timer: unknown;
+  iterator: AsyncIterator<unknown> | undefined;
+  stepMeta: MetaScope | undefined;
+  /** Work this invocation still owns (map workers, a child run). */
+  children: unknown;
+
+  constructor(
+    id: string,
+    node: PlanNode,
+    attempt: number,
+    parentInvocationId: string | null,
+    ownerInvocationId: string | null,
+    scope: readonly string[],
+    item: unknown,
+    mapOwner: Invocation | undefined,
+    startedAt: number,
+    signal: AbortSignal,
+  ) {
+    this.id = id;
+    this.node = node;
+    this.attempt = attempt;
+    this.parentInvocationId = parentInvocationId;
+    this.ownerInvocationId = ownerInvocationId ?? id;
+    this.scope = scope;
+    this.item = item;
+    this.mapOwner = mapOwner;
+    this.startedAt = startedAt;
+    this.controller = undefined;
+    this.signal = signal;
+    this.timer = undefined;
+    this.iterator = undefined;
+    this.stepMeta = undefined;
+    this.children = undefined;
+  }
+}
+
+/** What a handler needs from its run to build its arguments. */
+export interface ArgsSource {
+  readonly state: unknown;
+  readonly ctx: unknown;
+  readonly runId: string;
+  readonly runMeta: MetaScope;
+  readonly pipelineMeta: HandlerMeta["pipeline"];
+}
+
+/** The handler argument: own fields only, so middleware can spread it (`next({ ...args })`). */
+export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
+  readonly state: unknown;
+  readonly ctx: unknown;
+  readonly item: unknown;
+  readonly error: unknown;
+  readonly stepName: string;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  readonly runId: string;
+  readonly meta: HandlerMeta;
+
+  constructor(
+    run: ArgsSource,
+    owner: { stepMeta: MetaScope | undefined },
+    stepName: string,
+    attempt: number,
+    item: unknown,
+    error: unknown,
+    signal: AbortSignal,
+  ) {
+    this.state = run.state;
+    this.ctx = run.ctx;
+    this.item = item;
+    this.error = error;
+    this.stepName = stepName;
+    this.attempt = attempt;
+    this.signal = signal;
+    this.runId = run.runId;
+    this.meta = new HandlerMeta(owner, run.runMeta, run.pipelineMeta);
+  }
+}

@@ -1,0 +1,94 @@
+import type { EventType, RuntimeMetrics } from "../events/types.js";
+import type { RunEvent } from "./run-event.js";
+
+/** Collects {@link RuntimeMetrics} from the events a run emits. */
+export class MetricsCollector {
+  readonly #events: Partial<Record<EventType, number>> = {};
+  readonly #latency: RuntimeMetrics["stepLatency"] = {};
+  readonly #barriers: RuntimeMetrics["barriers"] = {};
+  tasksStarted = 0;
+  tasksCompleted = 0;
+  peakActive = 0;
+  mapsStarted = 0;
+  mapsCompleted = 0;
+  workersStarted = 0;
+  peakWorkers = 0;
+  tokens = 0;
+  retries = 0;
+  suspends = 0;
+
+  /** Counts one emitted event. */
+  observe(event: RunEvent): void {
+    const type = event.type;
+    this.#events[type] = (this.#events[type] ?? 0) + 1;
+    switch (type) {
+      case "token":
+        this.tokens++;
+        break;
+      case "suspend":
+        this.suspends++;
+        break;
+      case "map_start":
+        this.mapsStarted++;
+        break;
+      case "map_complete":
+        this.mapsCompleted++;
+        break;
+      case "barrier_wait":
+        this.#barrier(event.stage).waits++;
+        break;
+      case "barrier_release": {
+        const b = this.#barrier(event.stage);
+        const ms = (event.payload as { durationMs: number }).durationMs;
+        b.releases++;
+        b.totalWaitMs += ms;
+        if (ms > b.maxWaitMs) b.maxWaitMs = ms;
+        break;
+      }
+    }
+  }
+
+  /** Records the duration of a step invocation that ended successfully. */
+  stepEnded(stage: string, ms: number): void {
+    const timing = this.#latency[stage];
+    if (timing === undefined) this.#latency[stage] = { count: 1, totalMs: ms, minMs: ms, maxMs: ms };
+    else {
+      timing.count++;
+      timing.totalMs += ms;
+      if (ms < timing.minMs) timing.minMs = ms;
+      if (ms > timing.maxMs) timing.maxMs = ms;
+    }
+  }
+
+  /** Counts a barrier timeout. */
+  barrierTimedOut(step: string): void {
+    this.#barrier(step).timeouts++;
+  }
+
+  #barrier(step: string) {
+    let b = this.#barriers[step];
+    if (b === undefined)
+      this.#barriers[step] = b = { waits: 0, releases: 0, timeouts: 0, totalWaitMs: 0, maxWaitMs: 0 };
+    return b;
+  }
+
+  /** A copy of the counters. */
+  snapshot(maxDepth: number): RuntimeMetrics {
+    return {
+      queue: { maxDepth },
+      tasks: { started: this.tasksStarted, completed: this.tasksCompleted, peakActive: this.peakActive },
+      stepLatency: structuredClone(this.#latency),
+      barriers: structuredClone(this.#barriers),
+      maps: {
+        mapsStarted: this.mapsStarted,
+        mapsCompleted: this.mapsCompleted,
+        workersStarted: this.workersStarted,
+        peakWorkers: this.peakWorkers,
+      },
+      events: { ...this.#events },
+      tokens: this.tokens,
+      retries: this.retries,
+      suspends: this.suspends,
+    };
+  }
+}

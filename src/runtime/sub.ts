@@ -1,0 +1,84 @@
+import { SubPipelineError } from "../errors/errors.js";
+import type { PipeEvent, PipelineEndData } from "../events/types.js";
+import type { Invocation } from "./invocation.js";
+import type { PipeRun } from "./pipe-run.js";
+import { RunEvent } from "./run-event.js";
+
+/** Runs a sub-pipeline step's child run and forwards its events. */
+export function startSub(run: PipeRun, inv: Invocation, childState: unknown): void {
+  if (run.stopping) {
+    run.cancelStep(inv, "The run stopped before the sub-pipeline started");
+    return;
+  }
+  const child = inv.node.definition.pipeline!;
+  const stream = child.run(childState, { context: run.ctx, signal: run.controller.signal, clock: run.clock });
+  inv.children = stream;
+  run.children.add(stream);
+  void forward(run, inv, stream, child.name);
+}
+
+async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<PipeEvent>, pipeName: string) {
+  const prefix = inv.node.name;
+  let end: PipelineEndData | undefined;
+  let thrown: unknown;
+  let failed = false;
+  try {
+    for await (const event of stream) {
+      if (event.type === "finish" && event.parentRunId === null) end = event.payload;
+      const copy = new RunEvent(
+        event.type,
+        `${prefix}:${event.stage}`,
+        event.payload,
+        event.timestamp,
+        event.runId,
+        event.nodeKind,
+        null,
+        0,
+      );
+      copy.originRunId = event.originRunId;
+      copy.parentRunId = event.runId;
+      copy.invocationId = event.invocationId;
+      copy.parentInvocationId = event.parentInvocationId ?? inv.id;
+      copy.ownerInvocationId = event.ownerInvocationId ?? inv.id;
+      copy.attempt = event.attempt;
+      copy.scope = [prefix, ...event.scope];
+      copy.meta = event.meta;
+      run.forward(copy);
+      if (run.queue.full) await run.queue.waitForSpace();
+    }
+  } catch (error) {
+    thrown = error;
+    failed = true;
+  } finally {
+    run.children.delete(stream);
+    inv.children = undefined;
+  }
+  if (inv.closed) return;
+  if (failed) {
+    run.onError(inv, thrown, true);
+    return;
+  }
+  if (
+    end === undefined ||
+    end.status === "cancelled" ||
+    end.status === "timeout" ||
+    end.status === "client_closed"
+  ) {
+    run.cancelStep(inv, `Sub-pipeline '${pipeName}' ended with status ${end?.status ?? "unknown"}`);
+    return;
+  }
+  if (end.status === "failed") {
+    const primary = end.errors.find((e) => e.error === end!.error && e.step === end!.failedStep);
+    run.onError(
+      inv,
+      new SubPipelineError(prefix, pipeName, end.failedStep ?? end.failureKind, end.error ?? "failed", {
+        cause: primary?.cause,
+      }),
+      true,
+    );
+    return;
+  }
+  run.endStep(inv);
+  if (end.status === "suspended") run.stop(true);
+  else run.follow(inv);
+}

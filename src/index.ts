@@ -73,3 +73,14 @@ export {
   type SuspendPayload,
 } from "./events/types.js";
 export { type Clock, realClock } from "./runtime/clock.js";
+export {
+  MockAssertionError,
+  type MockCall,
+  type MockImplementation,
+  SimulatedClock,
+  type StepCall,
+  type StepErrorRecord,
+  type StepMock,
+  TestPipe,
+  type TestResult,
+} from "./testing/index.js";

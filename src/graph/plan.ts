@@ -183,7 +183,8 @@ export function analyzeGraph(
       list.push(d.name);
       targeted.add(s);
     }
-    for (const s of dynamicEdges.get(d.name)!) targeted.add(s);
+    // A step that may jump to itself is still a root.
+    for (const s of dynamicEdges.get(d.name)!) if (s !== d.name) targeted.add(s);
   }
 
   // Cycles of static edges.
@@ -194,8 +195,8 @@ export function analyzeGraph(
     });
   }
 
-  const roots = definitions.filter((d) => !targeted.has(d.name)).map((d) => d.name);
   const allEdges = (name: string) => [...successors.get(name)!, ...dynamicEdges.get(name)!];
+  const roots = findRoots(definitions, targeted, parents, allEdges);
 
   const { start } = options;
   if (start !== undefined && !names.has(start)) {
@@ -273,6 +274,73 @@ export function analyzeGraph(
   }
 
   return { plan: { nodes, roots }, errors, strictErrors };
+}
+
+/**
+ * Roots: steps nothing else points to, plus the entries of loops nothing enters from outside
+ * (a loop closed by a switch route or a declared jump): its members without a static parent.
+ */
+function findRoots(
+  definitions: readonly StepDefinition[],
+  targeted: ReadonlySet<string>,
+  parents: ReadonlyMap<string, readonly string[]>,
+  edges: (name: string) => readonly string[],
+): string[] {
+  const roots = new Set(definitions.filter((d) => !targeted.has(d.name)).map((d) => d.name));
+  const components = stronglyConnected(
+    definitions.map((d) => d.name),
+    (n) => edges(n).filter((m) => m !== n),
+  );
+  const componentOf = new Map<string, number>();
+  components.forEach((c, i) => {
+    for (const n of c) componentOf.set(n, i);
+  });
+  const entered = new Set<number>();
+  for (const d of definitions) {
+    for (const next of edges(d.name)) {
+      const c = componentOf.get(next);
+      if (c !== undefined && c !== componentOf.get(d.name)) entered.add(c);
+    }
+  }
+  components.forEach((component, i) => {
+    if (component.length < 2 || entered.has(i)) return;
+    for (const n of component) if ((parents.get(n)?.length ?? 0) === 0) roots.add(n);
+  });
+  return definitions.filter((d) => roots.has(d.name)).map((d) => d.name);
+}
+
+/** Tarjan's strongly connected components. */
+function stronglyConnected(nodes: readonly string[], edges: (name: string) => readonly string[]): string[][] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, counter);
+    low.set(v, counter++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges(v)) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      out.push(component);
+    }
+  };
+  for (const n of nodes) if (!index.has(n)) visit(n);
+  return out;
 }
 
 function reachable(from: readonly string[], edges: (name: string) => readonly string[]): Set<string> {

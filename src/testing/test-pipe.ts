@@ -1,0 +1,144 @@
+import type { Pipe } from "../definition/pipe.js";
+import type { AnyHandler, RunOptions, Target } from "../definition/types.js";
+import { StepNotFoundError } from "../errors/errors.js";
+import type { PipeEvent } from "../events/types.js";
+import { didYouMean } from "../graph/similar.js";
+import { type MockImplementation, StepMock } from "./mock.js";
+import { TestResult } from "./test-result.js";
+
+/** Node >= 20.19 has it; older runtimes get the well-known registry symbol TypeScript's `using` falls back to. */
+(Symbol as { dispose?: symbol }).dispose ??= Symbol.for("Symbol.dispose");
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * A test harness around a {@link Pipe}: mock steps, run to completion, assert on the result.
+ *
+ * - `mock(step, impl?)` swaps the step's handler (by name or registered handler) for a
+ *   recording {@link StepMock}. Mocks run exactly where the real step would: through the pipe's
+ *   middleware, retries, timeouts and error handlers. Mocking works before and after the pipe's
+ *   first run (the freeze); while a mock is installed, every run of the pipe uses it, including
+ *   runs started with `pipe.run()` directly and runs of a parent pipe that uses it as a sub-pipeline.
+ * - `restore()` puts every original handler back, leaving the pipe as it was; `TestPipe` is
+ *   `Disposable`, so `using tester = new TestPipe(pipe)` restores at the end of the block.
+ * - `run(state, options?)` consumes the whole event stream and returns a {@link TestResult}.
+ *
+ * Use one `TestPipe` per pipe at a time. To mock a step of a sub-pipeline, wrap the child pipe
+ * in its own `TestPipe`.
+ *
+ * @example
+ * ```ts
+ * test("greets", async () => {
+ *   using tester = new TestPipe(pipe);
+ *   const greet = tester.mock("greet", ({ state }) => { state.message = "Hi"; });
+ *   const result = await tester.run({ message: "" });
+ *   greet.assertCalledOnce();
+ *   expect(result.tokens).toEqual(["Hi, World!"]);
+ * });
+ * ```
+ */
+export class TestPipe<State = unknown, Context = undefined> implements Disposable {
+  /** The pipe under test. */
+  readonly pipe: Pipe<State, Context>;
+  /** Original handlers of the mocked steps, by step name. */
+  readonly #originals = new Map<string, AnyHandler>();
+
+  constructor(pipe: Pipe<State, Context>) {
+    if (typeof (pipe as { _replaceHandler?: unknown })?._replaceHandler !== "function") {
+      throw new TypeError(`Expected \`pipe\` to be a Pipe, got \`${String(pipe)}\` (${typeof pipe}).`);
+    }
+    this.pipe = pipe;
+  }
+
+  /**
+   * Replaces a step's handler with a recording mock until {@link TestPipe.restore}.
+   *
+   * Without `impl`, the mock returns `undefined`, so the step's static `to` successors run (a
+   * mocked map step produces no items; a mocked switch takes its `default` route). With `impl`,
+   * the mock calls it with the step's arguments and returns what it returns: it may be sync,
+   * async or an async generator whose `yield`s become `TOKEN` events. Mocking an already mocked
+   * step replaces the earlier mock (which stops recording); `restore` still brings back the original.
+   *
+   * @param step - the step's name, or the handler it was registered with.
+   * @param impl - what the step does instead.
+   * @throws StepNotFoundError when the pipe has no such step.
+   *
+   * @example
+   * ```ts
+   * const llm = tester.mock("callModel", async function* () { yield "Hello"; yield " world"; });
+   * const save = tester.mock(saveResult);          // records calls, does nothing
+   * ```
+   */
+  mock<Item = any>(
+    step: Target,
+    impl?: MockImplementation<State, Context, Item>,
+  ): StepMock<State, Context, Item> {
+    const name = this.#stepName(step);
+    if (impl !== undefined && typeof impl !== "function") {
+      throw new TypeError(
+        `Expected the implementation of mock '${name}' to be a function, got \`${String(impl)}\` (${impl === null ? "null" : typeof impl}).`,
+      );
+    }
+    if (impl?.constructor?.name === "GeneratorFunction") {
+      throw new TypeError(
+        `The implementation of mock '${name}' is a sync generator function (function*). Streaming steps are async generators: use \`async function*\`.`,
+      );
+    }
+    const kind = this.pipe._definitions().find((d) => d.name === name)?.kind;
+    const mock = new StepMock<State, Context, Item>(name, impl, kind === "map" ? EMPTY : undefined);
+    const previous = this.pipe._replaceHandler(name, mock.handler);
+    if (!this.#originals.has(name)) this.#originals.set(name, previous);
+    return mock;
+  }
+
+  /**
+   * Runs the pipeline to completion and collects what it emitted. Failures of the run are not
+   * thrown: they are in `result.status`, `result.errors` and `result.finish`. What the stream
+   * itself throws (a `DefinitionError` for an invalid definition) is rethrown unchanged.
+   *
+   * @param state - the run's state; it is `result.finalState` after the run.
+   * @param options - the options of `pipe.run()`, such as `context`, `start`, `timeout`, `signal`
+   *   and `clock` (pass a {@link SimulatedClock} to control time).
+   */
+  async run(state: State, options: RunOptions<Context> = {}): Promise<TestResult<State>> {
+    const events: PipeEvent<State>[] = [];
+    for await (const event of this.pipe.run(state, options)) events.push(event);
+    return new TestResult(events, state, (target) => this.#stageOf(target));
+  }
+
+  /** Puts every mocked step's original handler back. Safe to call more than once. */
+  restore(): void {
+    for (const [name, original] of this.#originals) this.pipe._replaceHandler(name, original);
+    this.#originals.clear();
+  }
+
+  /** Same as {@link TestPipe.restore}: lets `using tester = new TestPipe(pipe)` restore on exit. */
+  [Symbol.dispose](): void {
+    this.restore();
+  }
+
+  #stepName(step: Target): string {
+    const names = this.pipe._definitions().map((d) => d.name);
+    if (typeof step === "string") {
+      if (names.includes(step)) return step;
+      throw new StepNotFoundError(
+        `Step '${step}' not found in pipe '${this.pipe.name}'. Available: ${names.join(", ") || "(none)"}.${didYouMean(step, names)}`,
+      );
+    }
+    if (typeof step === "function") {
+      const name = this.pipe._nameOf(step);
+      if (name !== undefined) return name;
+      throw new StepNotFoundError(
+        `Function ${step.name || "(anonymous)"} is not a registered step of pipe '${this.pipe.name}'. Pass the handler returned by pipe.step(), or the step's name.`,
+      );
+    }
+    throw new TypeError(
+      `Expected \`step\` to be a step name or a registered handler, got \`${String(step)}\` (${step === null ? "null" : typeof step}).`,
+    );
+  }
+
+  /** Stages of result queries: a registered handler becomes its name; strings pass as is ("sub:child"). */
+  #stageOf(target: Target): string {
+    return typeof target === "string" ? target : this.#stepName(target);
+  }
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { DefinitionError, Pipe, Stop } from "../../src/index.js";
+
+function problems(pipe: Pipe<any, any>, start?: string): string[] {
+  try {
+    pipe.validate(start === undefined ? {} : { start });
+  } catch (error) {
+    if (error instanceof DefinitionError) return error.issues.map((i) => i.message);
+    throw error;
+  }
+  return [];
+}
+
+describe("validate()", () => {
+  it("accepts forward references by name and handler references", () => {
+    const pipe = new Pipe();
+    pipe.step("greet", () => {}, { to: "respond" });
+    const respond = pipe.step("respond", () => {});
+    pipe.step("other", () => {}, { to: respond });
+    pipe.step("root", () => {}, { to: ["greet", "other"] });
+    expect(problems(pipe)).toEqual([]);
+  });
+
+  it("reports an unknown target with a near-name suggestion", () => {
+    const pipe = new Pipe();
+    pipe.step("a", () => {}, { to: "respnd" });
+    pipe.step("respond", () => {});
+    const [message] = problems(pipe);
+    expect(message).toMatch(/Step 'a' has `to` pointing at unknown step 'respnd'\. Did you mean 'respond'\?/);
+  });
+
+  it("lists the available steps when nothing is near", () => {
+    const pipe = new Pipe();
+    pipe.step("alpha", () => {}, { to: "zzz" });
+    expect(problems(pipe)[0]).toMatch(/Available steps: alpha\./);
+  });
+
+  it("reports a handler target that was never registered", () => {
+    const pipe = new Pipe();
+    const stray = () => {};
+    pipe.step("a", () => {}, { to: stray });
+    expect(problems(pipe)[0]).toMatch(/function stray, which is not registered/);
+  });
+
+  it("lists every problem at once in one DefinitionError", () => {
+    const pipe = new Pipe();
+    pipe.step("a", () => {}, { to: "x" });
+    pipe.step("b", () => {}, { to: "y" });
+    const error = (() => {
+      try {
+        pipe.validate();
+      } catch (e) {
+        return e as DefinitionError;
+      }
+    })()!;
+    expect(error.issues.length).toBeGreaterThanOrEqual(3);
+    expect(error.message).toMatch(/The pipeline definition has \d+ problems/);
+  });
+
+  it("rejects several roots unless allowMultiRoot or start is given", () => {
+    const pipe = new Pipe();
+    pipe.step("a", () => {});
+    pipe.step("b", () => {});
+    expect(problems(pipe)[0]).toMatch(/2 root steps \(a, b\).*allowMultiRoot: true/);
+    expect(problems(pipe, "a")).toEqual([]);
+    const multi = new Pipe({ allowMultiRoot: true });
+    multi.step("a", () => {});
+    multi.step("b", () => {});
+    expect(problems(multi)).toEqual([]);
+  });
+
+  it("counts declared `routes` jump targets as edges, not roots", () => {
+    const pipe = new Pipe();
+    pipe.step("decide", () => "later", { routes: ["later"] });
+    pipe.step("later", () => {});
+    expect(problems(pipe)).toEqual([]);
+  });
+
+  it("rejects a cycle of static edges, showing the path", () => {
+    const pipe = new Pipe();
+    pipe.step("start", () => {}, { to: "a" });
+    pipe.step("a", () => {}, { to: "b" });
+    pipe.step("b", () => {}, { to: "a" });
+    expect(problems(pipe).join("\n")).toMatch(/cycle of static `to` edges: a -> b -> a/);
+  });
+
+  it("accepts a loop through a switch route (an agent loop)", () => {
+    const pipe = new Pipe();
+    pipe.step("think", () => {}, { to: "act" });
+    pipe.step("act", () => {}, { to: "check" });
+    pipe.switch("check", () => "again", { to: { again: "think", done: Stop } });
+    pipe.step("begin", () => {}, { to: "think" });
+    expect(problems(pipe)).toEqual([]);
+  });
+
+  it("enters a loop closed by a switch route at its step without a static parent", () => {
+    const pipe = new Pipe();
+    pipe.switch("check", () => "again", { to: { again: "work", done: Stop } });
+    pipe.step("work", () => {}, { to: "check" });
+    expect(problems(pipe)).toEqual([]);
+    expect(pipe.steps().map((s) => s.name)).toEqual(["check", "work"]);
+  });
+
+  it("counts the entry of a detached loop as another root", () => {
+    const pipe = new Pipe();
+    pipe.step("root", () => {});
+    pipe.switch("s", () => "a", { to: { a: "a" } });
+    pipe.step("a", () => {}, { to: "s" });
+    expect(problems(pipe).join("\n")).toMatch(/2 root steps \(root, a\)/);
+  });
+
+  it("reports an unknown start with a suggestion", () => {
+    const pipe = new Pipe();
+    pipe.step("greet", () => {});
+    expect(problems(pipe, "gret")[0]).toMatch(/unknown step 'gret'\. Did you mean 'greet'\?/);
+  });
+
+  it("reports a start from which an all-join can never fire", () => {
+    const pipe = new Pipe();
+    pipe.step("root", () => {}, { to: ["a", "b"] });
+    pipe.step("a", () => {}, { to: "join" });
+    pipe.step("b", () => {}, { to: "join" });
+    pipe.step("join", () => {});
+    expect(problems(pipe, "a")[0]).toMatch(/'join' waits for all of \[a, b\].*cannot reach b/);
+    expect(problems(pipe, "root")).toEqual([]);
+  });
+
+  it("treats branches of one switch as alternatives of a join", () => {
+    const pipe = new Pipe();
+    pipe.switch("route", () => "x", { to: { x: "x", y: "y" } });
+    pipe.step("x", () => {}, { to: "join" });
+    pipe.step("y", () => {}, { to: "join" });
+    pipe.step("join", () => {});
+    expect(problems(pipe, "route")).toEqual([]);
+  });
+
+  it("rejects unknown switch routes and a map worker with its own `to`", () => {
+    const pipe = new Pipe();
+    pipe.switch("s", () => "a", { to: { a: "nope" }, default: "neither" });
+    pipe.map("m", () => [], { each: "w" });
+    pipe.step("w", () => {}, { to: "s" });
+    const text = problems(pipe).join("\n");
+    expect(text).toMatch(/`to\['a'\]` pointing at unknown step 'nope'/);
+    expect(text).toMatch(/`default` pointing at unknown step 'neither'/);
+    expect(text).toMatch(/'w' is the worker of map 'm' but has its own `to`/);
+  });
+
+  it("includes a sub-pipeline's problems", () => {
+    const child = new Pipe({ name: "child" });
+    child.step("c", () => {}, { to: "missing" });
+    const pipe = new Pipe();
+    pipe.sub("run_child", () => ({}), { pipeline: child });
+    expect(problems(pipe)[0]).toMatch(/In sub-pipeline 'child' of step 'run_child': Step 'c' has `to`/);
+  });
+
+  it("warns instead of throwing for soft problems when strict is false", () => {
+    const pipe = new Pipe({ strict: false });
+    pipe.step("a", () => {});
+    pipe.step("b", () => {});
+    expect(problems(pipe)).toEqual([]);
+  });
+});

@@ -73,6 +73,7 @@ export {
   type SuspendPayload,
 } from "./events/types.js";
 export { type Clock, realClock } from "./runtime/clock.js";
+export { simpleLoggingMiddleware } from "./runtime/logging-middleware.js";
 export {
   MockAssertionError,
   type MockCall,
@@ -84,3 +85,14 @@ export {
   TestPipe,
   type TestResult,
 } from "./testing/index.js";
+export type {
+  EdgeDescription,
+  EdgeKind,
+  GraphDirection,
+  GraphOptions,
+  GroupDescription,
+  JsonValue,
+  NodeDescription,
+  PipeDescription,
+  RetryPolicyDescription,
+} from "./visualization/index.js";

@@ -37,10 +37,14 @@ const SIZES: Record<"full" | "quick", Record<Workload, number>> = {
 /** Warm-up runs before the timed W1/W2 runs. */
 const WARMUP = { full: 300, quick: 50 };
 
-/** Peers too slow at full size run smaller, with a footnote under the table. */
+/** Peers too slow at full size run smaller, with a footnote under the table (why: see README). */
 const REDUCED: Record<"full" | "quick", Partial<Record<Lib, Partial<Record<Workload, number>>>>> = {
-  full: { langgraph: { W3: 10_000 }, llamaindex: { W4: 10_000 } },
-  quick: { langgraph: { W3: 1_000 }, llamaindex: { W4: 1_000 } },
+  full: { langgraph: { W3: 2_000 }, llamaindex: { W4: 10_000 } },
+  quick: { langgraph: { W3: 500 }, llamaindex: { W4: 1_000 } },
+};
+const REDUCED_WHY: Partial<Record<Lib, Partial<Record<Workload, string>>>> = {
+  langgraph: { W3: "its time grows quadratically with the number of `Send`s" },
+  llamaindex: { W4: "every token event stays in the run's queue, which is rescanned on each send" },
 };
 
 const LABEL: Record<Lib, string> = {
@@ -77,7 +81,7 @@ if (opts.help) {
   --quick   every workload once (unless --reps), at reduced sizes
   --only    run only these workloads            --lib   run only these libraries
   --reps    fresh processes per cell (default 3, quick 1); the table shows medians
-  --cap     hard time limit per process in seconds (default 60); slower runs show as "> cap"
+  --cap     hard time limit per process in seconds (default 90); slower runs show as "> cap"
   --out     results JSON (default bench/results/latest.json)`);
   process.exit(0);
 }
@@ -97,7 +101,7 @@ const mode = opts.quick ? "quick" : "full";
 const workloads = pickList(opts.only, WORKLOADS, "workload");
 const libs = pickList(opts.lib, LIBS, "library");
 const reps = Math.max(1, Number(opts.reps ?? (opts.quick ? 1 : 3)));
-const capSeconds = Number(opts.cap ?? 60);
+const capSeconds = Number(opts.cap ?? 90);
 const outFile = opts.out ?? join(RESULTS_DIR, "latest.json");
 
 // --- compile -------------------------------------------------------------------------------------
@@ -173,7 +177,7 @@ function runChild(childJs: string, lib: Lib, workload: Workload, size: number): 
 function firstLine(stderr: string): string {
   const lines = stderr.split("\n").map((l) => l.trim());
   const useful = lines.filter((l) => l && !/^\(node:\d+\)|^\(Use `node --trace/.test(l));
-  return (useful[0] ?? lines.find(Boolean) ?? "").slice(0, 160);
+  return (useful[0] ?? lines.find(Boolean) ?? "").replace(/^\w*Error( \[\w+\])?: /, "").slice(0, 300);
 }
 
 // --- the plan --------------------------------------------------------------------------------------
@@ -257,6 +261,10 @@ function fmtRate(perSec: number): string {
 
 function fmtMB(mb: number): string {
   return mb >= 1024 ? `${(mb / 1024).toFixed(2)} GB` : `${mb.toFixed(0)} MB`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1) + "…" : text;
 }
 
 function fmtSize(n: number): string {
@@ -374,7 +382,9 @@ function renderTable(cells: Cell[]): string {
   const noteFor = (cell: Cell): string => {
     if (!cell.reduced) return "";
     const unit = cell.workload === "W4" ? "tokens" : "items";
-    const text = `${LABEL[cell.lib]} ${cell.workload} at ${fmtSize(cell.size)} ${unit}`;
+    const full = fmtSize(SIZES[mode][cell.workload]);
+    const why = REDUCED_WHY[cell.lib]?.[cell.workload];
+    const text = `${LABEL[cell.lib]} ${cell.workload} ran ${fmtSize(cell.size)} ${unit}, not ${full}${why ? `: ${why}` : ""}.`;
     let index = footnotes.indexOf(text);
     if (index < 0) index = footnotes.push(text) - 1;
     return ` [${index + 1}]`;
@@ -393,7 +403,8 @@ function renderTable(cells: Cell[]): string {
     for (const lib of LIBS.filter((l) => libs.includes(l))) {
       const cell = find(lib, metric.workload);
       if (!cell || cell.status === "skipped") row.push("—");
-      else if (cell.status === "error") row.push(`error: ${cell.error?.replaceAll("|", "\\|")}`);
+      else if (cell.status === "error")
+        row.push(`error: ${shorten(cell.error ?? "", 60).replaceAll("|", "\\|")}`);
       else if (cell.status === "timeout") row.push(`> ${capSeconds} s${noteFor(cell)}`);
       else row.push(metric.format(metric.value(cell.median!)) + noteFor(cell));
     }
@@ -424,7 +435,7 @@ function renderTable(cells: Cell[]): string {
     `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
-  const notes = footnotes.map((text, i) => `[${i + 1}] ${text} (too slow at full size).`);
+  const notes = footnotes.map((text, i) => `[${i + 1}] ${text}`);
   const timedOut = cells.filter((c) => c.status === "timeout");
   if (timedOut.length) {
     notes.push(

@@ -4,6 +4,13 @@ import { analyzeGraph, type GraphAnalysis } from "../graph/plan.js";
 import { type Clock, realClock } from "../runtime/clock.js";
 import { composeMiddleware } from "../runtime/compose.js";
 import { runPipe } from "../runtime/run-pipe.js";
+import {
+  describePipe,
+  type GraphOptions,
+  hashPipe,
+  type PipeDescription,
+  renderMermaid,
+} from "../visualization/index.js";
 import type { CompiledPipe, EventHook, Observer } from "./compiled.js";
 import { Stop } from "./control.js";
 import {
@@ -311,6 +318,61 @@ export class Pipe<State = unknown, Context = undefined> {
     for (const [name, node] of analysis.plan.nodes)
       if (node.successors.length > 0) out[name] = [...node.successors];
     return out;
+  }
+
+  /** The Pipe's `metadata` option (frozen; `{}` when not given). */
+  get metadata(): Readonly<Record<string, unknown>> {
+    return this.#options.metadata;
+  }
+
+  /**
+   * The pipeline as a Mermaid flowchart: `Start` and `End`, one shape per kind (step, streaming
+   * step ⚡, map, map worker, switch, sub-pipeline), a `Parallel` box per static fan-out, a
+   * `Utilities` box for steps with no edge, hook boxes, labelled switch routes (a route to `Stop`
+   * goes to `End`), dotted map edges, dashed `dynamic` edges for declared `routes`, `(Any)` on
+   * any-joins, and sub-pipelines as nested clusters. Names are shown humanised (`fetchUser` ->
+   * "Fetch User") and escaped, so any name gives valid Mermaid. Deterministic: node ids follow the
+   * sorted step names. Works before and after the first run, and on invalid definitions.
+   *
+   * @example
+   * ```ts
+   * console.log(pipe.graph());                    // paste into a ```mermaid block
+   * writeFileSync("pipe.mmd", pipe.graph({ direction: "LR" }));
+   * ```
+   */
+  graph(options?: GraphOptions): string {
+    return renderMermaid(this, options);
+  }
+
+  /**
+   * A JSON-serialisable description of the definition, keys in a stable order: `name`, `hash`,
+   * `nodes` (kind, streaming, targets, non-default options, sub-pipelines described recursively),
+   * `edges` (`static`, `map`, `switch` with its route label, `dynamic`), `groups` (static fan-outs),
+   * `roots` (what a run starts from), `hooks` (function names) and `metadata`.
+   *
+   * @example
+   * ```ts
+   * const { roots, edges } = pipe.describe();
+   * writeFileSync("pipe.json", JSON.stringify(pipe.describe(), null, 2));
+   * ```
+   */
+  describe(): PipeDescription {
+    return describePipe(this);
+  }
+
+  /**
+   * A stable identity of the definition: 16 hex characters of a SHA-256 over the pipe's name, each
+   * step's name, kind and barrier type, every edge (`to`, map `each`, switch routes and default,
+   * `Stop` routes, declared `routes`) and each sub-pipeline's hash. Registration order, handlers,
+   * hooks, timeouts, retries and metadata do not change it.
+   *
+   * @example
+   * ```ts
+   * pipe.hash(); // "5d0c2e9a7f31b482"
+   * ```
+   */
+  hash(): string {
+    return hashPipe(this);
   }
 
   /** Internal: the definition a run executes. Validates and freezes on first use. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EventType, Pipe } from "../../src/index.js";
 import { assertRunInvariants, collect, finishOf, trace } from "../helpers.js";
 
-const tick = (ms = 1) => new Promise((r) => setTimeout(r, ms));
+const tick = (ms = 1) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe("static fan-out and implicit barriers", () => {
   it("runs branches concurrently and the join once, after both", async () => {

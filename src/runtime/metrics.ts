@@ -72,13 +72,13 @@ export class MetricsCollector {
     return b;
   }
 
-  /** A copy of the counters. */
+  /** The counters, taken once when the run ends (nothing updates latency or barriers after that). */
   snapshot(maxDepth: number): RuntimeMetrics {
     return {
       queue: { maxDepth },
       tasks: { started: this.tasksStarted, completed: this.tasksCompleted, peakActive: this.peakActive },
-      stepLatency: structuredClone(this.#latency),
-      barriers: structuredClone(this.#barriers),
+      stepLatency: this.#latency,
+      barriers: this.#barriers,
       maps: {
         mapsStarted: this.mapsStarted,
         mapsCompleted: this.mapsCompleted,

@@ -26,6 +26,7 @@ import { HandlerArgs, Invocation } from "./invocation.js";
 import { mapWorkerClosed, startMap } from "./map.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
 import { MetricsCollector } from "./metrics.js";
+import { ObserverFeed } from "./observers.js";
 import { backoffDelay, type RetryPolicy, retryPolicy } from "./retry.js";
 import { type Lineage, RunEvent } from "./run-event.js";
 import { startSub } from "./sub.js";
@@ -101,6 +102,10 @@ export class PipeRun {
   /** Child runs of sub-pipeline steps still being forwarded. */
   readonly children = new Set<AsyncGenerator<unknown>>();
   readonly options: RunOptions<unknown>;
+  /** Delivers events to the pipe's observers (when it has any). */
+  readonly observers: ObserverFeed | undefined;
+  /** The `FINISH` payload, once the run ended (also set for a client close). */
+  end: PipelineEndData | undefined;
   readonly #policies = new Map<PlanNode, RetryPolicy>();
   #seq = 0;
   #counter = 0;
@@ -122,6 +127,16 @@ export class PipeRun {
     this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.pipelineMeta = pipelineMeta(compiled.metadata);
+    this.observers =
+      compiled.observers.length === 0
+        ? undefined
+        : new ObserverFeed(compiled.observers, {
+            pipeName: compiled.name,
+            runId: this.runId,
+            state,
+            ctx: options.context,
+          });
+    this.end = undefined;
   }
 
   /** True once nothing new may start (stop, suspend, failure, timeout, cancellation, close). */
@@ -208,7 +223,7 @@ export class PipeRun {
       else signal.addEventListener("abort", onAbort, { once: true });
     }
     try {
-      await this.#notifyObservers("onPipelineStart");
+      await this.observers?.start();
       if (await this.#runStartupHooks()) {
         if (this.compiled.plan.nodes.size === 0) {
           const error = new Error("No steps registered: add steps with pipe.step() before run().");
@@ -243,15 +258,12 @@ export class PipeRun {
     await this.#closeChildren();
     await this.#runShutdownHooks();
     const end = this.#outcome();
+    this.end = end;
     if (this.#terminal !== "client_closed") {
       const finish = this.emit(EventType.FINISH, "system", end, "system", null);
       finish.meta = this.runMeta.snapshot() ?? null;
     }
     this.queue.close();
-    if (end.status === "failed") {
-      const primary = end.errors.find((e) => e.error === end.error)?.cause ?? end.error;
-      await this.#notifyObservers("onPipelineError", primary, end);
-    } else await this.#notifyObservers("onPipelineEnd", end);
   }
 
   #outcome(): PipelineEndData {
@@ -300,23 +312,6 @@ export class PipeRun {
           undefined,
           message,
         );
-      }
-    }
-  }
-
-  async #notifyObservers(
-    method: "onPipelineStart" | "onPipelineEnd" | "onPipelineError",
-    ...args: unknown[]
-  ) {
-    if (this.compiled.observers.length === 0) return;
-    const info = { pipeName: this.compiled.name, runId: this.runId, state: this.state, ctx: this.ctx };
-    for (const observer of this.compiled.observers) {
-      const fn = observer[method] as ((...a: unknown[]) => unknown) | undefined;
-      if (typeof fn !== "function") continue;
-      try {
-        await fn.call(observer, ...args, info);
-      } catch (error) {
-        reportObserverError(observer, method, error);
       }
     }
   }
@@ -961,16 +956,4 @@ function safePredicate(predicate: (error: unknown) => boolean, error: unknown): 
   } catch {
     return false;
   }
-}
-
-const reportedObservers = new WeakSet<object>();
-function reportObserverError(observer: object, method: string, error: unknown): void {
-  if (reportedObservers.has(observer)) return;
-  reportedObservers.add(observer);
-  process.emitWarning(
-    `Observer ${observer.constructor?.name ?? "object"}.${method} threw: ${messageOf(error)}. Further errors of this observer are not reported.`,
-    {
-      type: "JustpipeObserverWarning",
-    },
-  );
 }

@@ -1,9 +1,8 @@
 import type { Pipe } from "../definition/pipe.js";
 import type { RunOptions } from "../definition/types.js";
-import { messageOf } from "../events/failure.js";
 import type { PipeEvent } from "../events/types.js";
+import { logDebug } from "./debug-log.js";
 import { PipeRun } from "./pipe-run.js";
-import type { RunEvent } from "./run-event.js";
 
 /**
  * The stream behind `pipe.run()`. Validation and the freeze happen on the first `next()`.
@@ -19,16 +18,19 @@ export async function* runPipe(
   const run = new PipeRun(compiled, state, options);
   const done = run.execute();
   const queue = run.queue;
-  const observers = compiled.observers;
+  const feed = run.observers;
   const debug = compiled.debug;
   let finished = false;
   try {
     for (;;) {
-      const event = queue.shift();
+      const event = queue.shift() as PipeEvent | undefined;
       if (event !== undefined) {
-        if (observers.length > 0) notifyObservers(run, event);
-        if (debug) logEvent(compiled.name, event);
-        yield event as PipeEvent;
+        if (feed !== undefined) {
+          const wait = feed.deliver(event);
+          if (wait !== undefined) await wait;
+        }
+        if (debug) logDebug(compiled.name, event);
+        yield event;
         continue;
       }
       if (queue.closed) break;
@@ -41,42 +43,6 @@ export async function* runPipe(
       run.closeByClient();
       await done;
     }
+    if (feed !== undefined && run.end !== undefined) await feed.end(run.end);
   }
-}
-
-function notifyObservers(run: PipeRun, event: RunEvent): void {
-  const info = { pipeName: run.compiled.name, runId: run.runId, state: run.state, ctx: run.ctx };
-  for (const observer of run.compiled.observers) {
-    if (typeof observer.onEvent !== "function") continue;
-    try {
-      const result = observer.onEvent(event as PipeEvent, info) as unknown;
-      if (result instanceof Promise) result.then(undefined, (error) => warnObserver(observer, error));
-    } catch (error) {
-      warnObserver(observer, error);
-    }
-  }
-}
-
-const warned = new WeakSet<object>();
-function warnObserver(observer: object, error: unknown): void {
-  if (warned.has(observer)) return;
-  warned.add(observer);
-  process.emitWarning(
-    `Observer onEvent threw: ${messageOf(error)}. Further errors of this observer are not reported.`,
-    {
-      type: "JustpipeObserverWarning",
-    },
-  );
-}
-
-function logEvent(pipeName: string, event: RunEvent): void {
-  const payload =
-    event.type === "token"
-      ? JSON.stringify(event.payload)?.slice(0, 60)
-      : event.type === "step_error"
-        ? messageOf((event.payload as { message: string }).message)
-        : "";
-  process.stderr.write(
-    `[justpipe ${pipeName}] #${event.seq} ${event.type} ${event.stage}${payload ? ` ${payload}` : ""}\n`,
-  );
 }

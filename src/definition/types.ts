@@ -121,7 +121,7 @@ export type RetryOption =
   | {
       /** Extra attempts after the first. */
       attempts: number;
-      /** First backoff delay in ms. @default 0 */
+      /** First backoff delay in ms. @default 100 */
       minDelay?: number;
       /** Largest backoff delay in ms. @default 30000 */
       maxDelay?: number;

@@ -7,6 +7,7 @@
 export class EventQueue<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
+  /** Called once when the next event arrives (or the queue closes) while the consumer waits. */
   #wakeConsumer: (() => void) | undefined;
   #spaceWaiters: (() => void)[] = [];
   #closed = false;
@@ -69,6 +70,11 @@ export class EventQueue<T> {
     return new Promise((resolve) => {
       this.#wakeConsumer = resolve;
     });
+  }
+
+  /** Calls `callback` once, synchronously, when the next event is pushed or the queue closes. */
+  onNext(callback: () => void): void {
+    this.#wakeConsumer = callback;
   }
 
   /** Resolves when there is room (immediately when there is). */

@@ -4,45 +4,145 @@ import type { PipeEvent } from "../events/types.js";
 import { logDebug } from "./debug-log.js";
 import { PipeRun } from "./pipe-run.js";
 
+const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+
 /**
- * The stream behind `pipe.run()`. Validation and the freeze happen on the first `next()`.
- * Leaving the loop early closes the run: in-flight steps are aborted, shutdown hooks run before
- * `return()` settles, and nothing more is delivered.
+ * The stream behind `pipe.run()`: an `AsyncGenerator` written by hand so a waiting consumer is
+ * handed each event directly (no generator frame, one promise per event).
+ *
+ * Validation and the freeze happen on the first `next()`. Leaving the loop early (`return()`)
+ * closes the run: in-flight steps are aborted, shutdown hooks run before `return()` settles, and
+ * nothing more is delivered.
  */
-export async function* runPipe(
+export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
+  readonly #pipe: Pipe<any, any>;
+  readonly #state: unknown;
+  readonly #options: RunOptions<unknown>;
+  #run: PipeRun | undefined;
+  #execution: Promise<void> | undefined;
+  #finished = false;
+  /** The consumer's pending `next()`, while it waits for an event. */
+  #waiting:
+    | ((result: IteratorResult<PipeEvent, void> | Promise<IteratorResult<PipeEvent, void>>) => void)
+    | undefined;
+  /** A `next()` or `return()` still settling: later calls queue behind it. */
+  #busy: Promise<unknown> | undefined;
+  #closing: Promise<IteratorResult<PipeEvent, void>> | undefined;
+  #settled: Promise<IteratorResult<PipeEvent, void>> | undefined;
+  readonly #wake = () => {
+    const resolve = this.#waiting;
+    this.#waiting = undefined;
+    resolve?.(this.#pull());
+  };
+
+  constructor(pipe: Pipe<any, any>, state: unknown, options: RunOptions<unknown>) {
+    this.#pipe = pipe;
+    this.#state = state;
+    this.#options = options;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<PipeEvent, void>> {
+    if (this.#busy !== undefined) return this.#queue(() => this.next());
+    if (this.#finished) return Promise.resolve(DONE);
+    if (this.#run === undefined) {
+      try {
+        const compiled = this.#pipe._compile(this.#options.start);
+        this.#run = new PipeRun(compiled, this.#state, this.#options);
+      } catch (error) {
+        this.#finished = true;
+        return Promise.reject(error);
+      }
+      this.#execution = this.#run.execute();
+    }
+    const result = this.#pull();
+    if (!(result instanceof Promise)) return Promise.resolve(result);
+    return this.#track(result);
+  }
+
+  /** Takes the next event now, or arranges to be woken when one arrives. */
+  #pull(): IteratorResult<PipeEvent, void> | Promise<IteratorResult<PipeEvent, void>> {
+    const run = this.#run!;
+    const queue = run.queue;
+    const event = queue.shift() as PipeEvent | undefined;
+    if (event !== undefined) {
+      if (run.compiled.debug) logDebug(run.compiled.name, event);
+      const feed = run.observers;
+      if (feed !== undefined) {
+        const wait = feed.deliver(event);
+        if (wait !== undefined) return wait.then(() => ({ done: false, value: event }));
+      }
+      return { done: false, value: event };
+    }
+    if (queue.closed) return this.#complete();
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+      queue.onNext(this.#wake);
+    });
+  }
+
+  /** The run is over: wait for it and tell the observers, once. */
+  #complete(): Promise<IteratorResult<PipeEvent, void>> {
+    this.#finished = true;
+    this.#settled ??= (async () => {
+      const run = this.#run!;
+      await this.#execution;
+      if (run.observers !== undefined && run.end !== undefined) await run.observers.end(run.end);
+      return DONE;
+    })();
+    return this.#settled;
+  }
+
+  return(): Promise<IteratorResult<PipeEvent, void>> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<IteratorResult<PipeEvent, void>> {
+    const run = this.#run;
+    if (this.#finished || run === undefined) {
+      this.#finished = true;
+      if (this.#busy !== undefined) await this.#busy.catch(() => {});
+      return DONE;
+    }
+    run.closeByClient();
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    const done = this.#complete();
+    waiting?.(done);
+    return done;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<PipeEvent, void>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.return().then(() => undefined);
+  }
+
+  #track(result: Promise<IteratorResult<PipeEvent, void>>): Promise<IteratorResult<PipeEvent, void>> {
+    const busy = result.finally(() => {
+      if (this.#busy === busy) this.#busy = undefined;
+    });
+    this.#busy = busy;
+    return busy;
+  }
+
+  #queue(call: () => Promise<IteratorResult<PipeEvent, void>>): Promise<IteratorResult<PipeEvent, void>> {
+    return this.#track(this.#busy!.then(call, call));
+  }
+}
+
+/** Starts a run stream (see {@link RunStream}). */
+export function runPipe(
   pipe: Pipe<any, any>,
   state: unknown,
   options: RunOptions<unknown>,
 ): AsyncGenerator<PipeEvent, void, undefined> {
-  const compiled = pipe._compile(options.start);
-  const run = new PipeRun(compiled, state, options);
-  const done = run.execute();
-  const queue = run.queue;
-  const feed = run.observers;
-  const debug = compiled.debug;
-  let finished = false;
-  try {
-    for (;;) {
-      const event = queue.shift() as PipeEvent | undefined;
-      if (event !== undefined) {
-        if (feed !== undefined) {
-          const wait = feed.deliver(event);
-          if (wait !== undefined) await wait;
-        }
-        if (debug) logDebug(compiled.name, event);
-        yield event;
-        continue;
-      }
-      if (queue.closed) break;
-      await queue.waitForEvent();
-    }
-    finished = true;
-    await done;
-  } finally {
-    if (!finished) {
-      run.closeByClient();
-      await done;
-    }
-    if (feed !== undefined && run.end !== undefined) await feed.end(run.end);
-  }
+  return new RunStream(pipe, state, options);
 }

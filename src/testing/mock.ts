@@ -9,6 +9,13 @@ import { deepEqual } from "./_equal.js";
  * `state`, `ctx` and `item` are kept by reference, as `vi.fn()` and `jest.fn()` keep arguments:
  * the run's state is shared and mutable, so reading `call.state` after the run shows its final
  * value. To check the state as a step saw it, read it in the mock's implementation.
+ *
+ * @example
+ * ```ts
+ * const worker = tester.mock<string>("fetchOne");
+ * await tester.run({ urls: ["a", "b"] });
+ * expect(worker.calls.map((call) => call.item)).toEqual(["a", "b"]);
+ * ```
  */
 export interface MockCall<State = unknown, Context = unknown, Item = unknown> {
   /** The run's state (by reference). */
@@ -32,6 +39,12 @@ const CALL_FIELDS = ["state", "ctx", "item", "error", "stepName", "attempt", "ru
 /**
  * A mock's stand-in for the step's handler. Like a handler, it may be sync, async or an async
  * generator (every `yield` becomes a `TOKEN`), and its return value decides what runs next.
+ *
+ * @example
+ * ```ts
+ * tester.mock("route", ({ state }) => (state.retry ? "fetch" : undefined)); // a jump
+ * tester.mock("answer", async function* () { yield "Hel"; yield "lo"; });  // streaming
+ * ```
  */
 export type MockImplementation<State = unknown, Context = undefined, Item = any> = (
   args: StepArgs<State, Context, Item>,
@@ -40,6 +53,15 @@ export type MockImplementation<State = unknown, Context = undefined, Item = any>
 /**
  * Thrown by a failed mock assertion. Plain `Error` subclass, so vitest, jest and `node:test`
  * all report it as a failure; `actual` and `expected` are set for runners that show a diff.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   mock.assertCalledOnce();
+ * } catch (error) {
+ *   if (error instanceof MockAssertionError) console.log(error.step, error.expected, error.actual);
+ * }
+ * ```
  */
 export class MockAssertionError extends Error {
   /** The mocked step. */
@@ -182,7 +204,7 @@ export class StepMock<State = unknown, Context = undefined, Item = any> {
   }
 
   /** @internal The function installed in the pipe in place of the step's handler. */
-  readonly handler: AnyHandler = (args: StepArgs<State, Context, Item>) => {
+  readonly _handler: AnyHandler = (args: StepArgs<State, Context, Item>) => {
     this.#calls.push({
       state: args.state,
       ctx: args.ctx,

@@ -86,7 +86,7 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
     }
     const kind = this.pipe._definitions().find((d) => d.name === name)?.kind;
     const mock = new StepMock<State, Context, Item>(name, impl, kind === "map" ? EMPTY : undefined);
-    const previous = this.pipe._replaceHandler(name, mock.handler);
+    const previous = this.pipe._replaceHandler(name, mock._handler);
     if (!this.#originals.has(name)) this.#originals.set(name, previous);
     return mock;
   }
@@ -137,8 +137,11 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
     );
   }
 
-  /** Stages of result queries: a registered handler becomes its name; strings pass as is ("sub:child"). */
+  /**
+   * Stages of result queries. A handler or a plain name must be a step of this pipe, so a typo
+   * cannot make `wasCalled("fecth")` quietly false; forwarded stages ("sub:child") pass as is.
+   */
   #stageOf(target: Target): string {
-    return typeof target === "string" ? target : this.#stepName(target);
+    return typeof target === "string" && target.includes(":") ? target : this.#stepName(target);
   }
 }

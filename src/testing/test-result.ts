@@ -7,7 +7,14 @@ import {
   type PipelineTerminalStatus,
 } from "../events/types.js";
 
-/** A `STEP_ERROR`, flattened: its payload with the step and invocation it belongs to. */
+/**
+ * A `STEP_ERROR`, flattened: its payload with the step and invocation it belongs to.
+ *
+ * @example
+ * ```ts
+ * expect(result.errors.map((e) => [e.stage, e.retrying])).toEqual([["fetch", true], ["fetch", false]]);
+ * ```
+ */
 export interface StepErrorRecord {
   /** The event's stage: the step name (`"<sub>:<child>"` when forwarded from a sub-pipeline). */
   readonly stage: string;
@@ -26,6 +33,13 @@ export interface StepErrorRecord {
 /**
  * One invocation of a step as the event stream tells it: from its `STEP_START` to the
  * `STEP_END`, `STEP_ERROR` or `CANCELLED` that closed it. Each retry attempt is its own call.
+ *
+ * @example
+ * ```ts
+ * const [first, second] = result.stepCalls("fetch");
+ * expect(first).toMatchObject({ attempt: 1, outcome: "error" });
+ * expect(second).toMatchObject({ attempt: 2, outcome: "success", tokens: [] });
+ * ```
  */
 export interface StepCall {
   /** The invocation's id (`"<runId>:<n>"`). */
@@ -57,8 +71,9 @@ const TERMINAL: Record<string, StepCall["outcome"] | undefined> = {
  * Everything a finished test run produced, with helpers for the usual assertions. Returned by
  * `TestPipe.run`.
  *
- * Steps are named by name or by registered handler. Events forwarded from a sub-pipeline have the
- * stage `"<sub step>:<child step>"`; pass that string to query them.
+ * Steps are given by name or by registered handler; an unknown name throws `StepNotFoundError`
+ * (so a typo cannot make `wasCalled` quietly false). Events forwarded from a sub-pipeline have
+ * the stage `"<sub step>:<child step>"`; pass that string to query them.
  *
  * @example
  * ```ts

@@ -1,0 +1,216 @@
+import type { StepKind } from "../definition/registry.js";
+import type { RetryOption } from "../definition/types.js";
+import { hashPipe } from "./hash.js";
+import {
+  buildModel,
+  compareStrings,
+  type EdgeKind,
+  type IntrospectablePipe,
+  type ModelNode,
+} from "./model.js";
+
+/** A JSON value (what `describe()` is made of). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A JSON-serialisable description of a pipeline, returned by `pipe.describe()`. Keys always come
+ * in the order documented here; lists are in registration order unless noted.
+ */
+export interface PipeDescription {
+  /** The pipe's name. */
+  readonly name: string;
+  /** `pipe.hash()`: a stable identity of the definition. */
+  readonly hash: string;
+  /** Every step, in registration order. */
+  readonly nodes: readonly NodeDescription[];
+  /** Every edge, by source in registration order, then `to`, `each`, switch table, default, `routes`. */
+  readonly edges: readonly EdgeDescription[];
+  /** Static fan-outs (a `to` with two or more targets), by source in registration order. */
+  readonly groups: readonly GroupDescription[];
+  /** The steps a run starts from without `start`, as the runtime and `validate()` compute them. */
+  readonly roots: readonly string[];
+  /** Hook function names, in order; `"(anonymous)"` for an anonymous function. */
+  readonly hooks: {
+    readonly startup: readonly string[];
+    readonly shutdown: readonly string[];
+    readonly onError: readonly string[];
+  };
+  /** The Pipe's `metadata` option, as JSON (functions and symbols dropped, bigints as strings). */
+  readonly metadata: { readonly [key: string]: JsonValue };
+}
+
+/** One step of a {@link PipeDescription}. */
+export interface NodeDescription {
+  readonly name: string;
+  readonly kind: StepKind;
+  /** Its handler is an async generator function: it streams `TOKEN` events. */
+  readonly streaming: boolean;
+  /** Every step it can lead to (`to`, `each`, switch routes and default, `routes`), sorted, without `Stop`. */
+  readonly targets: readonly string[];
+  /** The options that differ from their defaults, in this key order. */
+  readonly options: {
+    readonly timeout?: number;
+    readonly retries?: number | RetryPolicyDescription;
+    readonly barrierType?: "any";
+    readonly barrierTimeout?: number;
+    readonly maxConcurrency?: number;
+    /** A switch routed by a function instead of a table (its targets are only known from `routes`). */
+    readonly routing?: "function";
+    readonly hasErrorHandler?: true;
+  };
+  /** A sub-pipeline step's child pipeline, described the same way. */
+  readonly pipeline?: PipeDescription | { readonly name: string; readonly recursive: true };
+}
+
+/** A retry policy object, with `retryOn` reduced to `true` when it is set. */
+export interface RetryPolicyDescription {
+  readonly attempts: number;
+  readonly minDelay?: number;
+  readonly maxDelay?: number;
+  readonly factor?: number;
+  readonly jitter?: boolean | number;
+  readonly retryOn?: true;
+}
+
+/** One edge of a {@link PipeDescription}. */
+export interface EdgeDescription {
+  readonly source: string;
+  /** The step it leads to; `null` for a switch route to `Stop` (the run ends there). */
+  readonly target: string | null;
+  /**
+   * `static` (`to`), `map` (map to its `each` worker), `switch` (a route of the table or the
+   * default), `dynamic` (a jump declared with `routes`).
+   */
+  readonly kind: EdgeKind;
+  /** A switch route's key, or `"default"`. */
+  readonly label?: string;
+}
+
+/** A static fan-out of a {@link PipeDescription}. */
+export interface GroupDescription {
+  readonly kind: "parallel";
+  readonly source: string;
+  /** The fan-out targets, in `to` order. */
+  readonly members: readonly string[];
+}
+
+/**
+ * Describes a pipe as plain JSON (see `pipe.describe()`).
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(describePipe(pipe), null, 2)); // what pipe.describe() returns
+ * ```
+ */
+export function describePipe(pipe: IntrospectablePipe): PipeDescription {
+  return describeWith(pipe, new Set([pipe]));
+}
+
+function describeWith(pipe: IntrospectablePipe, ancestors: ReadonlySet<IntrospectablePipe>): PipeDescription {
+  const model = buildModel(pipe);
+  const anonymous = (name: string) => (name === "" ? "(anonymous)" : name);
+  return {
+    name: pipe.name,
+    hash: hashPipe(pipe),
+    nodes: model.nodes.map((node) => describeNode(node, model.edges, ancestors)),
+    edges: model.edges.map((e) => ({
+      source: e.source,
+      target: e.target,
+      kind: e.kind,
+      ...(e.label === undefined ? {} : { label: e.label }),
+    })),
+    groups: model.groups.map((g) => ({ kind: "parallel", source: g.source, members: [...g.members] })),
+    roots: [...model.roots],
+    hooks: {
+      startup: model.hooks.startup.map(anonymous),
+      shutdown: model.hooks.shutdown.map(anonymous),
+      onError: model.hooks.onError.map(anonymous),
+    },
+    metadata: toJson(pipe.metadata, new Set()) as { [key: string]: JsonValue },
+  };
+}
+
+function describeNode(
+  node: ModelNode,
+  edges: readonly { source: string; target: string | null }[],
+  ancestors: ReadonlySet<IntrospectablePipe>,
+): NodeDescription {
+  const d = node.definition;
+  const targets = new Set<string>();
+  for (const e of edges) if (e.source === node.name && e.target !== null) targets.add(e.target);
+  const options: { -readonly [K in keyof NodeDescription["options"]]: NodeDescription["options"][K] } = {};
+  if (d.timeout !== undefined) options.timeout = d.timeout;
+  const retries = describeRetries(d.retries);
+  if (retries !== undefined) options.retries = retries;
+  if (d.barrierType === "any") options.barrierType = "any";
+  if (d.barrierTimeout !== undefined) options.barrierTimeout = d.barrierTimeout;
+  if (d.maxConcurrency !== undefined) options.maxConcurrency = d.maxConcurrency;
+  if (d.kind === "switch" && typeof d.switchRoutes === "function") options.routing = "function";
+  if (d.onError !== undefined) options.hasErrorHandler = true;
+  const child = d.pipeline as IntrospectablePipe | undefined;
+  return {
+    name: node.name,
+    kind: node.kind,
+    streaming: node.streaming,
+    targets: [...targets].sort(compareStrings),
+    options,
+    ...(child === undefined
+      ? {}
+      : {
+          pipeline: ancestors.has(child)
+            ? { name: child.name, recursive: true as const }
+            : describeWith(child, new Set(ancestors).add(child)),
+        }),
+  };
+}
+
+function describeRetries(retries: RetryOption): number | RetryPolicyDescription | undefined {
+  if (typeof retries === "number") return retries === 0 ? undefined : retries;
+  return {
+    attempts: retries.attempts,
+    ...(retries.minDelay === undefined ? {} : { minDelay: retries.minDelay }),
+    ...(retries.maxDelay === undefined ? {} : { maxDelay: retries.maxDelay }),
+    ...(retries.factor === undefined ? {} : { factor: retries.factor }),
+    ...(retries.jitter === undefined ? {} : { jitter: retries.jitter }),
+    ...(retries.retryOn === undefined ? {} : { retryOn: true as const }),
+  };
+}
+
+/** A JSON copy of user metadata, so `JSON.stringify(pipe.describe())` never throws. */
+function toJson(value: unknown, seen: Set<object>): JsonValue | undefined {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : null;
+    case "bigint":
+      return value.toString();
+    case "object": {
+      if (value === null) return null;
+      if (seen.has(value)) return "[Circular]";
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === "function") {
+        try {
+          return toJson(toJSON.call(value), seen);
+        } catch {
+          return null;
+        }
+      }
+      seen.add(value);
+      try {
+        if (Array.isArray(value)) return value.map((v) => toJson(v, seen) ?? null);
+        const out: { [key: string]: JsonValue } = {};
+        for (const [k, v] of Object.entries(value)) {
+          const json = toJson(v, seen);
+          if (json !== undefined) out[k] = json;
+        }
+        return out;
+      } finally {
+        seen.delete(value);
+      }
+    }
+    default:
+      return undefined;
+  }
+}

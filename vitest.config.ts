@@ -1,6 +1,17 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const source = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  // Examples import "justpipe" as users do; in this repository that is the source (tsconfig `paths`
+  // does the same for tsc and tsx).
+  resolve: {
+    alias: [
+      { find: /^justpipe$/, replacement: source("index.ts") },
+      { find: /^justpipe\/testing$/, replacement: source("testing/index.ts") },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },

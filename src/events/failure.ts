@@ -118,11 +118,10 @@ export class FailureJournal {
   readonly records: FailureRecord[] = [];
   readonly diagnostics: FailureRecord[] = [];
   readonly #config: FailureClassificationConfig;
-  readonly #prefixes: readonly string[];
+  #prefixes: readonly string[] | undefined;
 
   constructor(config: FailureClassificationConfig) {
     this.#config = config;
-    this.#prefixes = [...DEFAULT_EXTERNAL_PREFIXES, ...(config.externalDependencyPrefixes ?? [])];
   }
 
   /** Records one failure. */
@@ -133,6 +132,7 @@ export class FailureJournal {
     step?: string,
     message = messageOf(error),
   ): void {
+    this.#prefixes ??= [...DEFAULT_EXTERNAL_PREFIXES, ...(this.#config.externalDependencyPrefixes ?? [])];
     const fallback = defaultSource(error, kind, this.#prefixes);
     let source = fallback;
     const classifier = this.#config.sourceClassifier;

@@ -54,9 +54,16 @@ export class HandlerMeta implements Meta {
   }
 }
 
-/** The read-only `meta.pipeline` view of a Pipe's `metadata` option. */
+const views = new WeakMap<object, Meta["pipeline"]>();
+
+/** The read-only `meta.pipeline` view of a Pipe's `metadata` option (one per metadata object). */
 export function pipelineMeta(metadata: Readonly<Record<string, unknown>>): Meta["pipeline"] {
-  return Object.freeze({
-    get: <T>(key: string, fallback?: T) => (Object.hasOwn(metadata, key) ? (metadata[key] as T) : fallback),
-  });
+  let view = views.get(metadata);
+  if (view === undefined) {
+    view = Object.freeze({
+      get: <T>(key: string, fallback?: T) => (Object.hasOwn(metadata, key) ? (metadata[key] as T) : fallback),
+    });
+    views.set(metadata, view);
+  }
+  return view;
 }

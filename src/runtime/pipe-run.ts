@@ -223,8 +223,9 @@ export class PipeRun {
       else signal.addEventListener("abort", onAbort, { once: true });
     }
     try {
-      await this.observers?.start();
-      if (await this.#runStartupHooks()) {
+      if (this.observers !== undefined) await this.observers.start();
+      const started = this.compiled.startupHooks.length === 0 ? !this.#stopping : await this.#runStartupHooks();
+      if (started) {
         if (this.compiled.plan.nodes.size === 0) {
           const error = new Error("No steps registered: add steps with pipe.step() before run().");
           this.emit(
@@ -255,8 +256,8 @@ export class PipeRun {
     }
     for (const timerHandle of this.#barrierTimers.values()) this.clock.clearTimeout(timerHandle);
     this.#barrierTimers.clear();
-    await this.#closeChildren();
-    await this.#runShutdownHooks();
+    if (this.children.size > 0) await this.#closeChildren();
+    if (this.compiled.shutdownHooks.length > 0) await this.#runShutdownHooks();
     const end = this.#outcome();
     this.end = end;
     if (this.#terminal !== "client_closed") {

@@ -37,9 +37,12 @@ const NAMED: Readonly<Record<string, string>> = {
   "\ufb02": "#64258;",
 };
 
-// Control characters, lone surrogates, line and paragraph separators and the BOM would end the
-// line, break the YAML of `@{ ... }` shapes, or be invisible: each becomes a numeric entity.
-const ESCAPE = /["#&<>`\\\u00b6\ufb02]|%(?=%)|[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\ufeff\ufffe\uffff]/gu;
+const ESCAPE = /["#&<>`\\\u00b6\ufb02]|%(?=%)/g;
+// Line breaks and tabs would end the line or vanish: they become spaces. Other control characters,
+// lone surrogates and non-characters cannot be shown (an HTML entity for one is not even the same
+// character: `&#133;` shows "…"), so they become U+FFFD, the visible replacement character.
+const SPACES = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+const INVISIBLE = /[\p{Cc}\p{Cs}\ufeff\ufffe\uffff]/gu;
 
 /**
  * Escapes label text for a double-quoted Mermaid string, so any text yields valid Mermaid that
@@ -49,10 +52,11 @@ const ESCAPE = /["#&<>`\\\u00b6\ufb02]|%(?=%)|[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\ufeff\uf
  *   `#lt;`, `#gt;`, `#96;`, `#92;`): no string ends early, no entity or HTML tag is interpreted,
  *   no label turns into a Markdown string.
  * - `%%` becomes `#37;%`, so no text is mistaken for a `%%{init: ...}%%` directive.
- * - Control and other invisible characters become numeric entities (`#10;`).
+ * - Line breaks and tabs become spaces; other control characters, lone surrogates and the BOM
+ *   become `\uFFFD` (they cannot be displayed).
  * - Mermaid drops the last `;` of a line containing `style...:...#...;` (its own hack for colours
  *   in `style` lines); when a label would match, its `style`/`classDef` is escaped too.
- * - Text that is blank after trimming (Mermaid trims labels) becomes `#160;` (a non-breaking space).
+ * - Text that is blank (Mermaid trims labels) is written with entity codes, so the node keeps its size.
  *
  * Everything else, non-ASCII and emoji included, is kept as is.
  *
@@ -62,8 +66,9 @@ const ESCAPE = /["#&<>`\\\u00b6\ufb02]|%(?=%)|[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\ufeff\uf
  * ```
  */
 export function escapeLabel(text: string): string {
-  if (text.trim() === "") return text === "" ? "#160;" : [...text].map(entity).join("");
-  let escaped = text.replace(ESCAPE, (char) => NAMED[char] ?? entity(char));
+  const visible = text.replace(SPACES, " ").replace(INVISIBLE, "\ufffd");
+  if (visible.trim() === "") return visible === "" ? "#160;" : [...visible].map(entity).join("");
+  let escaped = visible.replace(ESCAPE, (char) => NAMED[char] ?? entity(char));
   if (/(?:style|classDef).*:\S*#.*;/.test(escaped)) {
     escaped = escaped.replaceAll("style", "#115;tyle").replaceAll("classDef", "#99;lassDef");
   }

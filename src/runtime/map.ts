@@ -182,7 +182,7 @@ function spawn(run: PipeRun, owner: Invocation, d: MapDriver, item: unknown): vo
 
 function maybeComplete(run: PipeRun, owner: Invocation, d: MapDriver): void {
   if (d.completed || d.active > 0 || owner.closed) return;
-  if (run.stopping) {
+  if (run.stopping && !(d.exhausted && !d.pulling && d.sourceError === undefined)) {
     d.completed = true;
     closeSource(d);
     run.cancelStep(owner, "The run stopped before every item of the map ran");

@@ -224,7 +224,8 @@ export class PipeRun {
     }
     try {
       if (this.observers !== undefined) await this.observers.start();
-      const started = this.compiled.startupHooks.length === 0 ? !this.#stopping : await this.#runStartupHooks();
+      const started =
+        this.compiled.startupHooks.length === 0 ? !this.#stopping : await this.#runStartupHooks();
       if (started) {
         if (this.compiled.plan.nodes.size === 0) {
           const error = new Error("No steps registered: add steps with pipe.step() before run().");

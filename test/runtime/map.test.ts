@@ -211,3 +211,22 @@ describe("map", () => {
     expect(peak).toBeLessThan(64 * 1024 * 1024);
   });
 });
+
+describe("map under Stop", () => {
+  it("completes a map whose items all ran, though another branch stopped the run", async () => {
+    const { Stop } = await import("../../src/index.js");
+    const pipe = new Pipe();
+    pipe.step("root", () => {}, { to: ["fan", "stopper"] });
+    pipe.map("fan", () => [1, 2], { each: "work", to: "after" });
+    pipe.step("work", async () => new Promise<void>((r) => setTimeout(r, 3)));
+    pipe.step("stopper", () => Stop);
+    pipe.step("after", () => {});
+    const events = await collect(pipe.run(undefined));
+    assertRunInvariants(events);
+    const t = trace(events);
+    expect(t).toContain("map_complete:fan");
+    expect(t).toContain("step_end:fan");
+    expect(t).not.toContain("step_start:after");
+    expect(finishOf(events).status).toBe("success");
+  });
+});

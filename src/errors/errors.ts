@@ -127,12 +127,14 @@ export class RetryLimitError extends JustpipeError {
 export class SubPipelineError extends JustpipeError {
   /** The child's failed step (nested sub-pipelines give `"b:step"`). */
   readonly failedStep: string;
+  /** The child run's failure source, kept when the parent classifies this failure. */
+  readonly failureSource: string | undefined;
   constructor(
     subStep: string,
     pipeName: string,
     failedStep: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; failureSource?: string },
   ) {
     super(
       "SUB_PIPELINE",
@@ -140,5 +142,6 @@ export class SubPipelineError extends JustpipeError {
       options,
     );
     this.failedStep = failedStep;
+    this.failureSource = options?.failureSource;
   }
 }

@@ -67,9 +67,10 @@ export function packageOfError(error: unknown): string | undefined {
   for (const line of stack.split("\n")) {
     if (!line.trimStart().startsWith("at ")) continue;
     if (line.includes("node:") || line.includes("(internal/") || line.includes("<anonymous>")) continue;
-    const marker = line.lastIndexOf("node_modules/");
+    const path = line.replaceAll("\\", "/");
+    const marker = path.lastIndexOf("node_modules/");
     if (marker < 0) return undefined;
-    const rest = line.slice(marker + "node_modules/".length).split("/");
+    const rest = path.slice(marker + "node_modules/".length).split("/");
     return rest[0]?.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0];
   }
   return undefined;
@@ -133,14 +134,28 @@ export class FailureJournal {
     message = messageOf(error),
   ): void {
     this.#prefixes ??= [...DEFAULT_EXTERNAL_PREFIXES, ...(this.#config.externalDependencyPrefixes ?? [])];
-    const fallback = defaultSource(error, kind, this.#prefixes);
+    const inherited = (error as { failureSource?: unknown } | null)?.failureSource;
+    const fallback =
+      typeof inherited === "string" && SOURCES.has(inherited) && inherited !== FailureSource.NONE
+        ? (inherited as FailureSource)
+        : defaultSource(error, kind, this.#prefixes);
     let source = fallback;
     const classifier = this.#config.sourceClassifier;
     if (classifier !== undefined) {
       try {
-        const custom = classifier({ error, kind, reason, step, defaultSource: fallback });
-        if (custom !== undefined && custom !== null) {
-          if (SOURCES.has(custom as string)) source = custom;
+        const custom = classifier({ error, kind, reason, step, defaultSource: fallback }) as unknown;
+        if (
+          custom !== null &&
+          typeof custom === "object" &&
+          typeof (custom as PromiseLike<unknown>).then === "function"
+        ) {
+          (custom as PromiseLike<unknown>).then(undefined, () => {});
+          this.#diagnose(
+            "failureClassification.sourceClassifier returned a Promise; it must return a FailureSource synchronously.",
+            step,
+          );
+        } else if (custom !== undefined && custom !== null) {
+          if (SOURCES.has(custom as string)) source = custom as FailureSource;
           else {
             this.#diagnose(
               `failureClassification.sourceClassifier returned an invalid value: ${messageOf(custom)}`,

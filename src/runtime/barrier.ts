@@ -8,6 +8,8 @@ export interface BarrierProgress {
   fired: boolean;
   /** When the first parent of the wave arrived (clock ms). */
   readonly since: number;
+  /** The join's barrier timed out in this wave: late parents only complete the wave. */
+  expired: boolean;
 }
 
 /** What one arrival means for the join. */
@@ -24,7 +26,7 @@ const WAIT: ArrivalOutcome = { fire: false, skip: false, reset: false };
 
 /** A fresh wave. */
 export function newWave(now: number): BarrierProgress {
-  return { arrivals: Object.create(null), fired: false, since: now };
+  return { arrivals: Object.create(null), fired: false, since: now, expired: false };
 }
 
 /** Parents that have not arrived in this wave. */

@@ -12,12 +12,28 @@ export interface Clock {
 }
 
 const origin = performance.timeOrigin;
+const MAX_TIMER = 2 ** 31 - 1;
 
 /** The wall clock: `performance` for time, Node's timers for waiting. */
 export const realClock: Clock = {
   now: () => origin + performance.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (callback, ms) => {
+    if (ms <= MAX_TIMER) return setTimeout(callback, ms);
+    // Node fires a timer above 2^31-1 ms at once: wait in chunks instead.
+    const handle = { timer: undefined as ReturnType<typeof setTimeout> | undefined };
+    const due = Date.now() + ms;
+    const arm = () => {
+      const left = due - Date.now();
+      handle.timer = left > MAX_TIMER ? setTimeout(arm, MAX_TIMER) : setTimeout(callback, Math.max(0, left));
+    };
+    arm();
+    return handle;
+  },
+  clearTimeout: (handle) => {
+    if (handle !== null && typeof handle === "object" && "timer" in handle) {
+      clearTimeout((handle as { timer: ReturnType<typeof setTimeout> }).timer);
+    } else clearTimeout(handle as ReturnType<typeof setTimeout>);
+  },
 };
 
 /** Resolves after `ms` on `clock`, or rejects with the signal's reason when it aborts first. */

@@ -17,6 +17,10 @@ export class Invocation implements Lineage {
   readonly startedAt: number;
   /** Closed by a terminal event; later results of the handler are ignored. */
   closed = false;
+  /** An error is being handled (retry, error handlers): later results and errors are ignored. */
+  handling = false;
+  /** A timeout that fired while a sub-pipeline's child run was still winding down. */
+  pendingError: unknown;
   /** Per-step abort (created only for steps with a timeout). */
   controller: AbortController | undefined;
   signal: AbortSignal;
@@ -53,6 +57,7 @@ export class Invocation implements Lineage {
     this.iterator = undefined;
     this.stepMeta = undefined;
     this.children = undefined;
+    this.pendingError = undefined;
   }
 }
 

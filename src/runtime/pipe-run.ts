@@ -190,6 +190,12 @@ export class PipeRun {
     for (const hook of this.compiled.eventHooks) {
       try {
         const next = hook(current as never) as unknown;
+        if (isThenable(next)) {
+          next.then(undefined, () => {});
+          throw new TypeError(
+            `Event hook ${hook.name || "(anonymous)"} returned a Promise; event hooks are synchronous: return the event itself.`,
+          );
+        }
         if (next === null || typeof next !== "object" || typeof (next as RunEvent).type !== "string") {
           throw new TypeError(
             `Event hook ${hook.name || "(anonymous)"} returned ${next === null ? "null" : typeof next}; an event hook must return the event (modified or not).`,
@@ -278,9 +284,9 @@ export class PipeRun {
     );
   }
 
-  #hookArgs(): HookArgs<unknown, unknown> {
+  #hookArgs(signal: AbortSignal = this.controller.signal): HookArgs<unknown, unknown> {
     const owner = { stepMeta: undefined };
-    return new HandlerArgs(this, owner, "system", 1, undefined, undefined, this.controller.signal);
+    return new HandlerArgs(this, owner, "system", 1, undefined, undefined, signal);
   }
 
   async #runStartupHooks(): Promise<boolean> {
@@ -301,9 +307,11 @@ export class PipeRun {
   }
 
   async #runShutdownHooks(): Promise<void> {
+    // Cleanup gets a live signal, even when the run itself was aborted.
+    const signal = new AbortController().signal;
     for (const hook of this.compiled.shutdownHooks) {
       try {
-        await hook(this.#hookArgs());
+        await hook(this.#hookArgs(signal));
       } catch (error) {
         const message = `Shutdown hook failed: ${messageOf(error)}`;
         this.emit(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false }, "system", null);
@@ -442,9 +450,12 @@ export class PipeRun {
       inv.signal = AbortSignal.any([this.controller.signal, controller.signal]);
       inv.timer = this.clock.setTimeout(() => {
         inv.timer = undefined;
+        if (inv.closed || inv.handling) return;
         const error = new StepTimeoutError(inv.node.name, timeout);
         controller.abort(error);
-        this.onError(inv, error);
+        // A sub step's timeout covers its child run: fail once the child has wound down.
+        if (inv.node.kind === "sub" && inv.children !== undefined) inv.pendingError = error;
+        else this.onError(inv, error);
       }, timeout);
     }
     const handler = this.compiled.handlers.get(inv.node.name)!;
@@ -461,7 +472,7 @@ export class PipeRun {
   }
 
   #onResult(inv: Invocation, value: unknown): void {
-    if (inv.closed) return;
+    if (inv.closed || inv.handling) return;
     if (isThenable(value)) {
       value.then(
         (v) => this.#onResult(inv, v),
@@ -505,8 +516,8 @@ export class PipeRun {
   // ---------------------------------------------------------------- results
 
   #settle(inv: Invocation, value: unknown): void {
-    if (inv.closed) return;
-    if (inv.timer !== undefined) {
+    if (inv.closed || inv.handling) return;
+    if (inv.timer !== undefined && inv.node.kind !== "sub") {
       this.clock.clearTimeout(inv.timer);
       inv.timer = undefined;
     }
@@ -717,6 +728,10 @@ export class PipeRun {
       this.barriers.set(node.name, progress);
     }
     const outcome = arrive(join, progress, parent, skipped);
+    if (progress.expired) {
+      if (outcome.reset) this.barriers.delete(node.name);
+      return;
+    }
     if (first && !outcome.reset && join.type === "all") {
       this.emit(
         EventType.BARRIER_WAIT,
@@ -755,7 +770,8 @@ export class PipeRun {
     const timer = this.clock.setTimeout(() => {
       this.#barrierTimers.delete(node.name);
       const progress = this.barriers.get(node.name);
-      this.barriers.delete(node.name);
+      // The wave stays, expired: parents arriving late complete it without starting the join.
+      if (progress !== undefined) progress.expired = true;
       if (progress !== undefined && !this.#stopping) {
         this.metrics.barrierTimedOut(node.name);
         const waiting = waitingFor(node.join!, progress);
@@ -776,16 +792,23 @@ export class PipeRun {
    */
   onError(inv: Invocation, error: unknown, controlFailure = false): void {
     if (inv.closed) return;
+    if (inv.handling) {
+      // Applying a handler's decision failed (an unknown jump, say): fail, without asking again.
+      // Anything else arriving now is a late result of an invocation already being handled.
+      if (controlFailure) this.failStep(inv, error);
+      return;
+    }
+    inv.handling = true;
     if (inv.timer !== undefined) {
       this.clock.clearTimeout(inv.timer);
       inv.timer = undefined;
     }
-    if (this.#stopping) {
-      if (this.controller.signal.aborted) this.cancelStep(inv, messageOf(this.controller.signal.reason));
-      else this.failStep(inv, error);
+    if (this.controller.signal.aborted) {
+      this.cancelStep(inv, messageOf(this.controller.signal.reason));
       return;
     }
-    if (!controlFailure) {
+    // After Stop or Suspend, running steps finish: their handlers still apply, but nothing retries.
+    if (!controlFailure && !this.#stopping) {
       const policy = this.#policy(inv.node);
       if (
         inv.attempt <= policy.attempts &&
@@ -821,8 +844,8 @@ export class PipeRun {
         continue;
       }
       if (inv.closed) return;
-      if (this.#stopping) {
-        this.failStep(inv, current);
+      if (this.controller.signal.aborted) {
+        this.cancelStep(inv, messageOf(this.controller.signal.reason));
         return;
       }
       if (result instanceof Retry) this.#retry(inv, current);
@@ -840,6 +863,10 @@ export class PipeRun {
   }
 
   #retry(inv: Invocation, error: unknown, delay = 0): void {
+    if (this.#stopping) {
+      this.cancelStep(inv, "The run stopped before the step could run again");
+      return;
+    }
     if (inv.attempt >= this.compiled.maxRetries) {
       this.failStep(inv, new RetryLimitError(inv.node.name, this.compiled.maxRetries, { cause: error }));
       return;

@@ -11,7 +11,7 @@ export function startSub(run: PipeRun, inv: Invocation, childState: unknown): vo
     return;
   }
   const child = inv.node.definition.pipeline!;
-  const stream = child.run(childState, { context: run.ctx, signal: run.controller.signal, clock: run.clock });
+  const stream = child.run(childState, { context: run.ctx, signal: inv.signal, clock: run.clock });
   inv.children = stream;
   run.children.add(stream);
   void forward(run, inv, stream, child.name);
@@ -54,6 +54,14 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
     inv.children = undefined;
   }
   if (inv.closed) return;
+  if (inv.timer !== undefined) {
+    run.clock.clearTimeout(inv.timer);
+    inv.timer = undefined;
+  }
+  if (inv.pendingError !== undefined) {
+    run.onError(inv, inv.pendingError);
+    return;
+  }
   if (failed) {
     run.onError(inv, thrown, true);
     return;
@@ -73,8 +81,8 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
       inv,
       new SubPipelineError(prefix, pipeName, end.failedStep ?? end.failureKind, end.error ?? "failed", {
         cause: primary?.cause,
+        failureSource: end.failureSource,
       }),
-      true,
     );
     return;
   }

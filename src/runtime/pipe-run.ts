@@ -94,6 +94,8 @@ export class PipeRun {
   readonly runMeta = new MetaScope();
   readonly pipelineMeta: ReturnType<typeof pipelineMeta>;
   readonly controller = new AbortController();
+  /** Aborted when the run starts stopping (cuts retry backoffs short); made on first use. */
+  #stopController: AbortController | undefined;
   /** Open invocations, in start order. */
   readonly open = new Set<Invocation>();
   /** Join progress of the current wave, by join step. */
@@ -299,7 +301,7 @@ export class PipeRun {
         const message = `Startup hook failed: ${messageOf(error)}`;
         this.emit(EventType.STEP_ERROR, "startup", { message, error, retrying: false }, "system", null);
         this.journal.record(FailureKind.STARTUP, FailureReason.STARTUP_HOOK_ERROR, error, undefined, message);
-        this.#stopping = true;
+        this.#beginStopping();
         return false;
       }
     }
@@ -807,14 +809,14 @@ export class PipeRun {
       this.cancelStep(inv, messageOf(this.controller.signal.reason));
       return;
     }
-    // After Stop or Suspend, running steps finish: their handlers still apply, but nothing retries.
-    if (!controlFailure && !this.#stopping) {
+    if (!controlFailure) {
       const policy = this.#policy(inv.node);
       if (
         inv.attempt <= policy.attempts &&
         inv.attempt < this.compiled.maxRetries &&
         (policy.retryOn === undefined || safePredicate(policy.retryOn, error))
       ) {
+        // After Stop or Suspend nothing new starts: a step that would retry just ends.
         this.#retry(inv, error, backoffDelay(policy, inv.attempt));
         return;
       }
@@ -902,7 +904,10 @@ export class PipeRun {
       this.release();
     };
     if (delay <= 0) again();
-    else sleep(this.clock, delay, this.controller.signal).then(again, again);
+    else {
+      this.#stopController ??= new AbortController();
+      sleep(this.clock, delay, this.#stopController.signal).then(again, again);
+    }
   }
 
   /** Closes an invocation with `STEP_ERROR`, records the failure and stops the run (fail fast). */
@@ -929,11 +934,23 @@ export class PipeRun {
   /** Stops starting new work; running steps finish (Stop, Suspend). */
   stop(suspended: boolean): void {
     if (suspended) this.#suspended = true;
+    this.#beginStopping();
+  }
+
+  /** Nothing new starts from now on: cut backoffs short and drop waiting barrier timers. */
+  #beginStopping(): void {
+    if (this.#stopping) return;
     this.#stopping = true;
+    for (const timer of this.#barrierTimers.values()) {
+      this.clock.clearTimeout(timer);
+      this.release();
+    }
+    this.#barrierTimers.clear();
+    this.#stopController?.abort();
   }
 
   #abortAll(reason: Error): void {
-    this.#stopping = true;
+    this.#beginStopping();
     if (this.controller.signal.aborted) return;
     this.controller.abort(reason);
     for (const inv of this.open) inv.controller?.abort(reason);

@@ -4,6 +4,31 @@ import type { PipeEvent } from "../events/types.js";
 import { logDebug } from "./debug-log.js";
 import { PipeRun } from "./pipe-run.js";
 
+function invalid(option: string, what: string, value: unknown): TypeError {
+  const shown = typeof value === "string" ? value : String(value);
+  return new TypeError(
+    `run(): expected \`${option}\` to be ${what}, got \`${shown}\` (${value === null ? "null" : typeof value}).`,
+  );
+}
+
+/** Validates `run()` options (thrown from the first `next()`, like definition errors). */
+function checkRunOptions(options: RunOptions<unknown>): void {
+  if (options === null || typeof options !== "object") throw invalid("options", "an object", options);
+  const { timeout, queueSize, signal, clock } = options;
+  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout))) {
+    throw invalid("timeout", "a number of milliseconds > 0", timeout);
+  }
+  if (queueSize !== undefined && (!Number.isInteger(queueSize) || queueSize < 0)) {
+    throw invalid("queueSize", "an integer >= 0 (0 = unbounded)", queueSize);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid("signal", "an AbortSignal (from an AbortController or AbortSignal.timeout())", signal);
+  }
+  if (clock !== undefined && (typeof clock?.now !== "function" || typeof clock.setTimeout !== "function")) {
+    throw invalid("clock", "a Clock ({ now, setTimeout, clearTimeout })", clock);
+  }
+}
+
 const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
 
 /**
@@ -50,6 +75,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     if (this.#finished) return Promise.resolve(DONE);
     if (this.#run === undefined) {
       try {
+        checkRunOptions(this.#options);
         const compiled = this.#pipe._compile(this.#options.start);
         this.#run = new PipeRun(compiled, this.#state, this.#options);
       } catch (error) {

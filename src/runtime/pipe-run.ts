@@ -113,6 +113,8 @@ export class PipeRun {
   #counter = 0;
   #pending = 0;
   #depth = 0;
+  /** While a wave of siblings is being opened: their invocations, to run once all are open. */
+  #batch: Invocation[] | undefined;
   #stopping = false;
   #terminal: TerminalSignal;
   #suspended = false;
@@ -335,7 +337,12 @@ export class PipeRun {
     const startName = this.options.start === undefined ? undefined : this.#nameOf(this.options.start);
     const roots = startName === undefined ? this.compiled.plan.roots : [startName];
     this.#pending++;
-    for (const root of roots) this.startStep(this.compiled.plan.nodes.get(root)!, null, null, undefined);
+    const nodes = this.compiled.plan.nodes;
+    if (roots.length === 1) this.startStep(nodes.get(roots[0]!)!, null, null, undefined);
+    else
+      this.#startTogether(() => {
+        for (const root of roots) this.startStep(nodes.get(root)!, null, null, undefined);
+      });
     this.#pending--;
     this.#maybeIdle();
     await idle;
@@ -405,6 +412,10 @@ export class PipeRun {
       return undefined;
     }
     const inv = this.#openInvocation(node, parent, owner, item, mapOwner, attempt, scope);
+    if (this.#batch !== undefined) {
+      this.#batch.push(inv);
+      return inv;
+    }
     this.#depth++;
     try {
       this.#invoke(inv);
@@ -412,6 +423,31 @@ export class PipeRun {
       this.#depth--;
     }
     return inv;
+  }
+
+  /**
+   * Starts several steps as one wave: every invocation is opened before any handler runs, so a
+   * synchronous sibling that fails or stops cannot keep the others from starting.
+   */
+  #startTogether(start: () => void): void {
+    const outer = this.#batch;
+    const batch: Invocation[] = [];
+    this.#batch = batch;
+    try {
+      start();
+    } finally {
+      this.#batch = outer;
+    }
+    this.#depth++;
+    try {
+      for (const inv of batch) {
+        if (inv.closed) continue;
+        if (this.controller.signal.aborted) this.cancelStep(inv, messageOf(this.controller.signal.reason));
+        else this.#invoke(inv);
+      }
+    } finally {
+      this.#depth--;
+    }
   }
 
   /** Creates an invocation and emits its `STEP_START`. */
@@ -706,8 +742,14 @@ export class PipeRun {
     if (this.#stopping) return;
     const successors = inv.node.successors;
     const nodes = this.compiled.plan.nodes;
-    for (let i = 0; i < successors.length; i++)
-      this.#arrive(nodes.get(successors[i]!)!, inv.node.name, false, inv);
+    if (successors.length === 1) {
+      this.#arrive(nodes.get(successors[0]!)!, inv.node.name, false, inv);
+      return;
+    }
+    this.#startTogether(() => {
+      for (let i = 0; i < successors.length; i++)
+        this.#arrive(nodes.get(successors[i]!)!, inv.node.name, false, inv);
+    });
   }
 
   #skipSuccessors(node: PlanNode, from: Invocation): void {

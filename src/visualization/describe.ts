@@ -43,7 +43,7 @@ export interface PipeDescription {
 export interface NodeDescription {
   readonly name: string;
   readonly kind: StepKind;
-  /** Its handler is an async generator function: it streams `TOKEN` events. */
+  /** Its handler is an async generator function that streams `TOKEN` events (a map's yields items: false). */
   readonly streaming: boolean;
   /** Every step it can lead to (`to`, `each`, switch routes and default, `routes`), sorted, without `Stop`. */
   readonly targets: readonly string[];

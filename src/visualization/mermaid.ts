@@ -194,11 +194,9 @@ function drawnEdges(edges: readonly ModelEdge[]): ModelEdge[] {
 function nodeLine(node: ModelNode, id: string, context: RenderContext): string {
   let label = escapeLabel(context.label(node.name));
   if (node.anyJoin) label += " (Any)";
-  if (node.worker) {
-    if (node.streaming) label += " ⚡";
-    // labelType "string": Mermaid would read a shape-data label as Markdown otherwise.
-    return `${id}@{ shape: procs, label: "${label}", labelType: "string" }`;
-  }
+  if (node.streaming) label += " ⚡";
+  // labelType "string": Mermaid would read a shape-data label as Markdown otherwise.
+  if (node.worker) return `${id}@{ shape: procs, label: "${label}", labelType: "string" }`;
   switch (node.kind) {
     case "switch":
       return `${id}{"${label}"}`;
@@ -207,7 +205,7 @@ function nodeLine(node: ModelNode, id: string, context: RenderContext): string {
     case "sub":
       return `${id}[/"${label}"/]`;
     default:
-      return node.streaming ? `${id}(["${label} ⚡"])` : `${id}["${label}"]`;
+      return node.streaming ? `${id}(["${label}"])` : `${id}["${label}"]`;
   }
 }
 

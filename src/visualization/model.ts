@@ -37,7 +37,7 @@ export interface ModelNode {
   readonly name: string;
   readonly kind: StepKind;
   readonly definition: StepDefinition;
-  /** Its handler is an async generator function (it yields tokens). */
+  /** Its handler is an async generator function yielding tokens (never for a map: it yields items). */
   readonly streaming: boolean;
   /** It is the `each` worker of a map. */
   readonly worker: boolean;
@@ -121,7 +121,8 @@ export function buildModel(pipe: IntrospectablePipe): PipeModel {
       name: d.name,
       kind: d.kind,
       definition: d,
-      streaming: isStreaming(d.handler),
+      // A map's async generator yields items, not tokens.
+      streaming: d.kind !== "map" && isStreaming(d.handler),
       worker,
       anyJoin: d.barrierType === "any" && planNode.parentCount >= 2,
       isolated,

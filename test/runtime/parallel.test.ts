@@ -316,3 +316,38 @@ describe("lifecycle hooks", () => {
     expect(end.errors.map((e) => e.kind)).toEqual(["step", "shutdown"]);
   });
 });
+
+describe("sibling waves", () => {
+  it("starts every branch of a fan-out even when a synchronous sibling stops the run", async () => {
+    const { Stop } = await import("../../src/index.js");
+    const ran: string[] = [];
+    const pipe = new Pipe();
+    pipe.step("root", () => {}, { to: ["a", "b"] });
+    pipe.step("a", () => {
+      ran.push("a");
+      return Stop;
+    });
+    pipe.step("b", () => void ran.push("b"));
+    const events = await collect(pipe.run(undefined));
+    assertRunInvariants(events);
+    expect(ran).toEqual(["a", "b"]);
+  });
+
+  it("opens every branch before a synchronous sibling fails, then cancels the aborted ones", async () => {
+    const pipe = new Pipe();
+    pipe.step("root", () => {}, { to: ["a", "b"] });
+    pipe.step("a", () => {
+      throw new Error("sync failure");
+    });
+    pipe.step("b", () => {});
+    const events = await collect(pipe.run(undefined));
+    assertRunInvariants(events);
+    expect(trace(events, ["step_start", "step_error", "cancelled"])).toEqual([
+      "step_start:root",
+      "step_start:a",
+      "step_start:b",
+      "step_error:a",
+      "cancelled:b",
+    ]);
+  });
+});

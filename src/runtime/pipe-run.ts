@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CompiledPipe } from "../definition/compiled.js";
-import { Raise, Retry, Skip, Stop, Suspend } from "../definition/control.js";
-import type { AnyHandler, HookArgs, RunOptions, Target } from "../definition/types.js";
-import {
-  BarrierTimeoutError,
-  RetryLimitError,
-  StepNotFoundError,
-  StepTimeoutError,
-  SubPipelineError,
-} from "../errors/errors.js";
+import type { AnyHandler, RunOptions, Target } from "../definition/types.js";
+import { RetryLimitError, StepTimeoutError, SubPipelineError } from "../errors/errors.js";
 import { FailureJournal, messageOf, resolveOutcome, type TerminalSignal } from "../events/failure.js";
 import {
   EventType,
@@ -18,22 +11,21 @@ import {
   type PipelineEndData,
 } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
-import { didYouMean } from "../graph/similar.js";
-import { arrive, type BarrierProgress, newWave, waitingFor } from "./barrier.js";
+import type { BarrierProgress } from "./barrier.js";
 import { type Clock, sleep } from "./clock.js";
 import { EventQueue } from "./event-queue.js";
 import { HandlerArgs, Invocation } from "./invocation.js";
-import { mapWorkerClosed, startMap } from "./map.js";
+import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
+import { mapWorkerClosed } from "./map.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
 import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
-import { backoffDelay, type RetryPolicy, retryPolicy } from "./retry.js";
+import { handleError } from "./recovery.js";
+import { KIND, settle, streamTokens } from "./results.js";
 import { type Lineage, RunEvent } from "./run-event.js";
-import { startSub } from "./sub.js";
+import { follow } from "./transitions.js";
 
-const KIND: Record<PlanNode["kind"], NodeKind> = { step: "step", map: "map", switch: "switch", sub: "sub" };
 const MAX_SYNC_DEPTH = 64;
-const warnedSteps = new WeakSet<PlanNode>();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -48,26 +40,6 @@ function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> & Asyn
     typeof (value as { next?: unknown }).next === "function" &&
     typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
   );
-}
-
-/** Rejects with the signal's reason when it aborts first. */
-function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
-  if (!isThenable(value)) return Promise.resolve(value);
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    value.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 class RunAbort extends Error {
@@ -100,7 +72,8 @@ export class PipeRun {
   readonly open = new Set<Invocation>();
   /** Join progress of the current wave, by join step. */
   readonly barriers = new Map<string, BarrierProgress>();
-  readonly #barrierTimers = new Map<string, unknown>();
+  /** Barrier timeouts pending, by join step. */
+  readonly barrierTimers = new Map<string, unknown>();
   /** Child runs of sub-pipeline steps still being forwarded. */
   readonly children = new Set<AsyncGenerator<unknown>>();
   readonly options: RunOptions<unknown>;
@@ -108,7 +81,6 @@ export class PipeRun {
   readonly observers: ObserverFeed | undefined;
   /** The `FINISH` payload, once the run ended (also set for a client close). */
   end: PipelineEndData | undefined;
-  readonly #policies = new Map<PlanNode, RetryPolicy>();
   #seq = 0;
   #counter = 0;
   #pending = 0;
@@ -234,8 +206,7 @@ export class PipeRun {
     }
     try {
       if (this.observers !== undefined) await this.observers.start();
-      const started =
-        this.compiled.startupHooks.length === 0 ? !this.#stopping : await this.#runStartupHooks();
+      const started = this.compiled.startupHooks.length === 0 ? !this.#stopping : await runStartupHooks(this);
       if (started) {
         if (this.compiled.plan.nodes.size === 0) {
           const error = new Error("No steps registered: add steps with pipe.step() before run().");
@@ -265,10 +236,10 @@ export class PipeRun {
       if (timer !== undefined) this.clock.clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
-    for (const timerHandle of this.#barrierTimers.values()) this.clock.clearTimeout(timerHandle);
-    this.#barrierTimers.clear();
+    for (const timerHandle of this.barrierTimers.values()) this.clock.clearTimeout(timerHandle);
+    this.barrierTimers.clear();
     if (this.children.size > 0) await this.#closeChildren();
-    if (this.compiled.shutdownHooks.length > 0) await this.#runShutdownHooks();
+    if (this.compiled.shutdownHooks.length > 0) await runShutdownHooks(this);
     const end = this.#outcome();
     this.end = end;
     if (this.#terminal !== "client_closed") {
@@ -288,48 +259,6 @@ export class PipeRun {
     );
   }
 
-  #hookArgs(signal: AbortSignal = this.controller.signal): HookArgs<unknown, unknown> {
-    const owner = { stepMeta: undefined };
-    return new HandlerArgs(this, owner, "system", 1, undefined, undefined, signal);
-  }
-
-  async #runStartupHooks(): Promise<boolean> {
-    for (const hook of this.compiled.startupHooks) {
-      if (this.#stopping) return false;
-      try {
-        await raceAbort(hook(this.#hookArgs()), this.controller.signal);
-      } catch (error) {
-        if (this.#stopping) return false;
-        const message = `Startup hook failed: ${messageOf(error)}`;
-        this.emit(EventType.STEP_ERROR, "startup", { message, error, retrying: false }, "system", null);
-        this.journal.record(FailureKind.STARTUP, FailureReason.STARTUP_HOOK_ERROR, error, undefined, message);
-        this.#beginStopping();
-        return false;
-      }
-    }
-    return !this.#stopping;
-  }
-
-  async #runShutdownHooks(): Promise<void> {
-    // Cleanup gets a live signal, even when the run itself was aborted.
-    const signal = new AbortController().signal;
-    for (const hook of this.compiled.shutdownHooks) {
-      try {
-        await hook(this.#hookArgs(signal));
-      } catch (error) {
-        const message = `Shutdown hook failed: ${messageOf(error)}`;
-        this.emit(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false }, "system", null);
-        this.journal.record(
-          FailureKind.SHUTDOWN,
-          FailureReason.SHUTDOWN_HOOK_ERROR,
-          error,
-          undefined,
-          message,
-        );
-      }
-    }
-  }
-
   async #executeSteps(): Promise<void> {
     const idle = new Promise<void>((resolve) => {
       this.#onIdle = resolve;
@@ -340,7 +269,7 @@ export class PipeRun {
     const nodes = this.compiled.plan.nodes;
     if (roots.length === 1) this.startStep(nodes.get(roots[0]!)!, null, null, undefined);
     else
-      this.#startTogether(() => {
+      this.startTogether(() => {
         for (const root of roots) this.startStep(nodes.get(root)!, null, null, undefined);
       });
     this.#pending--;
@@ -411,7 +340,7 @@ export class PipeRun {
       });
       return undefined;
     }
-    const inv = this.#openInvocation(node, parent, owner, item, mapOwner, attempt, scope);
+    const inv = this.openInvocation(node, parent, owner, item, mapOwner, attempt, scope);
     if (this.#batch !== undefined) {
       this.#batch.push(inv);
       return inv;
@@ -429,7 +358,7 @@ export class PipeRun {
    * Starts several steps as one wave: every invocation is opened before any handler runs, so a
    * synchronous sibling that fails or stops cannot keep the others from starting.
    */
-  #startTogether(start: () => void): void {
+  startTogether(start: () => void): void {
     const outer = this.#batch;
     const batch: Invocation[] = [];
     this.#batch = batch;
@@ -451,7 +380,7 @@ export class PipeRun {
   }
 
   /** Creates an invocation and emits its `STEP_START`. */
-  #openInvocation(
+  openInvocation(
     node: PlanNode,
     parent: Invocation | null,
     owner: string | null,
@@ -519,179 +448,13 @@ export class PipeRun {
       return;
     }
     if (inv.node.kind !== "map" && isAsyncIterator(value)) {
-      void this.#stream(inv, value);
+      void streamTokens(this, inv, value);
       return;
     }
-    this.#settle(inv, value);
-  }
-
-  async #stream(inv: Invocation, iterator: AsyncIterator<unknown>): Promise<void> {
-    inv.iterator = iterator;
-    const queue = this.queue;
-    const kind = KIND[inv.node.kind];
-    const stage = inv.node.name;
-    try {
-      for (;;) {
-        const step = await iterator.next();
-        if (inv.closed) return;
-        if (step.done) {
-          inv.iterator = undefined;
-          this.#settle(inv, step.value);
-          return;
-        }
-        this.emit(EventType.TOKEN, stage, step.value, kind, inv);
-        if (queue.full) {
-          await queue.waitForSpace();
-          if (inv.closed) return;
-        }
-      }
-    } catch (error) {
-      inv.iterator = undefined;
-      this.onError(inv, error);
-    }
+    settle(this, inv, value);
   }
 
   // ---------------------------------------------------------------- results
-
-  #settle(inv: Invocation, value: unknown): void {
-    if (inv.closed || inv.handling) return;
-    if (inv.timer !== undefined && inv.node.kind !== "sub") {
-      this.clock.clearTimeout(inv.timer);
-      inv.timer = undefined;
-    }
-    const kind = inv.node.kind;
-    if (value instanceof Raise) {
-      this.onError(
-        inv,
-        value.error ?? new Error(`Step '${inv.node.name}' returned Raise() without an error.`),
-      );
-      return;
-    }
-    if (value instanceof Retry) {
-      this.#retry(inv, undefined);
-      return;
-    }
-    if (kind === "step" || value === Stop || value instanceof Suspend || value instanceof Skip) {
-      this.#control(inv, value);
-      return;
-    }
-    if (kind === "map") startMap(this, inv, value);
-    else if (kind === "switch") this.#route(inv, value);
-    else startSub(this, inv, value);
-  }
-
-  /** Applies a step's (or error handler's) control result. */
-  #control(inv: Invocation, value: unknown): void {
-    if (value === undefined || value === null) {
-      this.endStep(inv);
-      this.follow(inv);
-      return;
-    }
-    if (typeof value === "string" || typeof value === "function") {
-      const target = this.#resolveJump(inv, value as Target);
-      if (target === undefined) return;
-      this.endStep(inv);
-      this.#skipSuccessors(inv.node, inv);
-      this.startStep(target, inv, null, undefined, undefined, 1);
-      return;
-    }
-    if (value === Stop) {
-      this.endStep(inv);
-      this.stop(false);
-      return;
-    }
-    if (value instanceof Suspend) {
-      this.emit(
-        EventType.SUSPEND,
-        inv.node.name,
-        { reason: value.reason, step: inv.node.name },
-        KIND[inv.node.kind],
-        inv,
-      );
-      this.endStep(inv);
-      this.stop(true);
-      return;
-    }
-    if (value instanceof Skip) {
-      this.endStep(inv);
-      this.#skipSuccessors(inv.node, inv);
-      return;
-    }
-    if (!warnedSteps.has(inv.node)) {
-      warnedSteps.add(inv.node);
-      process.emitWarning(
-        `Step '${inv.node.name}' returned ${typeof value} (${messageOf(value).slice(0, 80)}), which is ignored. A step returns nothing, a step name or handler to jump to, Stop, or new Suspend(); pass data through state or yield tokens. (An arrow function without braces returns its expression.)`,
-        { type: "JustpipeWarning" },
-      );
-    }
-    this.endStep(inv);
-    this.follow(inv);
-  }
-
-  #resolveJump(inv: Invocation, target: Target): PlanNode | undefined {
-    const name = this.#nameOf(target);
-    const node = name === undefined ? undefined : this.compiled.plan.nodes.get(name);
-    const routes = inv.node.routes;
-    if (node === undefined) {
-      const shown = typeof target === "string" ? `'${target}'` : `function ${target.name || "(anonymous)"}`;
-      const names = this.compiled.plan.nodes.keys();
-      this.onError(
-        inv,
-        new StepNotFoundError(
-          `Step '${inv.node.name}' returned ${shown}, which is not a registered step.${typeof target === "string" ? didYouMean(target, names) : ""} A returned string is a jump; if you meant to set state, wrap the arrow function's body in braces.`,
-        ),
-        true,
-      );
-      return undefined;
-    }
-    if (routes !== null && !routes.has(node.name) && inv.node.kind === "step") {
-      this.onError(
-        inv,
-        new StepNotFoundError(
-          `Step '${inv.node.name}' jumped to '${node.name}', which is not in its \`routes\` [${[...routes].join(", ")}]. Add '${node.name}' to its routes option.`,
-        ),
-        true,
-      );
-      return undefined;
-    }
-    return node;
-  }
-
-  #route(inv: Invocation, value: unknown): void {
-    const node = inv.node;
-    const routes = node.definition.switchRoutes;
-    let target: unknown;
-    if (typeof routes === "function") {
-      try {
-        target = routes(value);
-      } catch (error) {
-        this.onError(inv, error, true);
-        return;
-      }
-    } else target = node.switchTable!.get(String(value));
-    if (target === undefined || target === null) target = node.switchDefault;
-    if (target === undefined || target === null) {
-      const keys = node.switchTable === undefined ? [] : [...node.switchTable.keys()];
-      const hint = typeof value === "string" ? didYouMean(value, keys) : "";
-      this.onError(
-        inv,
-        new StepNotFoundError(
-          `Switch '${node.name}' returned ${typeof value === "string" ? `'${value}'` : messageOf(value)}, which matches no route${keys.length ? ` (routes: ${keys.join(", ")})` : ""}.${hint} Add a route for it or a \`default\`.`,
-        ),
-        true,
-      );
-      return;
-    }
-    if (target === Stop) {
-      this.endStep(inv);
-      this.stop(false);
-      return;
-    }
-    const next = this.#resolveJump(inv, target as Target);
-    if (next === undefined) return;
-    this.endStep(inv);
-    this.startStep(next, inv, null, undefined);
-  }
 
   /** Closes an invocation with `STEP_END`. */
   endStep(inv: Invocation): void {
@@ -739,174 +502,20 @@ export class PipeRun {
 
   /** Starts the static successors of a completed invocation. */
   follow(inv: Invocation): void {
-    if (this.#stopping) return;
-    const successors = inv.node.successors;
-    const nodes = this.compiled.plan.nodes;
-    if (successors.length === 1) {
-      this.#arrive(nodes.get(successors[0]!)!, inv.node.name, false, inv);
-      return;
-    }
-    this.#startTogether(() => {
-      for (let i = 0; i < successors.length; i++)
-        this.#arrive(nodes.get(successors[i]!)!, inv.node.name, false, inv);
-    });
-  }
-
-  #skipSuccessors(node: PlanNode, from: Invocation): void {
-    if (this.#stopping) return;
-    const nodes = this.compiled.plan.nodes;
-    for (const name of node.successors) this.#arrive(nodes.get(name)!, node.name, true, from);
-  }
-
-  #arrive(node: PlanNode, parent: string, skipped: boolean, from: Invocation): void {
-    const join = node.join;
-    if (join === null) {
-      if (skipped) this.#skipSuccessors(node, from);
-      else this.startStep(node, from, null, undefined, undefined, 1, from.scope);
-      return;
-    }
-    let progress = this.barriers.get(node.name);
-    const first = progress === undefined;
-    if (progress === undefined) {
-      progress = newWave(this.clock.now());
-      this.barriers.set(node.name, progress);
-    }
-    const outcome = arrive(join, progress, parent, skipped);
-    if (progress.expired) {
-      if (outcome.reset) this.barriers.delete(node.name);
-      return;
-    }
-    if (first && !outcome.reset && join.type === "all") {
-      this.emit(
-        EventType.BARRIER_WAIT,
-        node.name,
-        { waitingFor: waitingFor(join, progress) },
-        "barrier",
-        null,
-      );
-      if (join.timeout !== undefined) this.#armBarrierTimer(node, join.timeout, from);
-    }
-    if (outcome.reset) {
-      this.barriers.delete(node.name);
-      const timer = this.#barrierTimers.get(node.name);
-      if (timer !== undefined) {
-        this.clock.clearTimeout(timer);
-        this.#barrierTimers.delete(node.name);
-        this.release();
-      }
-    }
-    if (outcome.fire) {
-      if (join.type === "all") {
-        this.emit(
-          EventType.BARRIER_RELEASE,
-          node.name,
-          { durationMs: this.clock.now() - progress.since },
-          "barrier",
-          null,
-        );
-      }
-      this.startStep(node, from, null, undefined, undefined, 1, from.scope);
-    } else if (outcome.skip) this.#skipSuccessors(node, from);
-  }
-
-  #armBarrierTimer(node: PlanNode, timeout: number, from: Invocation): void {
-    this.hold();
-    const timer = this.clock.setTimeout(() => {
-      this.#barrierTimers.delete(node.name);
-      const progress = this.barriers.get(node.name);
-      // The wave stays, expired: parents arriving late complete it without starting the join.
-      if (progress !== undefined) progress.expired = true;
-      if (progress !== undefined && !this.#stopping) {
-        this.metrics.barrierTimedOut(node.name);
-        const waiting = waitingFor(node.join!, progress);
-        // The join never starts: report its failure through a stand-in invocation so its onError applies.
-        const inv = this.#openInvocation(node, from, null, undefined, undefined, 1, from.scope);
-        this.onError(inv, new BarrierTimeoutError(node.name, timeout, waiting), true);
-      }
-      this.release();
-    }, timeout);
-    this.#barrierTimers.set(node.name, timer);
+    follow(this, inv);
   }
 
   // ---------------------------------------------------------------- errors
 
   /**
-   * Handles an invocation's error: automatic retry, then its `onError`, then the global handlers,
-   * then fail fast. `controlFailure` marks errors the runtime raised (no automatic retry).
+   * Handles an invocation's error (automatic retry, error handlers, fail fast); see `recovery.ts`.
+   * `controlFailure` marks errors the runtime raised while applying a result.
    */
   onError(inv: Invocation, error: unknown, controlFailure = false): void {
-    if (inv.closed) return;
-    if (inv.handling) {
-      // Applying a handler's decision failed (an unknown jump, say): fail, without asking again.
-      // Anything else arriving now is a late result of an invocation already being handled.
-      if (controlFailure) this.failStep(inv, error);
-      return;
-    }
-    inv.handling = true;
-    if (inv.timer !== undefined) {
-      this.clock.clearTimeout(inv.timer);
-      inv.timer = undefined;
-    }
-    if (this.controller.signal.aborted) {
-      this.cancelStep(inv, messageOf(this.controller.signal.reason));
-      return;
-    }
-    if (!controlFailure) {
-      const policy = this.#policy(inv.node);
-      if (
-        inv.attempt <= policy.attempts &&
-        inv.attempt < this.compiled.maxRetries &&
-        (policy.retryOn === undefined || safePredicate(policy.retryOn, error))
-      ) {
-        // After Stop or Suspend nothing new starts: a step that would retry just ends.
-        this.#retry(inv, error, backoffDelay(policy, inv.attempt));
-        return;
-      }
-    }
-    const local = inv.node.definition.onError;
-    if (local !== undefined || this.compiled.errorHooks.length > 0) {
-      void this.#handle(inv, error, local);
-      return;
-    }
-    this.failStep(inv, error);
+    handleError(this, inv, error, controlFailure);
   }
 
-  async #handle(inv: Invocation, error: unknown, local: AnyHandler | undefined): Promise<void> {
-    const handlers = local === undefined ? this.compiled.errorHooks : [local, ...this.compiled.errorHooks];
-    let current = error;
-    for (const handler of handlers) {
-      let result: unknown;
-      try {
-        result = await handler(
-          new HandlerArgs(this, inv, inv.node.name, inv.attempt, inv.item, current, inv.signal),
-        );
-      } catch (thrown) {
-        if (thrown instanceof Error && thrown !== current && thrown.cause === undefined) {
-          Object.defineProperty(thrown, "cause", { value: current, configurable: true, writable: true });
-        }
-        current = thrown;
-        continue;
-      }
-      if (inv.closed) return;
-      if (this.controller.signal.aborted) {
-        this.cancelStep(inv, messageOf(this.controller.signal.reason));
-        return;
-      }
-      if (result instanceof Retry) this.#retry(inv, current);
-      else if (result instanceof Raise) this.failStep(inv, result.error ?? current);
-      else this.#control(inv, result);
-      return;
-    }
-    if (!inv.closed) this.failStep(inv, current);
-  }
-
-  #policy(node: PlanNode): RetryPolicy {
-    let policy = this.#policies.get(node);
-    if (policy === undefined) this.#policies.set(node, (policy = retryPolicy(node.definition.retries)));
-    return policy;
-  }
-
-  #retry(inv: Invocation, error: unknown, delay = 0): void {
+  retry(inv: Invocation, error: unknown, delay = 0): void {
     if (this.#stopping) {
       this.cancelStep(inv, "The run stopped before the step could run again");
       return;
@@ -976,23 +585,23 @@ export class PipeRun {
   /** Stops starting new work; running steps finish (Stop, Suspend). */
   stop(suspended: boolean): void {
     if (suspended) this.#suspended = true;
-    this.#beginStopping();
+    this.beginStopping();
   }
 
   /** Nothing new starts from now on: cut backoffs short and drop waiting barrier timers. */
-  #beginStopping(): void {
+  beginStopping(): void {
     if (this.#stopping) return;
     this.#stopping = true;
-    for (const timer of this.#barrierTimers.values()) {
+    for (const timer of this.barrierTimers.values()) {
       this.clock.clearTimeout(timer);
       this.release();
     }
-    this.#barrierTimers.clear();
+    this.barrierTimers.clear();
     this.#stopController?.abort();
   }
 
   #abortAll(reason: Error): void {
-    this.#beginStopping();
+    this.beginStopping();
     if (this.controller.signal.aborted) return;
     this.controller.abort(reason);
     for (const inv of this.open) inv.controller?.abort(reason);
@@ -1035,13 +644,5 @@ export class PipeRun {
   async #closeChildren(): Promise<void> {
     if (this.children.size === 0) return;
     await Promise.allSettled([...this.children].map((child) => child.return(undefined)));
-  }
-}
-
-function safePredicate(predicate: (error: unknown) => boolean, error: unknown): boolean {
-  try {
-    return predicate(error) === true;
-  } catch {
-    return false;
   }
 }

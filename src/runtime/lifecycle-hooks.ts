@@ -1,0 +1,72 @@
+import type { HookArgs } from "../definition/types.js";
+import { messageOf } from "../events/failure.js";
+import { EventType, FailureKind, FailureReason } from "../events/types.js";
+import { HandlerArgs } from "./invocation.js";
+import type { PipeRun } from "./pipe-run.js";
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** Resolves like `value`, or rejects with the signal's reason when it aborts first. */
+export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
+  if (!isThenable(value)) return Promise.resolve(value);
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    value.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function hookArgs(run: PipeRun, signal: AbortSignal): HookArgs<unknown, unknown> {
+  return new HandlerArgs(run, { stepMeta: undefined }, "system", 1, undefined, undefined, signal);
+}
+
+/**
+ * Runs the startup hooks in order. A failing hook is reported (`STEP_ERROR` stage `startup`) and
+ * stops the run before `START`. Returns whether the steps may run.
+ */
+export async function runStartupHooks(run: PipeRun): Promise<boolean> {
+  const signal = run.controller.signal;
+  for (const hook of run.compiled.startupHooks) {
+    if (run.stopping) return false;
+    try {
+      await raceAbort(hook(hookArgs(run, signal)), signal);
+    } catch (error) {
+      if (run.stopping) return false;
+      const message = `Startup hook failed: ${messageOf(error)}`;
+      run.emit(EventType.STEP_ERROR, "startup", { message, error, retrying: false }, "system", null);
+      run.journal.record(FailureKind.STARTUP, FailureReason.STARTUP_HOOK_ERROR, error, undefined, message);
+      run.beginStopping();
+      return false;
+    }
+  }
+  return !run.stopping;
+}
+
+/** Runs every shutdown hook in order; each failure is reported (`STEP_ERROR` stage `shutdown`). */
+export async function runShutdownHooks(run: PipeRun): Promise<void> {
+  // Cleanup gets a live signal, even when the run itself was aborted.
+  const signal = new AbortController().signal;
+  for (const hook of run.compiled.shutdownHooks) {
+    try {
+      await hook(hookArgs(run, signal));
+    } catch (error) {
+      const message = `Shutdown hook failed: ${messageOf(error)}`;
+      run.emit(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false }, "system", null);
+      run.journal.record(FailureKind.SHUTDOWN, FailureReason.SHUTDOWN_HOOK_ERROR, error, undefined, message);
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { Raise, Retry, Skip, Stop, Suspend } from "../definition/control.js";
+import type { Target } from "../definition/types.js";
+import { messageOf } from "../events/failure.js";
+import { EventType, type NodeKind } from "../events/types.js";
+import type { PlanNode } from "../graph/plan.js";
+import type { Invocation } from "./invocation.js";
+import { startMap } from "./map.js";
+import type { PipeRun } from "./pipe-run.js";
+import { resolveJump, routeSwitch } from "./routing.js";
+import { startSub } from "./sub.js";
+import { skipSuccessors } from "./transitions.js";
+
+/** The event `nodeKind` of each kind of step. */
+export const KIND: Record<PlanNode["kind"], NodeKind> = {
+  step: "step",
+  map: "map",
+  switch: "switch",
+  sub: "sub",
+};
+
+const warnedSteps = new WeakSet<PlanNode>();
+
+/** Streams an async-generator step: each yielded value is a `TOKEN`; the return value is its result. */
+export async function streamTokens(
+  run: PipeRun,
+  inv: Invocation,
+  iterator: AsyncIterator<unknown>,
+): Promise<void> {
+  inv.iterator = iterator;
+  const queue = run.queue;
+  const kind = KIND[inv.node.kind];
+  const stage = inv.node.name;
+  try {
+    for (;;) {
+      const step = await iterator.next();
+      if (inv.closed) return;
+      if (step.done) {
+        inv.iterator = undefined;
+        settle(run, inv, step.value);
+        return;
+      }
+      run.emit(EventType.TOKEN, stage, step.value, kind, inv);
+      if (queue.full) {
+        await queue.waitForSpace();
+        if (inv.closed) return;
+      }
+    }
+  } catch (error) {
+    inv.iterator = undefined;
+    run.onError(inv, error);
+  }
+}
+
+/** Handles what a handler returned: control values, map items, a switch key, a child state. */
+export function settle(run: PipeRun, inv: Invocation, value: unknown): void {
+  if (inv.closed || inv.handling) return;
+  if (inv.timer !== undefined && inv.node.kind !== "sub") {
+    run.clock.clearTimeout(inv.timer);
+    inv.timer = undefined;
+  }
+  const kind = inv.node.kind;
+  if (value instanceof Raise) {
+    run.onError(inv, value.error ?? new Error(`Step '${inv.node.name}' returned Raise() without an error.`));
+    return;
+  }
+  if (value instanceof Retry) {
+    run.retry(inv, undefined);
+    return;
+  }
+  if (kind === "step" || value === Stop || value instanceof Suspend || value instanceof Skip) {
+    applyControl(run, inv, value);
+    return;
+  }
+  if (kind === "map") startMap(run, inv, value);
+  else if (kind === "switch") route(run, inv, value);
+  else startSub(run, inv, value);
+}
+
+/** Applies a step's (or error handler's) control result and closes the step. */
+export function applyControl(run: PipeRun, inv: Invocation, value: unknown): void {
+  if (value === undefined || value === null) {
+    run.endStep(inv);
+    run.follow(inv);
+    return;
+  }
+  if (typeof value === "string" || typeof value === "function") {
+    const jump = resolveJump(run.compiled, inv.node, value as Target);
+    if (jump.error !== undefined) {
+      run.onError(inv, jump.error, true);
+      return;
+    }
+    run.endStep(inv);
+    skipSuccessors(run, inv.node, inv);
+    run.startStep(jump.node, inv, null, undefined);
+    return;
+  }
+  if (value === Stop) {
+    run.endStep(inv);
+    run.stop(false);
+    return;
+  }
+  if (value instanceof Suspend) {
+    const payload = { reason: value.reason, step: inv.node.name };
+    run.emit(EventType.SUSPEND, inv.node.name, payload, KIND[inv.node.kind], inv);
+    run.endStep(inv);
+    run.stop(true);
+    return;
+  }
+  if (value instanceof Skip) {
+    run.endStep(inv);
+    skipSuccessors(run, inv.node, inv);
+    return;
+  }
+  if (!warnedSteps.has(inv.node)) {
+    warnedSteps.add(inv.node);
+    process.emitWarning(
+      `Step '${inv.node.name}' returned ${typeof value} (${messageOf(value).slice(0, 80)}), which is ignored. A step returns nothing, a step name or handler to jump to, Stop, or new Suspend(); pass data through state or yield tokens. (An arrow function without braces returns its expression.)`,
+      { type: "JustpipeWarning" },
+    );
+  }
+  run.endStep(inv);
+  run.follow(inv);
+}
+
+function route(run: PipeRun, inv: Invocation, value: unknown): void {
+  const routed = routeSwitch(inv.node, value);
+  if (routed.error !== undefined) {
+    run.onError(inv, routed.error, true);
+    return;
+  }
+  if (routed.target === Stop) {
+    run.endStep(inv);
+    run.stop(false);
+    return;
+  }
+  const jump = resolveJump(run.compiled, inv.node, routed.target as Target);
+  if (jump.error !== undefined) {
+    run.onError(inv, jump.error, true);
+    return;
+  }
+  run.endStep(inv);
+  run.startStep(jump.node, inv, null, undefined);
+}

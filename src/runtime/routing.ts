@@ -1,0 +1,66 @@
+import type { CompiledPipe } from "../definition/compiled.js";
+import { Stop, type StopSignal } from "../definition/control.js";
+import type { AnyHandler, Target } from "../definition/types.js";
+import { StepNotFoundError } from "../errors/errors.js";
+import { messageOf } from "../events/failure.js";
+import type { PlanNode } from "../graph/plan.js";
+import { didYouMean } from "../graph/similar.js";
+
+/** Where a jump or route leads: a step, or the error that explains why it cannot go there. */
+export type Resolution = { readonly node: PlanNode; readonly error?: undefined } | { readonly error: Error };
+
+/** Resolves a returned jump target (a name or a handler) from step `from`. Pure. */
+export function resolveJump(compiled: CompiledPipe, from: PlanNode, target: Target): Resolution {
+  const name = typeof target === "string" ? target : compiled.nameOf(target as AnyHandler);
+  const node = name === undefined ? undefined : compiled.plan.nodes.get(name);
+  if (node === undefined) {
+    const shown = typeof target === "string" ? `'${target}'` : `function ${target.name || "(anonymous)"}`;
+    const hint = typeof target === "string" ? didYouMean(target, compiled.plan.nodes.keys()) : "";
+    return {
+      error: new StepNotFoundError(
+        `Step '${from.name}' returned ${shown}, which is not a registered step.${hint} A returned string is a jump; if you meant to set state, wrap the arrow function's body in braces.`,
+      ),
+    };
+  }
+  const routes = from.routes;
+  if (routes !== null && from.kind === "step" && !routes.has(node.name)) {
+    return {
+      error: new StepNotFoundError(
+        `Step '${from.name}' jumped to '${node.name}', which is not in its \`routes\` [${[...routes].join(", ")}]. Add '${node.name}' to its routes option.`,
+      ),
+    };
+  }
+  return { node };
+}
+
+/** Picks a switch's route for the value its handler returned: a target, `Stop`, or an error. */
+export function routeSwitch(
+  node: PlanNode,
+  value: unknown,
+):
+  | { readonly target: Target | StopSignal; readonly error?: undefined }
+  | { readonly target?: undefined; readonly error: {} } {
+  const routes = node.definition.switchRoutes;
+  let target: unknown;
+  if (typeof routes === "function") {
+    try {
+      target = routes(value);
+    } catch (error) {
+      return {
+        error: error ?? new Error(`The routing function of switch '${node.name}' threw ${String(error)}.`),
+      };
+    }
+  } else target = node.switchTable!.get(String(value));
+  if (target === undefined || target === null) target = node.switchDefault;
+  if (target === undefined || target === null) {
+    const keys = node.switchTable === undefined ? [] : [...node.switchTable.keys()];
+    const hint = typeof value === "string" ? didYouMean(value, keys) : "";
+    const shown = typeof value === "string" ? `'${value}'` : messageOf(value);
+    return {
+      error: new StepNotFoundError(
+        `Switch '${node.name}' returned ${shown}, which matches no route${keys.length ? ` (routes: ${keys.join(", ")})` : ""}.${hint} Add a route for it or a \`default\`.`,
+      ),
+    };
+  }
+  return { target: target === Stop ? Stop : (target as Target) };
+}

@@ -196,7 +196,7 @@ export function analyzeGraph(
   }
 
   const allEdges = (name: string) => [...successors.get(name)!, ...dynamicEdges.get(name)!];
-  const roots = findRoots(definitions, targeted, parents, allEdges);
+  const roots = findRoots(definitions, targeted, allEdges);
 
   const { start } = options;
   if (start !== undefined && !names.has(start)) {
@@ -277,13 +277,12 @@ export function analyzeGraph(
 }
 
 /**
- * Roots: steps nothing else points to, plus the entries of loops nothing enters from outside
- * (a loop closed by a switch route or a declared jump): its members without a static parent.
+ * Roots: steps nothing else points to, plus the entry of each loop nothing enters from outside
+ * (a loop closed by a switch route or a declared jump): its first-registered step.
  */
 function findRoots(
   definitions: readonly StepDefinition[],
   targeted: ReadonlySet<string>,
-  parents: ReadonlyMap<string, readonly string[]>,
   edges: (name: string) => readonly string[],
 ): string[] {
   const roots = new Set(definitions.filter((d) => !targeted.has(d.name)).map((d) => d.name));
@@ -302,9 +301,11 @@ function findRoots(
       if (c !== undefined && c !== componentOf.get(d.name)) entered.add(c);
     }
   }
+  const order = new Map(definitions.map((d) => [d.name, d.index]));
   components.forEach((component, i) => {
     if (component.length < 2 || entered.has(i)) return;
-    for (const n of component) if ((parents.get(n)?.length ?? 0) === 0) roots.add(n);
+    // A loop nothing enters from outside starts at its first-registered step.
+    roots.add(component.reduce((a, b) => (order.get(a)! <= order.get(b)! ? a : b)));
   });
   return definitions.filter((d) => roots.has(d.name)).map((d) => d.name);
 }

@@ -93,12 +93,15 @@ describe("validate()", () => {
     expect(problems(pipe)).toEqual([]);
   });
 
-  it("enters a loop closed by a switch route at its step without a static parent", () => {
+  it("enters a loop closed by a switch route at its first-registered step", async () => {
     const pipe = new Pipe();
-    pipe.switch("check", () => "again", { to: { again: "work", done: Stop } });
-    pipe.step("work", () => {}, { to: "check" });
+    pipe.step("think", () => {}, { to: "decide" });
+    pipe.switch("decide", () => "done", { to: { call: "callTool", done: Stop } });
+    pipe.step("callTool", () => {}, { to: "think" });
     expect(problems(pipe)).toEqual([]);
-    expect(pipe.steps().map((s) => s.name)).toEqual(["check", "work"]);
+    const first: string[] = [];
+    for await (const event of pipe.run(undefined)) if (event.type === "step_start") first.push(event.stage);
+    expect(first[0]).toBe("think");
   });
 
   it("counts the entry of a detached loop as another root", () => {
@@ -106,7 +109,7 @@ describe("validate()", () => {
     pipe.step("root", () => {});
     pipe.switch("s", () => "a", { to: { a: "a" } });
     pipe.step("a", () => {}, { to: "s" });
-    expect(problems(pipe).join("\n")).toMatch(/2 root steps \(root, a\)/);
+    expect(problems(pipe).join("\n")).toMatch(/2 root steps \(root, s\)/);
   });
 
   it("reports an unknown start with a suggestion", () => {

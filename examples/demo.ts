@@ -1,7 +1,10 @@
 /**
- * `npm run demo`: the seed's hello world, then a small parallel pipeline that streams tokens.
+ * `npm run demo`: the seed's hello world, then the retrieval-augmented answer pipeline of
+ * examples/16-rag-pipeline (parallel search, a join, a retry, a map, a streamed answer) as a
+ * timeline.
  */
-import { EventType, Pipe } from "../src/index.js";
+import { EventType, Pipe } from "justpipe";
+import { runRag } from "./16-rag-pipeline/timeline.js";
 
 const write = (text: string) => process.stdout.write(text);
 
@@ -26,66 +29,8 @@ for await (const event of hello.run({ message: "" })) {
   if (event.type === EventType.TOKEN) write(`${event.payload}\n`);
 }
 
-// 2. Parallel: two "searches" run at once, a join waits for both, then an answer streams.
-interface Research {
-  question: string;
-  docs: string[];
-  news: string[];
-}
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const research = new Pipe<Research>({ name: "research" });
-
-const answer = research.step("answer", async function* ({ state }) {
-  const words =
-    `Found ${state.docs.length} docs and ${state.news.length} news items about ${state.question}.`.split(" ");
-  for (const word of words) {
-    await sleep(15);
-    yield `${word} `;
-  }
-});
-const searchDocs = research.step(
-  "searchDocs",
-  async ({ state }) => {
-    await sleep(60);
-    state.docs = ["pipelines.md", "streaming.md", "barriers.md"];
-  },
-  { to: answer },
-);
-const searchNews = research.step(
-  "searchNews",
-  async ({ state }) => {
-    await sleep(30);
-    state.news = ["justpipe 0.1 released"];
-  },
-  { to: answer },
-);
-research.step(
-  "plan",
-  ({ state }) => {
-    state.question = state.question.trim();
-  },
-  { to: [searchDocs, searchNews] },
-);
-
-write("\n── parallel search, join, streamed answer ──\n");
-const started = performance.now();
-const at = () => `${(performance.now() - started).toFixed(0).padStart(4)} ms`;
-for await (const event of research.run({ question: " async pipelines ", docs: [], news: [] })) {
-  switch (event.type) {
-    case EventType.STEP_START:
-      write(`${at()}  ▶ ${event.stage}\n`);
-      break;
-    case EventType.STEP_END:
-      if (event.stage !== "answer") write(`${at()}  ✓ ${event.stage}\n`);
-      break;
-    case EventType.BARRIER_RELEASE:
-      write(`${at()}  ⇥ ${event.stage} joins both branches\n`);
-      break;
-    case EventType.TOKEN:
-      if (event.stage === "answer") write(String(event.payload));
-      break;
-    case EventType.FINISH:
-      write(`\n${at()}  ■ ${event.payload.status}\n`);
-      break;
-  }
-}
+// 2. A RAG pipeline: parse, embed, three searches in parallel, fuse at a join, rerank with a map,
+//    stream the answer. See examples/16-rag-pipeline.
+const question = "How do parallel branches join?";
+write(`\n── retrieval-augmented answer: "${question}" ──\n`);
+await runRag(question, { write, times: true, tokenDelayMs: 12 });

@@ -217,7 +217,8 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   sub<
     ChildState = unknown,
-    H extends SubHandler<State, Context, ChildState> = SubHandler<State, Context, ChildState>,
+    Item = unknown,
+    H extends SubHandler<State, Context, ChildState, Item> = SubHandler<State, Context, ChildState, Item>,
   >(name: string, handler: H, options: SubOptions<State, Context>): H {
     const checked = this.#checkRegistration(name, handler, "sub");
     if (!(options?.pipeline instanceof Pipe)) {

@@ -84,9 +84,9 @@ export type SwitchHandler<State = unknown, Context = undefined, Key = unknown> =
   args: StepArgs<State, Context, unknown>,
 ) => Key | Promise<Key>;
 
-/** A sub-pipeline step: returns the child pipeline's state. */
-export type SubHandler<State = unknown, Context = undefined, ChildState = unknown> = (
-  args: StepArgs<State, Context, unknown>,
+/** A sub-pipeline step: returns the child pipeline's state (`Item` types `args.item` in a map worker). */
+export type SubHandler<State = unknown, Context = undefined, ChildState = unknown, Item = unknown> = (
+  args: StepArgs<State, Context, Item>,
 ) => ChildState | Promise<ChildState>;
 
 /** An error handler: decides how a failed step recovers. */

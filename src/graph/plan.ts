@@ -256,6 +256,35 @@ export function analyzeGraph(
     });
   }
 
+  // An all-join some of whose parents come back to it in a loop, while others do not, can never
+  // gather a full wave: the first pass waits for the loop, later passes for the others.
+  for (const [name, node] of nodes) {
+    const join = node.join;
+    if (join === null || join.type !== "all") continue;
+    const downstream = reachable(allEdges(name), allEdges);
+    const looping: string[] = [];
+    let external: string[] = [];
+    for (const slot of join.slots) {
+      const inLoop = slot.map((alternative) => alternative.some((p) => downstream.has(p)));
+      if (inLoop.every(Boolean)) looping.push(...slot.flat().filter((p) => downstream.has(p)));
+      else if (!inLoop.some(Boolean)) external = [...external, ...slot.flat()];
+    }
+    if (looping.length > 0 && external.length > 0) {
+      const loop = [...new Set(looping)].sort();
+      errors.push({
+        step: name,
+        message: `Step '${name}' waits for all of [${[...join.parents].sort().join(", ")}], but ${loop.map((p) => `'${p}'`).join(", ")} only run${loop.length === 1 ? "s" : ""} after '${name}' itself (a loop back into the join) while ${[
+          ...new Set(external),
+        ]
+          .sort()
+          .map((p) => `'${p}'`)
+          .join(
+            ", ",
+          )} do${external.length === 1 ? "es" : ""} not, so '${name}' can never gather all its parents. Loop back with a returned jump (return '${name}' and declare it in \`routes\`) instead of a \`to\` edge, or set barrierType: 'any' on '${name}'.`,
+      });
+    }
+  }
+
   // From `start`, every all-join must be able to fire.
   if (start !== undefined && names.has(start)) {
     const reached = reachable([start], allEdges);

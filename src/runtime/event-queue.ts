@@ -7,6 +7,7 @@
 export class EventQueue<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   /** Called once when the next event arrives (or the queue closes) while the consumer waits. */
   #wakeConsumer: (() => void) | undefined;
   #spaceWaiters: (() => void)[] = [];
@@ -23,12 +24,12 @@ export class EventQueue<T> {
 
   /** Undelivered events. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   /** True when producers should wait. */
   get full(): boolean {
-    return this.#items.length - this.#head >= this.#capacity;
+    return this.#tail - this.#head >= this.#capacity;
   }
 
   /** No more events will come. */
@@ -39,7 +40,8 @@ export class EventQueue<T> {
   /** Adds an event. Never blocks. */
   push(item: T): void {
     if (this.#discarding) return;
-    const depth = this.#items.push(item) - this.#head;
+    this.#items[this.#tail++] = item;
+    const depth = this.#tail - this.#head;
     if (depth > this.maxDepth) this.maxDepth = depth;
     const wake = this.#wakeConsumer;
     if (wake !== undefined) {
@@ -50,16 +52,20 @@ export class EventQueue<T> {
 
   /** Takes the next event, or undefined when none is waiting. */
   shift(): T | undefined {
-    if (this.#head === this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head === this.#items.length) {
-      this.#items.length = 0;
+    const head = this.#head;
+    if (head === this.#tail) return undefined;
+    const items = this.#items;
+    const item = items[head];
+    items[head] = undefined;
+    if (head + 1 === this.#tail) {
+      // Drained: start again at the front, keeping the array's capacity.
       this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
+      this.#tail = 0;
+    } else if (head > 4096 && head * 2 > this.#tail) {
+      this.#items = items.slice(head + 1, this.#tail);
+      this.#tail -= head + 1;
       this.#head = 0;
-    }
+    } else this.#head = head + 1;
     if (this.#spaceWaiters.length > 0 && !this.full) this.#releaseProducers();
     return item;
   }
@@ -97,6 +103,7 @@ export class EventQueue<T> {
     this.#discarding = true;
     this.#items = [];
     this.#head = 0;
+    this.#tail = 0;
     this.#releaseProducers();
   }
 

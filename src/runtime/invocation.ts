@@ -21,6 +21,8 @@ export class Invocation implements Lineage {
   handling = false;
   /** A timeout that fired while a sub-pipeline's child run was still winding down. */
   pendingError: unknown;
+  /** The error being handled (set with `handling`). */
+  error: unknown;
   /** Per-step abort (created only for steps with a timeout). */
   controller: AbortController | undefined;
   signal: AbortSignal;
@@ -58,6 +60,7 @@ export class Invocation implements Lineage {
     this.stepMeta = undefined;
     this.children = undefined;
     this.pendingError = undefined;
+    this.error = undefined;
   }
 }
 

@@ -134,6 +134,7 @@ export class PipeRun {
     payload: unknown,
     nodeKind: NodeKind,
     lineage: Lineage | null,
+    meta: Readonly<Record<string, unknown>> | null = null,
   ): RunEvent {
     let event = new RunEvent(
       type,
@@ -145,6 +146,7 @@ export class PipeRun {
       lineage,
       ++this.#seq,
     );
+    event.meta = meta;
     if (this.compiled.eventHooks.length > 0) event = this.#applyEventHooks(event);
     this.metrics.observe(event);
     this.queue.push(event);
@@ -243,8 +245,7 @@ export class PipeRun {
     const end = this.#outcome();
     this.end = end;
     if (this.#terminal !== "client_closed") {
-      const finish = this.emit(EventType.FINISH, "system", end, "system", null);
-      finish.meta = this.runMeta.snapshot() ?? null;
+      this.emit(EventType.FINISH, "system", end, "system", null, this.runMeta.snapshot() ?? null);
     }
     this.queue.close();
   }
@@ -460,15 +461,25 @@ export class PipeRun {
   endStep(inv: Invocation): void {
     const now = this.clock.now();
     const durationMs = now - inv.startedAt;
-    const event = this.emit(EventType.STEP_END, inv.node.name, undefined, KIND[inv.node.kind], inv);
-    event.meta = this.#stepMeta(inv, durationMs, "success");
+    this.emit(
+      EventType.STEP_END,
+      inv.node.name,
+      undefined,
+      KIND[inv.node.kind],
+      inv,
+      this.#stepMeta(inv, durationMs, inv.handling ? "recovered" : "success"),
+    );
     this.metrics.stepEnded(inv.node.name, durationMs);
     this.#close(inv, false);
   }
 
-  #stepMeta(inv: Invocation, durationMs: number, status: "success" | "error" | "cancelled") {
+  #stepMeta(inv: Invocation, durationMs: number, status: "success" | "recovered" | "error" | "cancelled") {
     const user = inv.stepMeta?.snapshot();
-    const framework = { durationMs, attempt: inv.attempt, status };
+    // A step whose error handler recovered it says so, with the error it recovered from.
+    const framework =
+      status === "recovered"
+        ? { durationMs, attempt: inv.attempt, status, error: messageOf(inv.error) }
+        : { durationMs, attempt: inv.attempt, status };
     return user === undefined ? { framework } : { ...user, framework };
   }
 
@@ -493,8 +504,14 @@ export class PipeRun {
   /** Closes an invocation with `CANCELLED`. */
   cancelStep(inv: Invocation, reason: string): void {
     if (inv.closed) return;
-    const event = this.emit(EventType.CANCELLED, inv.node.name, { reason }, KIND[inv.node.kind], inv);
-    event.meta = this.#stepMeta(inv, this.clock.now() - inv.startedAt, "cancelled");
+    this.emit(
+      EventType.CANCELLED,
+      inv.node.name,
+      { reason },
+      KIND[inv.node.kind],
+      inv,
+      this.#stepMeta(inv, this.clock.now() - inv.startedAt, "cancelled"),
+    );
     this.#close(inv, false);
   }
 
@@ -526,17 +543,23 @@ export class PipeRun {
     }
     this.metrics.retries++;
     if (error === undefined) {
-      const event = this.emit(EventType.STEP_END, inv.node.name, undefined, KIND[inv.node.kind], inv);
-      event.meta = this.#stepMeta(inv, this.clock.now() - inv.startedAt, "success");
+      this.emit(
+        EventType.STEP_END,
+        inv.node.name,
+        undefined,
+        KIND[inv.node.kind],
+        inv,
+        this.#stepMeta(inv, this.clock.now() - inv.startedAt, "success"),
+      );
     } else {
-      const event = this.emit(
+      this.emit(
         EventType.STEP_ERROR,
         inv.node.name,
         { message: messageOf(error), error, retrying: true },
         KIND[inv.node.kind],
         inv,
+        this.#stepMeta(inv, this.clock.now() - inv.startedAt, "error"),
       );
-      event.meta = this.#stepMeta(inv, this.clock.now() - inv.startedAt, "error");
     }
     this.hold();
     this.#close(inv, true);
@@ -567,14 +590,14 @@ export class PipeRun {
     const message = messageOf(error);
     const stepLabel =
       error instanceof SubPipelineError ? `${inv.node.name}:${error.failedStep}` : inv.node.name;
-    const event = this.emit(
+    this.emit(
       EventType.STEP_ERROR,
       inv.node.name,
       { message, error, retrying: false },
       KIND[inv.node.kind],
       inv,
+      this.#stepMeta(inv, this.clock.now() - inv.startedAt, "error"),
     );
-    event.meta = this.#stepMeta(inv, this.clock.now() - inv.startedAt, "error");
     this.journal.record(FailureKind.STEP, FailureReason.STEP_ERROR, error, stepLabel, message);
     this.#abortAll(new RunAbort(`Run stopped because step '${stepLabel}' failed: ${message}`));
     this.#close(inv, false);

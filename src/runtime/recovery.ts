@@ -37,6 +37,7 @@ export function handleError(run: PipeRun, inv: Invocation, error: unknown, contr
     return;
   }
   inv.handling = true;
+  inv.error = error;
   if (inv.timer !== undefined) {
     run.clock.clearTimeout(inv.timer);
     inv.timer = undefined;

@@ -50,14 +50,16 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
   #waiting:
     | ((result: IteratorResult<PipeEvent, void> | Promise<IteratorResult<PipeEvent, void>>) => void)
     | undefined;
-  /** A `next()` or `return()` still settling: later calls queue behind it. */
-  #busy: Promise<unknown> | undefined;
+  /** A `next()` result still settling: an overlapping `next()` queues behind it. */
+  #pending: Promise<IteratorResult<PipeEvent, void>> | undefined;
   #closing: Promise<IteratorResult<PipeEvent, void>> | undefined;
   #settled: Promise<IteratorResult<PipeEvent, void>> | undefined;
   readonly #wake = () => {
     const resolve = this.#waiting;
     this.#waiting = undefined;
-    resolve?.(this.#pull());
+    const result = this.#pull();
+    this.#pending = result instanceof Promise ? result : undefined;
+    resolve?.(result);
   };
 
   constructor(pipe: Pipe<any, any>, state: unknown, options: RunOptions<unknown>) {
@@ -71,8 +73,11 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
   }
 
   next(): Promise<IteratorResult<PipeEvent, void>> {
-    if (this.#busy !== undefined) return this.#queue(() => this.next());
-    if (this.#finished) return Promise.resolve(DONE);
+    if (this.#finished) return this.#settled ?? Promise.resolve(DONE);
+    if (this.#pending !== undefined) {
+      const after = () => this.next();
+      return this.#pending.then(after, after);
+    }
     if (this.#run === undefined) {
       try {
         checkRunOptions(this.#options);
@@ -86,7 +91,8 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     }
     const result = this.#pull();
     if (!(result instanceof Promise)) return Promise.resolve(result);
-    return this.#track(result);
+    this.#pending = result;
+    return result;
   }
 
   /** Takes the next event now, or arranges to be woken when one arrives. */
@@ -99,7 +105,12 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
       const feed = run.observers;
       if (feed !== undefined) {
         const wait = feed.deliver(event);
-        if (wait !== undefined) return wait.then(() => ({ done: false, value: event }));
+        if (wait !== undefined) {
+          return wait.then(() => {
+            this.#pending = undefined;
+            return { done: false, value: event };
+          });
+        }
       }
       return { done: false, value: event };
     }
@@ -131,7 +142,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     const run = this.#run;
     if (this.#finished || run === undefined) {
       this.#finished = true;
-      if (this.#busy !== undefined) await this.#busy.catch(() => {});
+      if (this.#pending !== undefined) await this.#pending.catch(() => {});
       return DONE;
     }
     run.closeByClient();
@@ -149,18 +160,6 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.return().then(() => undefined);
-  }
-
-  #track(result: Promise<IteratorResult<PipeEvent, void>>): Promise<IteratorResult<PipeEvent, void>> {
-    const busy = result.finally(() => {
-      if (this.#busy === busy) this.#busy = undefined;
-    });
-    this.#busy = busy;
-    return busy;
-  }
-
-  #queue(call: () => Promise<IteratorResult<PipeEvent, void>>): Promise<IteratorResult<PipeEvent, void>> {
-    return this.#track(this.#busy!.then(call, call));
   }
 }
 

@@ -41,7 +41,7 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
       copy.parentInvocationId = event.parentInvocationId ?? inv.id;
       copy.ownerInvocationId = event.ownerInvocationId ?? inv.id;
       copy.attempt = event.attempt;
-      copy.scope = [prefix, ...event.scope];
+      copy.scope = [...inv.scope, prefix, ...event.scope];
       copy.meta = event.meta;
       run.forward(copy);
       if (run.queue.full) await run.queue.waitForSpace();

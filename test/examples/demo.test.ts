@@ -1,16 +1,27 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { expect, it } from "vitest";
+import { runExample } from "./run-example.js";
 
-const run = promisify(execFile);
-
-it("npm run demo prints the hello world token, the join and a streamed answer", async () => {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "examples/demo.ts"], {
-    timeout: 20_000,
-  });
-  expect(stdout).toContain("Hello, World!");
-  expect(stdout).toMatch(/▶ searchDocs[\s\S]*▶ searchNews/);
-  expect(stdout).toMatch(/⇥ answer joins both branches/);
-  expect(stdout).toContain("Found 3 docs and 1 news items about async pipelines.");
-  expect(stdout).toMatch(/■ success/);
+it("npm run demo prints the hello world, then the RAG pipeline's timeline and streamed answer", {
+  timeout: 60_000,
+}, async () => {
+  const started = performance.now();
+  const { code, stdout, stderr } = await runExample("demo.ts");
+  expect(code, stderr).toBe(0);
+  expect(stdout).toContain("── hello world ──\nHello, World!\n");
+  expect(stdout).toMatch(
+    /^ +\d+ ms {2}▶ searchVectors\n +\d+ ms {2}▶ searchKeywords\n +\d+ ms {2}▶ searchWeb$/m,
+  );
+  expect(stdout).toMatch(/✗ searchWeb .*timed out after 50 ms.*\(retrying\)/);
+  expect(stdout).toMatch(/⇥ fuseResults joins the three searches/);
+  expect(stdout).toMatch(/⇉ rerank: one scoreCandidate worker per candidate, 3 at a time/);
+  expect(stdout).toContain(
+    "A join step waits at an implicit barrier until every parallel branch has finished. [1]",
+  );
+  expect(stdout).toContain("Sources: [1] Barriers, [2] Fork-join model (web), [3] Fan-out.");
+  const finished = /(\d+) ms {2}■ success\n/.exec(stdout);
+  expect(finished).not.toBeNull();
+  expect(Number(finished![1])).toBeLessThan(3_000); // the pipeline itself, streaming included
+  expect(stdout).toContain("15 step runs (up to 4 at once), 4 map workers, 1 retry, 55 tokens");
+  // The whole process, TypeScript loader included.
+  expect(performance.now() - started).toBeLessThan(15_000);
 });

@@ -163,3 +163,37 @@ describe("validate()", () => {
     expect(problems(pipe)).toEqual([]);
   });
 });
+
+describe("loops back into a join", () => {
+  it("rejects a static edge that loops back into an all-join, and says how to loop instead", () => {
+    const pipe = new Pipe<{ n: number }>();
+    pipe.step("receive", () => {}, { to: "think" });
+    pipe.step("think", ({ state }) => void state.n++, { to: "decide" });
+    pipe.switch("decide", ({ state }) => (state.n < 3 ? "again" : "done"), {
+      to: { again: "act", done: "finish" },
+    });
+    pipe.step("act", () => {}, { to: "think" });
+    pipe.step("finish", () => {});
+    const [message] = problems(pipe);
+    expect(message).toMatch(
+      /'think' waits for all of \[act, receive\], but 'act' only runs after 'think' itself/,
+    );
+    expect(message).toMatch(/return 'think' and declare it in `routes`/);
+  });
+
+  it("accepts the same loop closed by a returned jump", async () => {
+    const { collect } = await import("../helpers.js");
+    const pipe = new Pipe<{ n: number }>();
+    pipe.step("receive", () => {}, { to: "think" });
+    pipe.step("think", ({ state }) => void state.n++, { to: "decide" });
+    pipe.switch("decide", ({ state }) => (state.n < 3 ? "again" : "done"), {
+      to: { again: "act", done: "finish" },
+    });
+    pipe.step("act", () => "think", { routes: ["think"] });
+    pipe.step("finish", () => {});
+    expect(problems(pipe)).toEqual([]);
+    const state = { n: 0 };
+    await collect(pipe.run(state));
+    expect(state.n).toBe(3);
+  });
+});

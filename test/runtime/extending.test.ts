@@ -298,3 +298,33 @@ describe("debug log", () => {
     expect(formatDebugLine("p", event, true)).toContain("\x1b[");
   });
 });
+
+describe("what observers and consumers see alike", () => {
+  it("puts STEP_END meta on the event before anyone sees it", async () => {
+    const seen: unknown[] = [];
+    const pipe = new Pipe({ name: "r" });
+    pipe.step("slow", async ({ meta }) => {
+      meta.step.set("k", 1);
+      await new Promise((r) => setTimeout(r, 2));
+    });
+    pipe.addObserver({ onEvent: (e) => void (e.type === EventType.STEP_END && seen.push(e.meta)) });
+    const events = await collect(pipe.run(undefined));
+    const consumer = events.find((e) => e.type === EventType.STEP_END)!.meta;
+    expect(seen).toEqual([consumer]);
+    expect(consumer).toMatchObject({ data: { k: 1 }, framework: { status: "success" } });
+  });
+
+  it("marks a step its error handler recovered as `recovered`, with the error", async () => {
+    const pipe = new Pipe();
+    pipe.step(
+      "flaky",
+      () => {
+        throw new Error("transient");
+      },
+      { onError: () => undefined },
+    );
+    const events = await collect(pipe.run(undefined));
+    const end = events.find((e) => e.type === EventType.STEP_END)!;
+    expect(end.meta).toMatchObject({ framework: { status: "recovered", error: "transient", attempt: 1 } });
+  });
+});

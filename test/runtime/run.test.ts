@@ -335,3 +335,45 @@ describe("control flow", () => {
     expect(warnings.some((w) => w.includes("Step 'count' returned number"))).toBe(true);
   });
 });
+
+describe("the stream object", () => {
+  it("answers overlapping next() calls in order", async () => {
+    const pipe = new Pipe();
+    pipe.step("s", async function* () {
+      await new Promise((r) => setTimeout(r, 1));
+      yield "a";
+      yield "b";
+    });
+    const stream = pipe.run(undefined);
+    const results = await Promise.all(Array.from({ length: 8 }, () => stream.next()));
+    const types = results.map((r) => (r.done ? "done" : r.value.type));
+    expect(types).toEqual(["start", "step_start", "token", "token", "step_end", "finish", "done", "done"]);
+    expect(results.filter((r) => !r.done).map((r) => (r.done ? 0 : r.value.seq))).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("is its own async iterator and closes with Symbol.asyncDispose", async () => {
+    let shutdown = 0;
+    const pipe = new Pipe();
+    pipe.onShutdown(() => void shutdown++);
+    pipe.step("s", async function* () {
+      for (;;) yield 1;
+    });
+    const stream = pipe.run(undefined);
+    expect(stream[Symbol.asyncIterator]()).toBe(stream);
+    await stream.next();
+    await stream[Symbol.asyncDispose]();
+    expect(shutdown).toBe(1);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("closes the run when throw() is called, then rethrows", async () => {
+    const pipe = new Pipe();
+    pipe.step("s", async function* () {
+      for (;;) yield 1;
+    });
+    const stream = pipe.run(undefined);
+    await stream.next();
+    await expect(stream.throw(new Error("consumer gave up"))).rejects.toThrow("consumer gave up");
+    expect((await stream.next()).done).toBe(true);
+  });
+});

@@ -133,3 +133,24 @@ describe("sub-pipelines", () => {
     expect(trace(events, ["step_start"])).not.toContain("step_start:after");
   });
 });
+
+describe("sub-pipelines as map workers", () => {
+  it("scope forwarded events with the worker's own scope, so concurrent children stay apart", async () => {
+    const child = new Pipe<{ doc: number }>({ name: "perDocChild" });
+    child.step("summarize", async function* ({ state }) {
+      yield state.doc;
+    });
+    const pipe = new Pipe();
+    pipe.map("fan", () => [1, 2], { each: "perDoc" });
+    pipe.sub("perDoc", ({ item }) => ({ doc: item as number }), { pipeline: child });
+    const events = await collect(pipe.run(undefined));
+    assertRunInvariants(events);
+    const tokens = events.filter((e) => e.type === EventType.TOKEN);
+    expect(tokens.map((t) => [t.payload, t.scope])).toEqual(
+      expect.arrayContaining([
+        [1, ["perDoc[0]", "perDoc"]],
+        [2, ["perDoc[1]", "perDoc"]],
+      ]),
+    );
+  });
+});

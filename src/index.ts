@@ -6,6 +6,7 @@
 export type { EventHook, Observer, ObserverInfo } from "./definition/compiled.js";
 export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./definition/control.js";
 export { Pipe, type StepInfo } from "./definition/pipe.js";
+export type { StepKind } from "./definition/registry.js";
 export type {
   AnyHandler,
   ErrorHandler,

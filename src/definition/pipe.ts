@@ -42,14 +42,24 @@ import type {
 
 /** Read-only summary of one registered step (see `pipe.steps()`). */
 export interface StepInfo {
+  /** The step's name. */
   readonly name: string;
+  /** How it was registered: `pipe.step`, `pipe.map`, `pipe.switch` or `pipe.sub`. */
   readonly kind: StepKind;
-  /** Every step it can lead to: `to`, map `each`, switch routes and default, declared `routes`. */
+  /**
+   * Every step it can lead to, by name: `to`, map `each`, switch routes and default, declared
+   * `routes` (`Stop` routes and targets that are not registered steps left out).
+   */
   readonly targets: readonly string[];
+  /** Its `timeout` option in milliseconds, or `undefined` when it has none. */
   readonly timeout: number | undefined;
+  /** Its `retries` option as registered (`0` when not set). */
   readonly retries: import("./types.js").RetryOption;
+  /** Its `barrierTimeout` option in milliseconds, or `undefined` when it has none. */
   readonly barrierTimeout: number | undefined;
+  /** Its `barrierType` option (`"all"` when not set); it matters only for a join. */
   readonly barrierType: "all" | "any";
+  /** Whether it has its own `onError` handler (the Pipe's global handlers are not counted). */
   readonly hasErrorHandler: boolean;
 }
 
@@ -91,6 +101,13 @@ export class Pipe<State = unknown, Context = undefined> {
   #compiled: CompiledPipe | undefined;
   readonly #validated = new Map<string, true>();
 
+  /**
+   * Creates an empty pipeline. Register steps, then `run()` it.
+   *
+   * @param options - name, queue size, validation, middleware and other settings
+   *   (see {@link PipeOptions}).
+   * @throws {@link DefinitionError} when an option is invalid.
+   */
   constructor(options: PipeOptions = {}) {
     const name = options.name ?? "Pipe";
     if (typeof name !== "string" || name === "") throw expected("system", "name", "a non-empty string", name);
@@ -118,6 +135,14 @@ export class Pipe<State = unknown, Context = undefined> {
 
   /**
    * Registers a step. Returns the handler, so it can be a `to` target and still be called in unit tests.
+   * Without a name, the step is named after the function (`handler.name`).
+   *
+   * The handler may be sync, async or an async generator (each `yield` is a `TOKEN`). What it
+   * returns decides what runs next: nothing follows `to`; a step name or handler jumps there;
+   * `Stop`, `Suspend`, `Retry`, `Skip` or `Raise` control the run.
+   *
+   * @throws {@link DefinitionError} for a duplicate name, an anonymous handler, a sync generator or
+   *   an invalid option; {@link PipeFrozenError} after the first run.
    *
    * @example
    * ```ts
@@ -213,7 +238,16 @@ export class Pipe<State = unknown, Context = undefined> {
 
   /**
    * Registers a sub-pipeline step: the handler returns the child pipeline's state, the child runs
-   * with this run's context, and its events are forwarded into this stream.
+   * with this run's context, and its events are forwarded into this stream (stages
+   * `"<sub step>:<child stage>"`). The step ends after the child's `FINISH`; a failed child fails
+   * the step with a {@link SubPipelineError}, a suspended child suspends this run.
+   *
+   * @example
+   * ```ts
+   * const summarize = new Pipe<{ text: string; summary?: string }>({ name: "summarize" });
+   * // ... register summarize's steps ...
+   * pipe.sub("summary", ({ state }) => ({ text: state.document }), { pipeline: summarize, to: "publish" });
+   * ```
    */
   sub<
     ChildState = unknown,
@@ -237,12 +271,30 @@ export class Pipe<State = unknown, Context = undefined> {
     return handler;
   }
 
-  /** Adds a startup hook, run in order before `START`. Returns a function that removes it. */
+  /**
+   * Adds a startup hook, run in order before `START`. A hook that throws fails the run (`startup`)
+   * before any step starts. Returns a function that removes it (before the first run).
+   *
+   * @example
+   * ```ts
+   * pipe.onStartup(async ({ state, ctx }) => { state.user = await ctx.users.get(state.userId); });
+   * ```
+   */
   onStartup(hook: HookHandler<State, Context>): () => void {
     return this.#addTo(this.#startup, hook, "add a startup hook");
   }
 
-  /** Adds a shutdown hook, always run (in order) before `FINISH`. Returns a function that removes it. */
+  /**
+   * Adds a shutdown hook, always run (in order) before `FINISH`, whatever the outcome (failure,
+   * timeout, cancellation and client close included). A hook that throws is reported as a
+   * `STEP_ERROR` with stage `shutdown` and fails an otherwise successful run. Returns a function
+   * that removes it (before the first run).
+   *
+   * @example
+   * ```ts
+   * pipe.onShutdown(async ({ ctx }) => { await ctx.browser.close(); });
+   * ```
+   */
   onShutdown(hook: HookHandler<State, Context>): () => void {
     return this.#addTo(this.#shutdown, hook, "add a shutdown hook");
   }
@@ -250,17 +302,42 @@ export class Pipe<State = unknown, Context = undefined> {
   /**
    * Adds a global error handler, called for a step error that its own `onError` did not handle.
    * Its return value decides recovery (nothing = recovered). Returns a function that removes it.
+   * Handlers are asked in order; one that throws passes its error to the next.
+   *
+   * @example
+   * ```ts
+   * pipe.onError(({ error, stepName }) => {
+   *   console.error(`${stepName} failed`, error);
+   *   return new Raise(); // still fail the run, after logging
+   * });
+   * ```
    */
   onError(handler: ErrorHandler<State, Context>): () => void {
     return this.#addTo(this.#errorHooks, handler, "add an error handler");
   }
 
-  /** Adds a middleware (the first added is the outermost). Returns a function that removes it. */
+  /**
+   * Adds a middleware that wraps every step's handler (the first added is the outermost). Returns
+   * a function that removes it (before the first run).
+   *
+   * @example
+   * ```ts
+   * pipe.addMiddleware(simpleLoggingMiddleware);
+   * ```
+   */
   addMiddleware(middleware: Middleware): () => void {
     return this.#addTo(this.#middleware, middleware, "add middleware");
   }
 
-  /** Adds an observer of every run. Returns a function that removes it. */
+  /**
+   * Adds an observer of every run: it sees every delivered event, then how the run ended (see
+   * {@link Observer}). Returns a function that removes it (before the first run).
+   *
+   * @example
+   * ```ts
+   * pipe.addObserver({ onPipelineEnd: (end, { runId }) => metrics.record(runId, end.durationMs) });
+   * ```
+   */
   addObserver(observer: Observer<State, Context>): () => void {
     if (typeof observer !== "object" || observer === null) {
       throw expected("system", "observer", "an object with onEvent/onPipelineStart/... methods", observer);
@@ -268,7 +345,10 @@ export class Pipe<State = unknown, Context = undefined> {
     return this.#addTo(this.#observers, observer, "add an observer");
   }
 
-  /** Adds an event hook that may rewrite each event before delivery. Returns a function that removes it. */
+  /**
+   * Adds an event hook that may rewrite each event before delivery (see {@link EventHook}). Hooks
+   * run in the order added. Returns a function that removes it (before the first run).
+   */
   addEventHook(hook: EventHook): () => void {
     return this.#addTo(this.#eventHooks, hook, "add an event hook");
   }
@@ -276,6 +356,25 @@ export class Pipe<State = unknown, Context = undefined> {
   /**
    * Runs the pipeline: an async stream of events ending with exactly one `FINISH` (unless you
    * leave the loop early, which closes the run). Validation happens on the first iteration.
+   *
+   * Nothing runs until the stream is iterated. The first iteration of the pipe's first run
+   * validates the definition and freezes it. Failures while running are events, not exceptions:
+   * read `FINISH`'s payload for the outcome. Leaving the loop early (`break`) aborts running steps,
+   * runs the shutdown hooks, and delivers nothing more.
+   *
+   * @param state - the run's shared, mutable state: every step receives this same object.
+   * @param options - context, start step, timeout, queue size, cancellation signal, clock
+   *   (see {@link RunOptions}).
+   * @throws {@link DefinitionError} (from the first iteration) when the definition is invalid, and a
+   *   `TypeError` when an option is.
+   *
+   * @example
+   * ```ts
+   * for await (const event of pipe.run({ message: "" }, { timeout: 10_000 })) {
+   *   if (event.type === EventType.TOKEN) process.stdout.write(String(event.payload));
+   *   if (event.type === EventType.FINISH) console.log("\n", event.payload.status);
+   * }
+   * ```
    */
   run(state: State, options: RunOptions<Context> = {}): AsyncGenerator<PipeEvent<State>, void, undefined> {
     return runPipe(this, state, options) as AsyncGenerator<PipeEvent<State>, void, undefined>;
@@ -284,12 +383,30 @@ export class Pipe<State = unknown, Context = undefined> {
   /**
    * Checks the definition and throws one `DefinitionError` listing every problem. In non-strict
    * mode, soft problems (several roots, unreachable steps) are warnings instead.
+   * Sub-pipelines are checked too. Does not freeze the pipe.
+   *
+   * @param options - `start`: check the definition as a run from this step would see it.
+   * @throws {@link DefinitionError} listing every problem found.
+   *
+   * @example
+   * ```ts
+   * test("the pipeline is valid", () => {
+   *   expect(() => pipe.validate()).not.toThrow();
+   * });
+   * ```
    */
   validate(options: { start?: Target } = {}): void {
     this.#check(options.start);
   }
 
-  /** Every registered step, in registration order. */
+  /**
+   * Every registered step, in registration order.
+   *
+   * @example
+   * ```ts
+   * for (const { name, kind, targets } of pipe.steps()) console.log(name, kind, "->", targets.join(", "));
+   * ```
+   */
   steps(): StepInfo[] {
     const analysis = this.#analyze(undefined);
     return [...this.#steps.values()].map((d) => {
@@ -312,7 +429,15 @@ export class Pipe<State = unknown, Context = undefined> {
     });
   }
 
-  /** Static `to` edges by step name (a copy). */
+  /**
+   * Static `to` edges by step name (a copy): only steps that have a `to` appear. Map, switch and
+   * declared `routes` edges are in {@link Pipe.steps} and {@link Pipe.describe}.
+   *
+   * @example
+   * ```ts
+   * pipe.topology(); // { greet: ["respond"] }
+   * ```
+   */
   topology(): Record<string, string[]> {
     const analysis = this.#analyze(undefined);
     const out: Record<string, string[]> = {};
@@ -376,7 +501,11 @@ export class Pipe<State = unknown, Context = undefined> {
     return hashPipe(this);
   }
 
-  /** Internal: the definition a run executes. Validates and freezes on first use. */
+  /**
+   * The definition a run executes. Validates and freezes on first use.
+   *
+   * @internal
+   */
   _compile(start: Target | undefined): CompiledPipe {
     const key = this.#check(start);
     if (this.#compiled === undefined) {
@@ -409,7 +538,11 @@ export class Pipe<State = unknown, Context = undefined> {
     return this.#compiled;
   }
 
-  /** Internal (TestPipe): replaces a step's handler, even after the freeze. */
+  /**
+   * Replaces a step's handler, even after the freeze (used by `TestPipe`).
+   *
+   * @internal
+   */
   _replaceHandler(name: string, handler: AnyHandler): AnyHandler {
     const d = this.#steps.get(name);
     if (d === undefined) throw new DefinitionError(`Cannot mock unknown step '${name}'.`, name);
@@ -419,17 +552,29 @@ export class Pipe<State = unknown, Context = undefined> {
     return previous;
   }
 
-  /** Internal: resolves a target to a registered step name. */
+  /**
+   * Resolves a target to a registered step name.
+   *
+   * @internal
+   */
   _nameOf(target: Target): string | undefined {
     return typeof target === "string" ? target : this.#names.get(target);
   }
 
-  /** Internal: the registered definitions, in order. */
+  /**
+   * The registered definitions, in order.
+   *
+   * @internal
+   */
   _definitions(): readonly StepDefinition[] {
     return [...this.#steps.values()];
   }
 
-  /** Internal: hooks for introspection. */
+  /**
+   * The lifecycle and error hooks, for introspection.
+   *
+   * @internal
+   */
   _hooks(): {
     startup: readonly AnyHandler[];
     shutdown: readonly AnyHandler[];
@@ -438,7 +583,11 @@ export class Pipe<State = unknown, Context = undefined> {
     return { startup: this.#startup, shutdown: this.#shutdown, onError: this.#errorHooks };
   }
 
-  /** Internal: whether the first run froze the definition. */
+  /**
+   * Whether the first run froze the definition.
+   *
+   * @internal
+   */
   get _frozen(): boolean {
     return this.#compiled !== undefined;
   }

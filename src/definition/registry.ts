@@ -2,10 +2,17 @@ import { DefinitionError } from "../errors/errors.js";
 import type { StopSignal } from "./control.js";
 import type { AnyHandler, ErrorHandler, RetryOption, SwitchRoutes, Target } from "./types.js";
 
-/** The kinds of step a pipe can hold. */
+/**
+ * The kinds of step a pipe can hold, named after the method that registers them: `pipe.step`,
+ * `pipe.map`, `pipe.switch` and `pipe.sub`. Reported by `pipe.steps()` and `pipe.describe()`.
+ */
 export type StepKind = "step" | "map" | "switch" | "sub";
 
-/** One registered step, as the registry keeps it (internal). */
+/**
+ * One registered step, as the registry keeps it.
+ *
+ * @internal
+ */
 export interface StepDefinition {
   readonly name: string;
   readonly kind: StepKind;

@@ -1,28 +1,46 @@
 import type { Clock } from "../runtime/clock.js";
 import type { Raise, Retry, Skip, StopSignal, Suspend } from "./control.js";
 
-/** Per-invocation and per-run structured metadata (see {@link StepArgs.meta}). */
+/**
+ * One scope of structured metadata: a step invocation's (`meta.step`) or the run's (`meta.run`).
+ * What is written shows up on events as `{ data, tags, metrics, counters }` (empty parts left out).
+ *
+ * @example
+ * ```ts
+ * pipe.step("search", async ({ state, meta }) => {
+ *   meta.step.set("query", state.query);
+ *   meta.step.record("hits", state.hits.length);
+ *   meta.run.increment("searches");
+ * });
+ * ```
+ */
 export interface ScopedMeta {
-  /** Sets a key. */
+  /** Sets a key (shown under `data`); a later `set` of the same key replaces the value. */
   set(key: string, value: unknown): void;
-  /** Reads a key. */
+  /** Reads a key written with `set` in this scope, or `fallback` when it was never set. */
   get<T = unknown>(key: string, fallback?: T): T | undefined;
-  /** Adds a tag (kept sorted and unique). */
+  /** Adds a tag (shown under `tags`, sorted and without duplicates). */
   tag(tag: string): void;
-  /** Records one sample of a metric. */
+  /** Records one sample of a metric (shown under `metrics` as the list of samples, in order). */
   record(metric: string, value: number): void;
-  /** Adds `amount` (default 1) to a counter. */
+  /** Adds `amount` (default 1) to a counter (shown under `counters`; starts at 0). */
   increment(counter: string, amount?: number): void;
 }
 
 /** Metadata a step can read and write: its own, the run's, and the pipe's (read-only). */
 export interface Meta {
-  /** This invocation's meta: rides on its `STEP_END`/`STEP_ERROR` event. */
+  /**
+   * This invocation's meta: rides on the event that closes it (`STEP_END`, `STEP_ERROR` or
+   * `CANCELLED`), next to the `framework` entry (`durationMs`, `attempt`, `status`).
+   */
   readonly step: ScopedMeta;
-  /** The run's meta: shared by every step, rides on `FINISH`. */
+  /** The run's meta: shared by every step and hook, rides on `FINISH`. */
   readonly run: ScopedMeta;
   /** The Pipe option `metadata`, read-only. */
-  readonly pipeline: { get<T = unknown>(key: string, fallback?: T): T | undefined };
+  readonly pipeline: {
+    /** Reads a key of the Pipe's `metadata` option, or `fallback` when the option has no such key. */
+    get<T = unknown>(key: string, fallback?: T): T | undefined;
+  };
 }
 
 /**
@@ -97,14 +115,32 @@ export type ErrorHandler<State = unknown, Context = undefined> = (
 /** A lifecycle hook (`onStartup`, `onShutdown`). */
 export type HookHandler<State = unknown, Context = undefined> = (args: HookArgs<State, Context>) => unknown;
 
-/** The argument of lifecycle hooks. */
+/**
+ * The argument of lifecycle hooks (`onStartup`, `onShutdown`).
+ *
+ * @example
+ * ```ts
+ * pipe.onStartup(async ({ state, ctx, signal }) => {
+ *   state.user = await ctx.db.loadUser(state.userId, { signal });
+ * });
+ * ```
+ */
 export interface HookArgs<State = unknown, Context = undefined> {
+  /** The run's state: the same object the steps receive. */
   readonly state: State;
+  /** The run's context (`run(state, { context })`). */
   readonly ctx: Context;
+  /** The id of the run. */
   readonly runId: string;
-  /** Aborts when the run is cancelled or times out. */
+  /**
+   * For startup hooks: aborts when the run is cancelled, times out or is closed by the consumer.
+   * Shutdown hooks get a signal that never aborts, so cleanup can finish.
+   */
   readonly signal: AbortSignal;
-  /** Structured metadata (`meta.step` is the hook's own scope). */
+  /**
+   * Structured metadata. Write to `meta.run` to have it on `FINISH`; `meta.step` is a scope of the
+   * hook's own that no event carries.
+   */
   readonly meta: Meta;
 }
 
@@ -115,76 +151,194 @@ export interface GlobalErrorArgs<State = unknown, Context = undefined>
 /** A step to go to: a registered step's name (forward references allowed) or its handler. */
 export type Target = string | AnyHandler;
 
-/** Retry policy: a number of extra attempts or a full backoff policy. */
+/**
+ * Retry policy of a step (the `retries` option): a number of extra attempts, retried at once, or a
+ * policy object with exponential backoff. Each failed attempt that will be retried emits
+ * `STEP_ERROR` with `retrying: true`; error handlers see only the last attempt's error. The Pipe's
+ * `maxRetries` caps every lineage whatever this says.
+ *
+ * The delay before retry `n` (1 for the first) is `min(maxDelay, minDelay * factor ** (n - 1))`,
+ * then shortened by the jitter.
+ *
+ * @example
+ * ```ts
+ * pipe.step("fetch", fetchPage, { retries: 2 }); // up to 3 attempts, no delay
+ * pipe.step("callModel", callModel, {
+ *   retries: { attempts: 4, minDelay: 500, maxDelay: 8_000, retryOn: (e) => isRateLimit(e) },
+ * });
+ * ```
+ */
 export type RetryOption =
   | number
   | {
-      /** Extra attempts after the first. */
+      /** Extra attempts after the first (an integer >= 0). */
       attempts: number;
-      /** First backoff delay in ms. @default 100 */
+      /**
+       * Delay before the first retry, in milliseconds.
+       * @default 100
+       */
       minDelay?: number;
-      /** Largest backoff delay in ms. @default 30000 */
+      /**
+       * Longest delay between two attempts, in milliseconds.
+       * @default 30000
+       */
       maxDelay?: number;
-      /** Multiplier between delays. @default 2 */
+      /**
+       * Multiplier from one delay to the next (a number >= 1; `1` keeps the delay constant).
+       * @default 2
+       */
       factor?: number;
-      /** Randomise each delay between 50% and 100% (`true`) or by a custom 0..1 fraction. @default true */
+      /**
+       * Randomises each delay so retries of many runs spread out: `true` picks it between 50% and
+       * 100% of the computed delay, a number `j` from 0 to 1 between `(1 - j)` and 100%, and
+       * `false` uses the computed delay exactly.
+       * @default true
+       */
       jitter?: boolean | number;
-      /** Retry only errors for which this returns true. @default every error */
+      /**
+       * Retries only the errors for which this returns true (a predicate that throws counts as
+       * false). Other errors go straight to the error handlers.
+       * @default every error is retried
+       */
       retryOn?: (error: unknown) => boolean;
     };
 
-/** Options shared by every kind of step. */
+/** Options shared by every kind of step (`pipe.step`, and the base of map, switch and sub options). */
 export interface StepOptions<State = unknown, Context = undefined> {
-  /** What runs next: one target, or an array for parallel fan-out. */
+  /**
+   * What runs after the step completes: one target, or an array of them to run in parallel. A step
+   * that several steps lead to is a join: it waits at an implicit barrier (see `barrierType`).
+   * A step's return value (a jump, `Stop`, `Suspend`) overrides `to`.
+   * @default none: the branch ends after this step
+   * @example
+   * ```ts
+   * pipe.step("plan", plan, { to: [searchWeb, searchDocs] }); // fan-out; both lead to "merge"
+   * ```
+   */
   to?: Target | readonly Target[];
-  /** Extra attempts on error, or a retry policy. @default 0 */
+  /**
+   * Extra attempts when the step fails: a number (retried at once) or a policy with backoff
+   * (see {@link RetryOption}).
+   * @default 0
+   */
   retries?: RetryOption;
-  /** Fail the step (and abort its `signal`) after this many ms. @default none */
+  /**
+   * Fails an attempt that runs longer than this many milliseconds with a `StepTimeoutError`, and
+   * aborts its `signal`. Each retry attempt gets the full time again. A sub-pipeline step's timeout
+   * covers its child run.
+   * @default none: no limit
+   * @example
+   * ```ts
+   * pipe.step("callModel", callModel, { timeout: 30_000, retries: 2 });
+   * ```
+   */
   timeout?: number;
-  /** For a join: fail it if its parents do not all arrive within this many ms of the first. */
+  /**
+   * For a join with `barrierType: "all"`: fails it with a `BarrierTimeoutError` (through its
+   * `onError`) when its parents do not all arrive within this many milliseconds of the first one.
+   * @default none: wait as long as the branches take
+   */
   barrierTimeout?: number;
-  /** For a join: wait for `"all"` parents (default) or start on the first (`"any"`). */
+  /**
+   * For a join (a step with two or more parents): `"all"` starts it once every parent has ended,
+   * `"any"` starts it when the first one ends (later arrivals of the same wave do not start it again).
+   * @default "all"
+   */
   barrierType?: "all" | "any";
-  /** Handles this step's errors; its return value decides recovery. */
+  /**
+   * Handles this step's errors once automatic `retries` are used up; runs before the Pipe's global
+   * `onError` handlers. Its return value decides recovery: nothing = recovered (the successors
+   * run), `Retry`, `Skip`, `Raise`, a jump, `Stop` or `Suspend`.
+   * @default none: the Pipe's `onError` handlers, then the run fails
+   * @example
+   * ```ts
+   * pipe.step("enrich", enrich, { onError: ({ error }) => (isTransient(error) ? new Retry() : new Skip()) });
+   * ```
+   */
   onError?: ErrorHandler<State, Context>;
-  /** Step names this step may jump to by returning them: drawn in the graph and validated. */
+  /**
+   * The steps this step may jump to by returning them. They are drawn in the graph, counted as
+   * reachable by validation, and enforced: a jump to a step not listed fails the step with a
+   * `StepNotFoundError`.
+   * @default none: any registered step may be returned
+   */
   routes?: readonly Target[];
 }
 
-/** Options of `pipe.map`. */
+/**
+ * Options of `pipe.map`. `to` runs once, after every worker has ended.
+ *
+ * @example
+ * ```ts
+ * pipe.map("fetchAll", ({ state }) => state.urls, { each: "fetchOne", maxConcurrency: 4, to: "merge" });
+ * ```
+ */
 export interface MapOptions<State = unknown, Context = undefined> extends StepOptions<State, Context> {
-  /** The worker step run once per item. */
+  /** The worker step, run once per item with the item as `args.item`. Required. */
   each: Target;
-  /** Most workers running at once. @default unlimited */
+  /**
+   * Most workers running at once (an integer >= 1). Items are pulled from the source only as
+   * workers free up, so memory stays bounded by this number.
+   * @default unlimited: a worker starts for each item as soon as it is pulled
+   */
   maxConcurrency?: number;
 }
 
-/** A switch routing table (keyed by the handler's return value) or a routing function. */
+/**
+ * A switch's routes: a table keyed by the handler's return value (compared as a string, so `1`
+ * matches key `"1"`), or a function from that value to a target. A route to `Stop` ends the run; a
+ * function that returns `undefined` or `null` falls back to the switch's `default`.
+ */
 export type SwitchRoutes =
   | Readonly<Record<string | number, Target | import("./control.js").StopSignal>>
   | ((value: unknown) => Target | import("./control.js").StopSignal | undefined | null);
 
-/** Options of `pipe.switch`. */
+/**
+ * Options of `pipe.switch`.
+ *
+ * @example
+ * ```ts
+ * pipe.switch("triage", ({ state }) => state.intent, {
+ *   to: { question: "answer", complaint: "escalate", bye: Stop },
+ *   default: "clarify",
+ * });
+ * ```
+ */
 export interface SwitchOptions<State = unknown, Context = undefined>
   extends Omit<StepOptions<State, Context>, "to"> {
-  /** Routing table or function. */
+  /** Routing table or function (see {@link SwitchRoutes}). Required. */
   to: SwitchRoutes;
-  /** Route taken when no key matches. */
+  /**
+   * Route taken when no key matches (or the routing function returns `undefined` or `null`).
+   * @default none: an unmatched value fails the switch with a `StepNotFoundError`
+   */
   default?: Target | import("./control.js").StopSignal;
 }
 
 /** Options of `pipe.sub`. */
 export interface SubOptions<State = unknown, Context = undefined> extends StepOptions<State, Context> {
-  /** The child pipeline. */
+  /**
+   * The child pipeline. It is validated with this one, runs with this run's context, signal and
+   * clock, and its events are forwarded with stages `"<sub step>:<child stage>"`. Required.
+   */
   pipeline: import("./pipe.js").Pipe<any, any>;
 }
 
-/** What a middleware receives about the step it wraps. */
+/**
+ * What a middleware receives about the step it wraps. Middleware is applied once per step, when
+ * the first run freezes the pipe, so this describes the definition, not one invocation (read
+ * `args.attempt` or `args.runId` in the wrapped handler for that).
+ */
 export interface StepContext {
+  /** The step's name. */
   readonly name: string;
+  /** How the step was registered: `pipe.step`, `pipe.map`, `pipe.switch` or `pipe.sub`. */
   readonly kind: "step" | "map" | "switch" | "sub";
+  /** The name of the pipe the step belongs to. */
   readonly pipeName: string;
+  /** The step's `retries` option as registered (`0` when not set). */
   readonly retries: RetryOption;
+  /** The step's `timeout` option in milliseconds, or `undefined` when it has none. */
   readonly timeout: number | undefined;
 }
 
@@ -193,65 +347,196 @@ export type WrappedHandler = (args: StepArgs<any, any, any>) => unknown;
 
 /**
  * Middleware: takes the next handler and the step's context, returns a wrapped handler.
- * The first added is the outermost.
+ * The first added is the outermost (it runs first on the way in), as in Koa and Hono.
+ *
+ * @example
+ * ```ts
+ * const logCalls: Middleware = (next, step) => (args) => {
+ *   console.log(`${step.pipeName}/${step.name}, attempt ${args.attempt}`);
+ *   return next(args); // return what the handler returns: a promise, a generator, a jump...
+ * };
+ * const pipe = new Pipe({ middleware: [logCalls] });
+ * ```
  */
 export type Middleware = (next: WrappedHandler, step: StepContext) => WrappedHandler;
 
-/** Configures how failures are attributed (`failureSource` on `FINISH`). */
+/**
+ * Configures how failures are attributed: the `source` of each `FailureRecord` and the
+ * `failureSource` on `FINISH`.
+ *
+ * @example
+ * ```ts
+ * new Pipe({
+ *   failureClassification: {
+ *     externalDependencyPrefixes: ["@acme/"],
+ *     sourceClassifier: ({ error }) => (error instanceof QuotaError ? "external_dep" : undefined),
+ *   },
+ * });
+ * ```
+ */
 export interface FailureClassificationConfig {
-  /** Return a source to override the default, or undefined to keep it. */
+  /**
+   * Called synchronously for each failure with the default attribution; return a source to
+   * override it, or `undefined`/`null` to keep it. If it throws, returns a Promise or returns an
+   * unknown value, the default is kept and a `classifier_error` diagnostic is added to `errors`.
+   * @default none: the default rules decide
+   */
   sourceClassifier?: (
     ctx: FailureClassificationContext,
   ) => import("../events/types.js").FailureSource | undefined | null;
-  /** npm package-name prefixes treated as external dependencies (`"openai"`, `"@aws-sdk/"`). */
+  /**
+   * npm package-name prefixes treated as external dependencies, in addition to
+   * {@link DEFAULT_EXTERNAL_PREFIXES}. They are matched against the package of the first stack
+   * frame under `node_modules/`: a prefix ending in `/` or `-` matches any name starting with it
+   * (`"@aws-sdk/"`); any other prefix matches the name itself or the name followed by `-` or `/`
+   * (`"openai"`).
+   * @default []
+   */
   externalDependencyPrefixes?: readonly string[];
 }
 
 /** What a source classifier is told about a failure. */
 export interface FailureClassificationContext {
+  /** The thrown value. */
   readonly error: unknown;
+  /** The phase that failed. */
   readonly kind: import("../events/types.js").FailureKind;
+  /** Why the failure is being recorded. */
   readonly reason: import("../events/types.js").FailureReason;
+  /**
+   * The failed step (`"<sub step>:<child step>"` inside sub-pipelines), or `undefined` for hooks
+   * and failures of the run itself.
+   */
   readonly step: string | undefined;
+  /**
+   * The source the default rules chose (or, for a failed sub-pipeline, the child run's source): what
+   * is recorded when the classifier returns `undefined`.
+   */
   readonly defaultSource: import("../events/types.js").FailureSource;
 }
 
-/** Options of `new Pipe()`. */
+/**
+ * Options of `new Pipe()`. Invalid values throw a `DefinitionError` from the constructor.
+ *
+ * @example
+ * ```ts
+ * const pipe = new Pipe<State>({ name: "rag", queueSize: 100, metadata: { model: "gpt-4o" } });
+ * ```
+ */
 export interface PipeOptions {
-  /** Name of the pipeline (events, diagrams, middleware context). @default "Pipe" */
+  /**
+   * Name of the pipeline: shown in diagrams, debug logs, error messages and the middleware's
+   * `pipeName`, and part of `pipe.hash()`.
+   * @default "Pipe"
+   */
   name?: string;
-  /** Undelivered events at which token producers wait for the consumer. @default 1000 */
+  /**
+   * Undelivered events at which bulk producers (streaming steps' tokens, map sources, forwarded
+   * sub-pipeline events) wait for the consumer to catch up; `0` means unbounded. The runtime's own
+   * events never wait, so a small queue slows producers down but cannot deadlock a run.
+   * Overridable per run with `run(state, { queueSize })`.
+   * @default 1000
+   */
   queueSize?: number;
-  /** Strict validation: definition problems throw. @default true */
+  /**
+   * When true, soft definition problems (several root steps without `allowMultiRoot`, unreachable
+   * steps, a `start` that cannot reach every parent of an `all` join) are errors, thrown in the
+   * `DefinitionError` with the others. When false they are emitted as process warnings
+   * (`PipelineValidationWarning`) and the run goes on. Hard problems (unknown targets, cycles made
+   * only of `to` edges...) always throw.
+   * @default true
+   */
   strict?: boolean;
-  /** Allow several root steps to start concurrently without `start`. @default false */
+  /**
+   * Allow several root steps (steps nothing leads to), which then all start at once when a run
+   * has no `start`. When false, several roots are a definition problem (see `strict`).
+   * @default false
+   */
   allowMultiRoot?: boolean;
-  /** Middleware, outermost first. */
+  /**
+   * Middleware wrapping every step's handler, outermost first; `pipe.addMiddleware` appends to it.
+   * @default []
+   */
   middleware?: readonly Middleware[];
-  /** Failure source attribution. */
+  /**
+   * How failures are attributed to `user_code`, `framework` or `external_dep`.
+   * @default the default rules (see {@link FailureClassificationConfig})
+   */
   failureClassification?: FailureClassificationConfig;
-  /** Read-only metadata, visible to steps as `meta.pipeline`. */
+  /**
+   * Read-only data about the pipeline (a model name, an owner...): copied and frozen, readable by
+   * steps as `meta.pipeline.get(key)`, and included in `pipe.describe()`.
+   * @default {}
+   */
   metadata?: Readonly<Record<string, unknown>>;
-  /** Most runs of one invocation lineage (first attempt + retries). @default 100 */
+  /**
+   * Most times one invocation lineage may run in total (the first attempt plus every retry,
+   * automatic or returned `Retry`); the next retry fails the step with a `RetryLimitError`.
+   * An integer >= 1; it guards against endless `Retry` loops.
+   * @default 100
+   */
   maxRetries?: number;
-  /** Log every event to stderr. @default `JUSTPIPE_DEBUG` environment variable */
+  /**
+   * Log every delivered event to stderr, one line each (coloured on a terminal).
+   * @default true when the `JUSTPIPE_DEBUG` environment variable is `1`, `true`, `yes` or `on`
+   */
   debug?: boolean;
-  /** The clock for timestamps, timeouts and backoff. @default the real clock */
+  /**
+   * The clock for timestamps, durations, timeouts and retry backoff. Pass a `SimulatedClock`
+   * (from `justpipe/testing`) to test timing without waiting.
+   * @default {@link realClock}
+   */
   clock?: Clock;
 }
 
-/** Options of `pipe.run()`. */
+/**
+ * Options of `pipe.run()`. Invalid values are thrown (as a `TypeError`) from the first iteration.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const options = { context: { db }, timeout: 60_000, signal: controller.signal };
+ * for await (const event of pipe.run(state, options)) console.log(event.type, event.stage);
+ * ```
+ */
 export interface RunOptions<Context = undefined> {
-  /** The run's context, passed to every step as `ctx`. */
+  /**
+   * The run's context: dependencies and per-run settings that are not state (clients, the user,
+   * a request id). Passed to every step and hook as `ctx`, and to sub-pipelines.
+   * @default undefined
+   */
   context?: Context;
-  /** Start from this step instead of the roots (used to resume after `Suspend`). */
+  /**
+   * Start from this step (a name or a registered handler) instead of the root steps. Used to resume
+   * after `Suspend`: pass the `step` of the `SUSPEND` payload.
+   * @default the root steps
+   * @example
+   * ```ts
+   * pipe.run(savedState, { start: suspendEvent.payload.step });
+   * ```
+   */
   start?: Target;
-  /** End the run with `TIMEOUT` after this many ms. */
+  /**
+   * Ends the run after this many milliseconds (startup hooks and steps included): `TIMEOUT` is
+   * emitted, running steps are aborted and closed with `CANCELLED`, shutdown hooks run, and
+   * `FINISH` has status `timeout`.
+   * @default none: no limit
+   */
   timeout?: number;
-  /** Overrides the Pipe's `queueSize`. */
+  /**
+   * Overrides the Pipe's `queueSize` for this run (`0` = unbounded).
+   * @default the Pipe's `queueSize`
+   */
   queueSize?: number;
-  /** Cancels the run when aborted. */
+  /**
+   * Cancels the run when it aborts: `CANCELLED` (stage `system`) is emitted, running steps are
+   * aborted and closed with `CANCELLED`, shutdown hooks run, and `FINISH` has status `cancelled`.
+   * @default none
+   */
   signal?: AbortSignal;
-  /** Overrides the Pipe's clock. */
+  /**
+   * Overrides the Pipe's clock for this run.
+   * @default the Pipe's `clock`
+   */
   clock?: Clock;
 }

@@ -1,5 +1,19 @@
 /**
- * Stable machine-readable codes carried by every {@link JustpipeError}.
+ * Stable machine-readable codes carried by every {@link JustpipeError}:
+ *
+ * - `DEFINITION`: {@link DefinitionError}, the pipeline definition is invalid.
+ * - `FROZEN`: {@link PipeFrozenError}, the definition was changed after the first run.
+ * - `STEP_TIMEOUT`: {@link StepTimeoutError}, a step exceeded its `timeout`.
+ * - `BARRIER_TIMEOUT`: {@link BarrierTimeoutError}, a join's parents exceeded its `barrierTimeout`.
+ * - `STEP_NOT_FOUND`: {@link StepNotFoundError}, a jump, route or mock named no registered step.
+ * - `RETRY_LIMIT`: {@link RetryLimitError}, a lineage reached the Pipe's `maxRetries`.
+ * - `SUB_PIPELINE`: {@link SubPipelineError}, a sub-pipeline's run failed.
+ * - `HOOK`: reserved for hook failures; no error class uses it yet.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof JustpipeError && error.code === "STEP_TIMEOUT") retryLater();
+ * ```
  */
 export type JustpipeErrorCode =
   | "DEFINITION"
@@ -18,6 +32,13 @@ export type JustpipeErrorCode =
 export class JustpipeError extends Error {
   /** Stable code, safe to branch on. */
   readonly code: JustpipeErrorCode;
+  /**
+   * Creates an error; `name` is set to the class's name (`"StepTimeoutError"`, ...).
+   *
+   * @param code - the stable code.
+   * @param message - what went wrong and how to fix it.
+   * @param options - `cause`: the original error, when this one wraps it.
+   */
   constructor(code: JustpipeErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -50,6 +71,13 @@ export class DefinitionError extends JustpipeError {
   readonly issues: readonly DefinitionIssue[];
   /** The step of the first issue (`"system"` for pipe-wide problems). */
   readonly stepName: string;
+  /**
+   * Creates the error from a list of issues (the message numbers them when there are several), or
+   * from a single message about one step.
+   *
+   * @param issues - every problem found, or one problem's message.
+   * @param stepName - the step a single message is about.
+   */
   constructor(issues: readonly DefinitionIssue[] | string, stepName = "system") {
     const list = typeof issues === "string" ? [{ step: stepName, message: issues }] : issues;
     const message =
@@ -64,6 +92,12 @@ export class DefinitionError extends JustpipeError {
 
 /** The definition was changed after the first `run()` froze it. Create a new `Pipe` instead. */
 export class PipeFrozenError extends JustpipeError {
+  /**
+   * Creates the error; its message says to create a new `Pipe` instead.
+   *
+   * @param pipeName - the frozen pipe's name.
+   * @param action - what was attempted, for the message (`"add step 'late'"`).
+   */
   constructor(pipeName: string, action: string) {
     super(
       "FROZEN",
@@ -78,6 +112,12 @@ export class StepTimeoutError extends JustpipeError {
   readonly step: string;
   /** The limit, in milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * Creates the error; its message suggests raising `timeout` or honouring `signal`.
+   *
+   * @param step - the step that timed out.
+   * @param timeoutMs - its `timeout` option, in milliseconds.
+   */
   constructor(step: string, timeoutMs: number) {
     super(
       "STEP_TIMEOUT",
@@ -94,6 +134,13 @@ export class BarrierTimeoutError extends JustpipeError {
   readonly step: string;
   /** Parents that had not arrived. */
   readonly waitingFor: readonly string[];
+  /**
+   * Creates the error; its message lists the parents still missing.
+   *
+   * @param step - the join step.
+   * @param timeoutMs - its `barrierTimeout` option, in milliseconds (shown in the message).
+   * @param waitingFor - the parents that had not arrived.
+   */
   constructor(step: string, timeoutMs: number, waitingFor: readonly string[]) {
     super(
       "BARRIER_TIMEOUT",
@@ -105,15 +152,35 @@ export class BarrierTimeoutError extends JustpipeError {
   }
 }
 
-/** A step jumped to (or a switch routed to) a name that is not a registered step. */
+/**
+ * A step jumped to (or a switch routed to) a name that is not a registered step, or outside its
+ * declared `routes`; a switch value matched no route and there is no `default`; or `TestPipe`
+ * was asked about a step the pipe does not have. Failures inside a run arrive as the `error` of a
+ * `STEP_ERROR`; `TestPipe` throws it.
+ */
 export class StepNotFoundError extends JustpipeError {
+  /**
+   * Creates the error with a ready-made message.
+   *
+   * @param message - what was not found, with the available names or a suggestion.
+   */
   constructor(message: string) {
     super("STEP_NOT_FOUND", message);
   }
 }
 
-/** One invocation lineage ran `maxRetries` times and asked to retry again. */
+/**
+ * One invocation lineage ran `maxRetries` times (the Pipe option) and asked to retry again. Its
+ * `cause` is the error of the last attempt.
+ */
 export class RetryLimitError extends JustpipeError {
+  /**
+   * Creates the error; its message suggests raising `maxRetries` or not returning `Retry`.
+   *
+   * @param step - the step that hit the limit.
+   * @param maxRetries - the Pipe's `maxRetries`.
+   * @param options - `cause`: the error of the last attempt.
+   */
   constructor(step: string, maxRetries: number, options?: { cause?: unknown }) {
     super(
       "RETRY_LIMIT",
@@ -123,12 +190,31 @@ export class RetryLimitError extends JustpipeError {
   }
 }
 
-/** A sub-pipeline run failed; `failedStep` is the child's failed step. */
+/**
+ * A sub-pipeline run failed; `failedStep` is the child's failed step. It reaches the sub step's
+ * error handlers like any step error, and its `cause` is the child's original error. If it is not
+ * handled, the parent's `failedStep` is `"<sub step>:<child step>"`.
+ */
 export class SubPipelineError extends JustpipeError {
-  /** The child's failed step (nested sub-pipelines give `"b:step"`). */
+  /**
+   * The child's failed step (nested sub-pipelines give `"b:step"`), or the child's `failureKind`
+   * (such as `"startup"`) when no step failed.
+   */
   readonly failedStep: string;
-  /** The child run's failure source, kept when the parent classifies this failure. */
+  /**
+   * The child run's failure source (a {@link FailureSource} value), kept when the parent
+   * classifies this failure.
+   */
   readonly failureSource: string | undefined;
+  /**
+   * Creates the error; its message names the sub step, the child pipe and the child's failed step.
+   *
+   * @param subStep - the parent's sub-pipeline step.
+   * @param pipeName - the child pipe's name.
+   * @param failedStep - the child's failed step.
+   * @param message - the child's failure message.
+   * @param options - `cause`: the child's original error; `failureSource`: the child's source.
+   */
   constructor(
     subStep: string,
     pipeName: string,

@@ -16,10 +16,12 @@ export class EventQueue<T> {
   /** Most undelivered events seen at once. */
   maxDepth = 0;
   readonly #capacity: number;
+  readonly #lowWater: number;
 
   /** @param capacity - undelivered events at which producers wait; 0 = unbounded. */
   constructor(capacity: number) {
     this.#capacity = capacity === 0 ? Number.POSITIVE_INFINITY : capacity;
+    this.#lowWater = Math.floor((this.#capacity - 1) / 2);
   }
 
   /** Undelivered events. */
@@ -66,7 +68,9 @@ export class EventQueue<T> {
       this.#tail -= head + 1;
       this.#head = 0;
     } else this.#head = head + 1;
-    if (this.#spaceWaiters.length > 0 && !this.full) this.#releaseProducers();
+    // Waiting producers resume once the queue has drained to half: resuming them one event at a
+    // time would make them stop again at once.
+    if (this.#spaceWaiters.length > 0 && this.#tail - this.#head <= this.#lowWater) this.#releaseProducers();
     return item;
   }
 

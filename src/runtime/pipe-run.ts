@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { CompiledPipe } from "../definition/compiled.js";
 import type { AnyHandler, RunOptions, Target } from "../definition/types.js";
 import { RetryLimitError, StepTimeoutError, SubPipelineError } from "../errors/errors.js";
@@ -15,6 +14,7 @@ import type { BarrierProgress } from "./barrier.js";
 import { type Clock, sleep } from "./clock.js";
 import { EventQueue } from "./event-queue.js";
 import { HandlerArgs, Invocation } from "./invocation.js";
+import { nodeCrypto } from "./lazy-crypto.js";
 import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { mapWorkerClosed } from "./map.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
@@ -99,7 +99,7 @@ export class PipeRun {
     this.ctx = options.context;
     this.options = options;
     this.clock = options.clock ?? compiled.clock;
-    this.runId = randomUUID();
+    this.runId = nodeCrypto().randomUUID();
     this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.pipelineMeta = pipelineMeta(compiled.metadata);
@@ -135,17 +135,9 @@ export class PipeRun {
     nodeKind: NodeKind,
     lineage: Lineage | null,
     meta: Readonly<Record<string, unknown>> | null = null,
+    timestamp: number = this.clock.now(),
   ): RunEvent {
-    let event = new RunEvent(
-      type,
-      stage,
-      payload,
-      this.clock.now(),
-      this.runId,
-      nodeKind,
-      lineage,
-      ++this.#seq,
-    );
+    let event = new RunEvent(type, stage, payload, timestamp, this.runId, nodeKind, lineage, ++this.#seq);
     event.meta = meta;
     if (this.compiled.eventHooks.length > 0) event = this.#applyEventHooks(event);
     this.metrics.observe(event);
@@ -406,7 +398,7 @@ export class PipeRun {
     const metrics = this.metrics;
     metrics.tasksStarted++;
     if (this.open.size > metrics.peakActive) metrics.peakActive = this.open.size;
-    this.emit(EventType.STEP_START, node.name, undefined, KIND[node.kind], inv);
+    this.emit(EventType.STEP_START, node.name, undefined, KIND[node.kind], inv, null, inv.startedAt);
     return inv;
   }
 
@@ -468,6 +460,7 @@ export class PipeRun {
       KIND[inv.node.kind],
       inv,
       this.#stepMeta(inv, durationMs, inv.handling ? "recovered" : "success"),
+      now,
     );
     this.metrics.stepEnded(inv.node.name, durationMs);
     this.#close(inv, false);

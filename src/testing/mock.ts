@@ -71,6 +71,14 @@ export class MockAssertionError extends Error {
   /** What was observed (the call count, or the compared fields of every call). */
   readonly actual: unknown;
 
+  /**
+   * Creates the error (the mocks' assertions do this for you).
+   *
+   * @param step - the mocked step.
+   * @param message - the failure, with the calls received.
+   * @param expected - what the assertion expected.
+   * @param actual - what was observed.
+   */
   constructor(step: string, message: string, expected: unknown, actual: unknown) {
     super(message);
     this.name = "MockAssertionError";

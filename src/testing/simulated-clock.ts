@@ -54,7 +54,10 @@ export class SimulatedClock implements Clock {
   #advancing = false;
 
   /**
-   * @param start - the initial time, in ms since the epoch, or a `Date`. @default 0
+   * Creates a clock stopped at `start`, with no pending timers.
+   *
+   * @param start - the initial time, in milliseconds since the epoch, or a `Date`; `0` when omitted.
+   * @throws `TypeError` when `start` is not a finite number or a valid `Date`.
    */
   constructor(start: number | Date = 0) {
     const ms = start instanceof Date ? start.getTime() : start;

@@ -43,6 +43,12 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
   /** Original handlers of the mocked steps, by step name. */
   readonly #originals = new Map<string, AnyHandler>();
 
+  /**
+   * Wraps a pipe for testing. Nothing changes until you `mock` a step.
+   *
+   * @param pipe - the pipe under test.
+   * @throws `TypeError` when `pipe` is not a `Pipe`.
+   */
   constructor(pipe: Pipe<State, Context>) {
     if (typeof (pipe as { _replaceHandler?: unknown })?._replaceHandler !== "function") {
       throw new TypeError(`Expected \`pipe\` to be a Pipe, got \`${String(pipe)}\` (${typeof pipe}).`);

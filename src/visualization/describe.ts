@@ -9,7 +9,7 @@ import {
   type ModelNode,
 } from "./model.js";
 
-/** A JSON value (what `describe()` is made of). */
+/** A JSON value: what `describe()` is made of, so `JSON.stringify` round-trips it unchanged. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
@@ -31,8 +31,11 @@ export interface PipeDescription {
   readonly roots: readonly string[];
   /** Hook function names, in order; `"(anonymous)"` for an anonymous function. */
   readonly hooks: {
+    /** The `onStartup` hooks. */
     readonly startup: readonly string[];
+    /** The `onShutdown` hooks. */
     readonly shutdown: readonly string[];
+    /** The Pipe's global `onError` handlers (steps' own `onError` show as `hasErrorHandler`). */
     readonly onError: readonly string[];
   };
   /** The Pipe's `metadata` option, as JSON (functions and symbols dropped, bigints as strings). */
@@ -41,39 +44,64 @@ export interface PipeDescription {
 
 /** One step of a {@link PipeDescription}. */
 export interface NodeDescription {
+  /** The step's name. */
   readonly name: string;
+  /** How it was registered: `pipe.step`, `pipe.map`, `pipe.switch` or `pipe.sub`. */
   readonly kind: StepKind;
   /** Its handler is an async generator function that streams `TOKEN` events (a map's yields items: false). */
   readonly streaming: boolean;
   /** Every step it can lead to (`to`, `each`, switch routes and default, `routes`), sorted, without `Stop`. */
   readonly targets: readonly string[];
-  /** The options that differ from their defaults, in this key order. */
+  /** The options that differ from their defaults, in this key order (`{}` when none does). */
   readonly options: {
+    /** The `timeout` option, in milliseconds. */
     readonly timeout?: number;
+    /** The `retries` option, when not 0: a number of extra attempts or the policy object. */
     readonly retries?: number | RetryPolicyDescription;
+    /** Present when the step is an any-join (`barrierType: "any"`). */
     readonly barrierType?: "any";
+    /** The `barrierTimeout` option, in milliseconds. */
     readonly barrierTimeout?: number;
+    /** A map step's `maxConcurrency` option. */
     readonly maxConcurrency?: number;
     /** A switch routed by a function instead of a table (its targets are only known from `routes`). */
     readonly routing?: "function";
+    /** Present when the step has its own `onError` handler. */
     readonly hasErrorHandler?: true;
   };
-  /** A sub-pipeline step's child pipeline, described the same way. */
-  readonly pipeline?: PipeDescription | { readonly name: string; readonly recursive: true };
+  /**
+   * A sub-pipeline step's child pipeline, described the same way. A child that is already being
+   * described higher up (a pipe that contains itself) is only named, with `recursive: true`.
+   */
+  readonly pipeline?:
+    | PipeDescription
+    | {
+        /** The child pipe's name. */
+        readonly name: string;
+        /** Always true: the child is described further up the tree. */
+        readonly recursive: true;
+      };
 }
 
 /** A retry policy object, with `retryOn` reduced to `true` when it is set. */
 export interface RetryPolicyDescription {
+  /** Extra attempts after the first. */
   readonly attempts: number;
+  /** Delay before the first retry, in milliseconds, when set. */
   readonly minDelay?: number;
+  /** Longest delay between attempts, in milliseconds, when set. */
   readonly maxDelay?: number;
+  /** Multiplier from one delay to the next, when set. */
   readonly factor?: number;
+  /** The `jitter` option, when set. */
   readonly jitter?: boolean | number;
+  /** Present when the policy has a `retryOn` predicate (functions are not serialisable). */
   readonly retryOn?: true;
 }
 
 /** One edge of a {@link PipeDescription}. */
 export interface EdgeDescription {
+  /** The step the edge starts from. */
   readonly source: string;
   /** The step it leads to; `null` for a switch route to `Stop` (the run ends there). */
   readonly target: string | null;
@@ -88,7 +116,9 @@ export interface EdgeDescription {
 
 /** A static fan-out of a {@link PipeDescription}. */
 export interface GroupDescription {
+  /** Always `"parallel"`: the members run concurrently. */
   readonly kind: "parallel";
+  /** The step whose `to` lists the members. */
   readonly source: string;
   /** The fan-out targets, in `to` order. */
   readonly members: readonly string[];

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../runtime/lazy-crypto.js";
 import { buildModel, compareStrings, type IntrospectablePipe } from "./model.js";
 
 /**
@@ -20,7 +20,11 @@ export function canonicalDefinition(pipe: IntrospectablePipe): string {
 }
 
 function hashWith(pipe: IntrospectablePipe, ancestors: ReadonlySet<IntrospectablePipe>): string {
-  return createHash("sha256").update(canonical(pipe, ancestors), "utf8").digest("hex").slice(0, 16);
+  return nodeCrypto()
+    .createHash("sha256")
+    .update(canonical(pipe, ancestors), "utf8")
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function canonical(pipe: IntrospectablePipe, ancestors: ReadonlySet<IntrospectablePipe>): string {

@@ -19,7 +19,11 @@ export interface IntrospectablePipe {
   };
 }
 
-/** The kinds of edge a pipeline has. */
+/**
+ * The kinds of edge a pipeline has: `static` (a `to`), `map` (a map step to its `each` worker),
+ * `switch` (a route of a switch's table, or its default) and `dynamic` (a jump declared with
+ * `routes`).
+ */
 export type EdgeKind = "static" | "map" | "switch" | "dynamic";
 
 /** One edge of the resolved graph. */

@@ -451,19 +451,28 @@ export class PipeRun {
 
   /** Closes an invocation with `STEP_END`. */
   endStep(inv: Invocation): void {
-    const now = this.clock.now();
-    const durationMs = now - inv.startedAt;
-    this.emit(
-      EventType.STEP_END,
-      inv.node.name,
-      undefined,
-      KIND[inv.node.kind],
+    const durationMs = this.#emitTerminal(
       inv,
-      this.#stepMeta(inv, durationMs, inv.handling ? "recovered" : "success"),
-      now,
+      EventType.STEP_END,
+      undefined,
+      inv.handling ? "recovered" : "success",
     );
     this.metrics.stepEnded(inv.node.name, durationMs);
     this.#close(inv, false);
+  }
+
+  /** Emits an invocation's terminal event with its framework meta; returns its duration. */
+  #emitTerminal(
+    inv: Invocation,
+    type: EventType,
+    payload: unknown,
+    status: "success" | "recovered" | "error" | "cancelled",
+  ): number {
+    const now = this.clock.now();
+    const durationMs = now - inv.startedAt;
+    const meta = this.#stepMeta(inv, durationMs, status);
+    this.emit(type, inv.node.name, payload, KIND[inv.node.kind], inv, meta, now);
+    return durationMs;
   }
 
   #stepMeta(inv: Invocation, durationMs: number, status: "success" | "recovered" | "error" | "cancelled") {
@@ -497,14 +506,7 @@ export class PipeRun {
   /** Closes an invocation with `CANCELLED`. */
   cancelStep(inv: Invocation, reason: string): void {
     if (inv.closed) return;
-    this.emit(
-      EventType.CANCELLED,
-      inv.node.name,
-      { reason },
-      KIND[inv.node.kind],
-      inv,
-      this.#stepMeta(inv, this.clock.now() - inv.startedAt, "cancelled"),
-    );
+    this.#emitTerminal(inv, EventType.CANCELLED, { reason }, "cancelled");
     this.#close(inv, false);
   }
 
@@ -535,24 +537,10 @@ export class PipeRun {
       return;
     }
     this.metrics.retries++;
-    if (error === undefined) {
-      this.emit(
-        EventType.STEP_END,
-        inv.node.name,
-        undefined,
-        KIND[inv.node.kind],
-        inv,
-        this.#stepMeta(inv, this.clock.now() - inv.startedAt, "success"),
-      );
-    } else {
-      this.emit(
-        EventType.STEP_ERROR,
-        inv.node.name,
-        { message: messageOf(error), error, retrying: true },
-        KIND[inv.node.kind],
-        inv,
-        this.#stepMeta(inv, this.clock.now() - inv.startedAt, "error"),
-      );
+    if (error === undefined) this.#emitTerminal(inv, EventType.STEP_END, undefined, "success");
+    else {
+      const payload = { message: messageOf(error), error, retrying: true };
+      this.#emitTerminal(inv, EventType.STEP_ERROR, payload, "error");
     }
     this.hold();
     this.#close(inv, true);
@@ -583,14 +571,7 @@ export class PipeRun {
     const message = messageOf(error);
     const stepLabel =
       error instanceof SubPipelineError ? `${inv.node.name}:${error.failedStep}` : inv.node.name;
-    this.emit(
-      EventType.STEP_ERROR,
-      inv.node.name,
-      { message, error, retrying: false },
-      KIND[inv.node.kind],
-      inv,
-      this.#stepMeta(inv, this.clock.now() - inv.startedAt, "error"),
-    );
+    this.#emitTerminal(inv, EventType.STEP_ERROR, { message, error, retrying: false }, "error");
     this.journal.record(FailureKind.STEP, FailureReason.STEP_ERROR, error, stepLabel, message);
     this.#abortAll(new RunAbort(`Run stopped because step '${stepLabel}' failed: ${message}`));
     this.#close(inv, false);

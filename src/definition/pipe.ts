@@ -692,6 +692,12 @@ export class Pipe<State = unknown, Context = undefined> {
     const barrierType = o.barrierType ?? "all";
     if (barrierType !== "all" && barrierType !== "any")
       throw expected(name, "barrierType", "'all' or 'any'", barrierType);
+    if (barrierType === "any" && o.barrierTimeout !== undefined) {
+      throw new DefinitionError(
+        `Step '${name}': \`barrierTimeout\` applies to joins that wait for all parents; an 'any' join starts on its first parent and never waits. Remove \`barrierTimeout\` or use barrierType: 'all'.`,
+        name,
+      );
+    }
     if (o.onError !== undefined && typeof o.onError !== "function")
       throw expected(name, "onError", "a function", o.onError);
     const definition: StepDefinition = {

@@ -141,6 +141,8 @@ export class BarrierTimeoutError extends JustpipeError {
    * @param timeoutMs - its `barrierTimeout` option, in milliseconds (shown in the message).
    * @param waitingFor - the parents that had not arrived.
    */
+  /** The barrier timeout, in milliseconds. */
+  readonly timeoutMs: number;
   constructor(step: string, timeoutMs: number, waitingFor: readonly string[]) {
     super(
       "BARRIER_TIMEOUT",
@@ -149,6 +151,7 @@ export class BarrierTimeoutError extends JustpipeError {
     );
     this.step = step;
     this.waitingFor = waitingFor;
+    this.timeoutMs = timeoutMs;
   }
 }
 

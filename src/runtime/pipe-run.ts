@@ -151,7 +151,7 @@ export class PipeRun {
     event.seq = ++this.#seq;
     let out = event;
     if (this.compiled.eventHooks.length > 0) out = this.#applyEventHooks(event);
-    this.metrics.observe(out);
+    // Not counted in this run's metrics: the child's own FINISH carries its metrics.
     this.queue.push(out);
   }
 

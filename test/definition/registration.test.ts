@@ -126,3 +126,12 @@ describe("definition freeze", () => {
     expect(events.at(-1)?.type).toBe("finish");
   });
 });
+
+describe("join options", () => {
+  it("rejects barrierTimeout on an 'any' join, which never waits", () => {
+    const pipe = new Pipe();
+    expect(() => pipe.step("j", () => {}, { barrierType: "any", barrierTimeout: 100 })).toThrow(
+      /`barrierTimeout` applies to joins that wait for all parents/,
+    );
+  });
+});

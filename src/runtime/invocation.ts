@@ -25,7 +25,8 @@ export class Invocation implements Lineage {
   error: unknown;
   /** Per-step abort (created only for steps with a timeout). */
   controller: AbortController | undefined;
-  signal: AbortSignal;
+  /** The step's own signal (only for steps with a timeout); others use the run's. */
+  signal: AbortSignal | undefined;
   timer: unknown;
   iterator: AsyncIterator<unknown> | undefined;
   stepMeta: MetaScope | undefined;
@@ -42,7 +43,6 @@ export class Invocation implements Lineage {
     item: unknown,
     mapOwner: Invocation | undefined,
     startedAt: number,
-    signal: AbortSignal,
   ) {
     this.id = id;
     this.node = node;
@@ -54,7 +54,7 @@ export class Invocation implements Lineage {
     this.mapOwner = mapOwner;
     this.startedAt = startedAt;
     this.controller = undefined;
-    this.signal = signal;
+    this.signal = undefined;
     this.timer = undefined;
     this.iterator = undefined;
     this.stepMeta = undefined;
@@ -71,9 +71,14 @@ export interface ArgsSource {
   readonly runId: string;
   readonly runMeta: MetaScope;
   readonly pipelineMeta: HandlerMeta["pipeline"];
+  /** The run's signal (made on first read). */
+  readonly signal: AbortSignal;
 }
 
-/** The handler argument: own fields only, so middleware can spread it (`next({ ...args })`). */
+/**
+ * The handler argument. `signal` is read lazily (an `AbortSignal` is costly to make and most steps
+ * never look at it), so pass `args` through as it is; a spread copy needs `signal: args.signal`.
+ */
 export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
   readonly state: unknown;
   readonly ctx: unknown;
@@ -81,9 +86,10 @@ export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
   readonly error: unknown;
   readonly stepName: string;
   readonly attempt: number;
-  readonly signal: AbortSignal;
   readonly runId: string;
   readonly meta: HandlerMeta;
+  readonly #run: ArgsSource;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(
     run: ArgsSource,
@@ -92,7 +98,7 @@ export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
     attempt: number,
     item: unknown,
     error: unknown,
-    signal: AbortSignal,
+    signal: AbortSignal | undefined,
   ) {
     this.state = run.state;
     this.ctx = run.ctx;
@@ -100,8 +106,14 @@ export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
     this.error = error;
     this.stepName = stepName;
     this.attempt = attempt;
-    this.signal = signal;
     this.runId = run.runId;
     this.meta = new HandlerMeta(owner, run.runMeta, run.pipelineMeta);
+    this.#run = run;
+    this.#signal = signal;
+  }
+
+  /** Aborts on step timeout, run timeout, cancellation, fail fast or client close. */
+  get signal(): AbortSignal {
+    return this.#signal ?? this.#run.signal;
   }
 }

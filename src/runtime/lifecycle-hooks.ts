@@ -39,7 +39,7 @@ function hookArgs(run: PipeRun, signal: AbortSignal): HookArgs<unknown, unknown>
  * stops the run before `START`. Returns whether the steps may run.
  */
 export async function runStartupHooks(run: PipeRun): Promise<boolean> {
-  const signal = run.controller.signal;
+  const signal = run.signal;
   for (const hook of run.compiled.startupHooks) {
     if (run.stopping) return false;
     try {

@@ -27,6 +27,15 @@ import { follow } from "./transitions.js";
 
 const MAX_SYNC_DEPTH = 64;
 
+let runPrefix: string | undefined;
+let runCounter = 0;
+
+/** A run id unique across processes: a random per-process prefix and a counter (no crypto per run). */
+function nextRunId(): string {
+  runPrefix ??= nodeCrypto().randomBytes(8).toString("hex");
+  return `${runPrefix}-${(++runCounter).toString(36)}`;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
@@ -65,7 +74,10 @@ export class PipeRun {
   readonly metrics = new MetricsCollector();
   readonly runMeta = new MetaScope();
   readonly pipelineMeta: ReturnType<typeof pipelineMeta>;
-  readonly controller = new AbortController();
+  /** The run's abort controller, made on first use (a handler reading `signal`, or an abort). */
+  #controller: AbortController | undefined;
+  /** Why the run was aborted (fail fast, timeout, cancellation, close), once it was. */
+  #abortReason: Error | undefined;
   /** Aborted when the run starts stopping (cuts retry backoffs short); made on first use. */
   #stopController: AbortController | undefined;
   /** Open invocations, in start order. */
@@ -99,7 +111,7 @@ export class PipeRun {
     this.ctx = options.context;
     this.options = options;
     this.clock = options.clock ?? compiled.clock;
-    this.runId = nodeCrypto().randomUUID();
+    this.runId = nextRunId();
     this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.pipelineMeta = pipelineMeta(compiled.metadata);
@@ -118,6 +130,30 @@ export class PipeRun {
   /** True once nothing new may start (stop, suspend, failure, timeout, cancellation, close). */
   get stopping(): boolean {
     return this.#stopping;
+  }
+
+  /** The run's signal: aborts on fail fast, run timeout, cancellation and client close. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** True once the run aborted its steps (not for a graceful Stop or Suspend). */
+  get aborted(): boolean {
+    return this.#abortReason !== undefined;
+  }
+
+  /** The message of the abort, once the run aborted. */
+  get abortMessage(): string {
+    return messageOf(this.#abortReason);
+  }
+
+  /** The signal a step's handler sees: its own when it has a timeout, else the run's. */
+  signalOf(inv: Invocation): AbortSignal {
+    return inv.signal ?? this.signal;
   }
 
   /** The external signal, timeout or close that ended the run, if any. */
@@ -364,7 +400,7 @@ export class PipeRun {
     try {
       for (const inv of batch) {
         if (inv.closed) continue;
-        if (this.controller.signal.aborted) this.cancelStep(inv, messageOf(this.controller.signal.reason));
+        if (this.aborted) this.cancelStep(inv, this.abortMessage);
         else this.#invoke(inv);
       }
     } finally {
@@ -392,7 +428,6 @@ export class PipeRun {
       item,
       mapOwner,
       this.clock.now(),
-      this.controller.signal,
     );
     this.open.add(inv);
     const metrics = this.metrics;
@@ -407,7 +442,7 @@ export class PipeRun {
     if (timeout !== undefined) {
       const controller = new AbortController();
       inv.controller = controller;
-      inv.signal = AbortSignal.any([this.controller.signal, controller.signal]);
+      inv.signal = AbortSignal.any([this.signal, controller.signal]);
       inv.timer = this.clock.setTimeout(() => {
         inv.timer = undefined;
         if (inv.closed || inv.handling) return;
@@ -599,8 +634,9 @@ export class PipeRun {
 
   #abortAll(reason: Error): void {
     this.beginStopping();
-    if (this.controller.signal.aborted) return;
-    this.controller.abort(reason);
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
     for (const inv of this.open) inv.controller?.abort(reason);
   }
 

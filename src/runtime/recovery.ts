@@ -1,6 +1,5 @@
 import { Raise, Retry } from "../definition/control.js";
 import type { AnyHandler } from "../definition/types.js";
-import { messageOf } from "../events/failure.js";
 import type { PlanNode } from "../graph/plan.js";
 import { HandlerArgs, type Invocation } from "./invocation.js";
 import type { PipeRun } from "./pipe-run.js";
@@ -42,8 +41,8 @@ export function handleError(run: PipeRun, inv: Invocation, error: unknown, contr
     run.clock.clearTimeout(inv.timer);
     inv.timer = undefined;
   }
-  if (run.controller.signal.aborted) {
-    run.cancelStep(inv, messageOf(run.controller.signal.reason));
+  if (run.aborted) {
+    run.cancelStep(inv, run.abortMessage);
     return;
   }
   if (!controlFailure) {
@@ -84,8 +83,8 @@ async function askHandlers(run: PipeRun, inv: Invocation, error: unknown, local:
       continue;
     }
     if (inv.closed) return;
-    if (run.controller.signal.aborted) {
-      run.cancelStep(inv, messageOf(run.controller.signal.reason));
+    if (run.aborted) {
+      run.cancelStep(inv, run.abortMessage);
       return;
     }
     if (result instanceof Retry) run.retry(inv, current);

@@ -11,7 +11,7 @@ export function startSub(run: PipeRun, inv: Invocation, childState: unknown): vo
     return;
   }
   const child = inv.node.definition.pipeline!;
-  const stream = child.run(childState, { context: run.ctx, signal: inv.signal, clock: run.clock });
+  const stream = child.run(childState, { context: run.ctx, signal: run.signalOf(inv), clock: run.clock });
   inv.children = stream;
   run.children.add(stream);
   void forward(run, inv, stream, child.name);

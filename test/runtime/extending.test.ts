@@ -328,3 +328,15 @@ describe("what observers and consumers see alike", () => {
     expect(end.meta).toMatchObject({ framework: { status: "recovered", error: "transient", attempt: 1 } });
   });
 });
+
+describe("the handler argument", () => {
+  it("reads signal lazily; a spread copy carries it when copied explicitly", async () => {
+    const seen: boolean[] = [];
+    const pipe = new Pipe({
+      middleware: [(next) => (args) => next({ ...args, signal: args.signal, extra: true })],
+    });
+    pipe.step("s", ({ signal }) => void seen.push(signal instanceof AbortSignal && !signal.aborted));
+    await collect(pipe.run(undefined));
+    expect(seen).toEqual([true]);
+  });
+});

@@ -4,11 +4,11 @@
 //   npm run bench                      # from the repository root (see bootstrap.mjs)
 //   npm run bench -- --quick           # every workload once, at reduced sizes
 //   npm run bench -- --only W1,W4 --lib justpipe,plain --reps 5 --cap 120
-import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, release, totalmem } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem, type } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import {
@@ -71,6 +71,7 @@ const { values: opts } = parseArgs({
     reps: { type: "string" },
     cap: { type: "string" },
     out: { type: "string" },
+    "no-nice": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -82,7 +83,8 @@ if (opts.help) {
   --only    run only these workloads            --lib   run only these libraries
   --reps    fresh processes per cell (default 3, quick 1); the table shows medians
   --cap     hard time limit per process in seconds (default 90); slower runs show as "> cap"
-  --out     results JSON (default bench/results/latest.json)`);
+  --out     results JSON (default bench/results/latest.json)
+  --no-nice do not raise the children's CPU priority (by default, as root: nice -n -10)`);
   process.exit(0);
 }
 
@@ -100,11 +102,31 @@ function pickList<T extends string>(raw: string | undefined, all: readonly T[], 
 const mode = opts.quick ? "quick" : "full";
 const workloads = pickList(opts.only, WORKLOADS, "workload");
 const libs = pickList(opts.lib, LIBS, "library");
-const reps = Math.max(1, Number(opts.reps ?? (opts.quick ? 1 : 3)));
-const capSeconds = Number(opts.cap ?? 90);
+function positive(raw: string | undefined, fallback: number, what: string): number {
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!(n > 0)) throw new Error(`${what} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+const reps = Math.ceil(positive(opts.reps, opts.quick ? 1 : 3, "--reps"));
+const capSeconds = positive(opts.cap, 90, "--cap");
 const outFile = opts.out ?? join(RESULTS_DIR, "latest.json");
+// As root, children run at a higher CPU priority so that other work on the machine disturbs them less.
+const nice = !opts["no-nice"] && process.getuid?.() === 0 && existsSync("/usr/bin/nice");
 
 // --- compile -------------------------------------------------------------------------------------
+
+/**
+ * A private copy of the built library, so that a rebuild of dist/ while the benchmark runs (the
+ * library is zero-dependency, so its dist/ works from anywhere) cannot mix two versions in one table.
+ */
+function snapshotJustpipe(): string {
+  const dist = dirname(fileURLToPath(justpipeEntry()));
+  const copy = join(BUILD_DIR, "justpipe-dist");
+  rmSync(copy, { recursive: true, force: true });
+  if (existsSync(dist)) cpSync(dist, copy, { recursive: true });
+  return pathToFileURL(join(copy, "index.js")).href;
+}
 
 /** TypeScript -> ESM JavaScript, file by file, so children run on plain `node` with no loader hooks. */
 async function compile(): Promise<string> {
@@ -135,12 +157,14 @@ function runChild(childJs: string, lib: Lib, workload: Workload, size: number): 
   const warmup = workload === "W1" || workload === "W2" ? Math.min(WARMUP[mode], size) : 0;
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [childJs, lib, workload, String(size), String(warmup)], {
+    const argv = [process.execPath, childJs, lib, workload, String(size), String(warmup)];
+    if (nice) argv.unshift("/usr/bin/nice", "-n", "-10");
+    const child = spawn(argv[0]!, argv.slice(1), {
       cwd: BENCH_DIR,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
-        JUSTPIPE_ENTRY: justpipeEntry(),
+        JUSTPIPE_ENTRY: justpipeSnapshot,
         // No telemetry or tracing calls from the peers (there is no network anyway).
         MASTRA_TELEMETRY_DISABLED: "1",
         LANGSMITH_TRACING: "false",
@@ -188,9 +212,13 @@ interface Cell {
   size: number;
   reduced: boolean;
   status: "ok" | "timeout" | "error" | "skipped";
+  /** The runs that finished; `timeouts` more were killed at the cap. */
   runs: ChildResult[];
+  timeouts: number;
   median?: ChildResult;
   error?: string;
+  /** 1-minute load average of the machine when each process started. */
+  load: number[];
 }
 
 function sizeFor(lib: Lib, workload: Workload): { size: number; reduced: boolean } {
@@ -206,20 +234,26 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function medianResult(runs: ChildResult[]): ChildResult {
+/**
+ * Median of every measured number over the runs, where `killed` more runs (past the cap) count as
+ * worse than all of them: slowest for times, lowest for rates.
+ */
+function medianResult(runs: ChildResult[], killed: number): ChildResult {
   const first = runs[0]!;
   const out: any = { lib: first.lib, workload: first.workload, size: first.size };
   for (const key of Object.keys(first) as (keyof ChildResult)[]) {
-    if (typeof first[key] === "number" && key !== "size")
-      out[key] = median(runs.map((r) => r[key] as number));
+    if (typeof first[key] !== "number" || key === "size") continue;
+    const worst = key === "tokensPerSec" ? 0 : Number.POSITIVE_INFINITY;
+    out[key] = median([...runs.map((r) => r[key] as number), ...Array<number>(killed).fill(worst)]);
   }
   return out;
 }
 
 async function runCell(childJs: string, lib: Lib, workload: Workload): Promise<Cell> {
   const { size, reduced } = sizeFor(lib, workload);
-  const cell: Cell = { lib, workload, size, reduced, status: "ok", runs: [] };
+  const cell: Cell = { lib, workload, size, reduced, status: "ok", runs: [], timeouts: 0, load: [] };
   for (let rep = 1; rep <= reps; rep++) {
+    cell.load.push(loadavg()[0]!);
     const outcome = await runChild(childJs, lib, workload, size);
     const tag = `${workload.padEnd(6)} ${lib.padEnd(10)} ${rep}/${reps}`;
     if (outcome.status === "ok") {
@@ -227,13 +261,22 @@ async function runCell(childJs: string, lib: Lib, workload: Workload): Promise<C
       console.error(`${tag}  ${summary(outcome.result)}  (process ${fmtMs(outcome.wallMs)})`);
       continue;
     }
-    // A run past the cap or failing is not repeated: the next one would do the same.
-    cell.status = outcome.status;
-    if (outcome.status === "error") cell.error = outcome.message;
-    console.error(`${tag}  ${outcome.status === "timeout" ? `> ${capSeconds} s, killed` : outcome.message}`);
+    if (outcome.status === "timeout") {
+      cell.timeouts++;
+      console.error(`${tag}  > ${capSeconds} s, killed`);
+      // Past the cap on the first try: the next tries would be too, so don't spend the time.
+      if (cell.runs.length === 0) break;
+      continue;
+    }
+    cell.status = "error";
+    cell.error = outcome.message;
+    console.error(`${tag}  ${outcome.message}`);
     break;
   }
-  if (cell.status === "ok") cell.median = medianResult(cell.runs);
+  if (cell.status === "error") return cell;
+  // A killed run counts as slower than every finished one: the median is "> cap" when most were killed.
+  if (cell.timeouts >= cell.runs.length) cell.status = "timeout";
+  else cell.median = medianResult(cell.runs, cell.timeouts);
   return cell;
 }
 
@@ -294,6 +337,8 @@ interface Metric {
   lowerIsBetter: boolean;
   /** A per-item or per-run rate stays comparable when a peer runs at a reduced size. */
   sizeIndependent: boolean;
+  /** The metric is the run's own duration, so a run killed at the cap shows as "> cap". */
+  isRunTime?: boolean;
 }
 
 const METRICS: Metric[] = [
@@ -320,6 +365,7 @@ const METRICS: Metric[] = [
     format: fmtMs,
     lowerIsBetter: true,
     sizeIndependent: false,
+    isRunTime: true,
   },
   {
     workload: "W3",
@@ -360,6 +406,7 @@ const METRICS: Metric[] = [
     format: fmtMs,
     lowerIsBetter: true,
     sizeIndependent: false,
+    isRunTime: true,
   },
   {
     workload: "W5",
@@ -405,8 +452,10 @@ function renderTable(cells: Cell[]): string {
       if (!cell || cell.status === "skipped") row.push("—");
       else if (cell.status === "error")
         row.push(`error: ${shorten(cell.error ?? "", 60).replaceAll("|", "\\|")}`);
-      else if (cell.status === "timeout") row.push(`> ${capSeconds} s${noteFor(cell)}`);
-      else row.push(metric.format(metric.value(cell.median!)) + noteFor(cell));
+      else if (cell.status === "timeout") {
+        row.push((metric.isRunTime ? `> ${capSeconds} s` : "killed") + noteFor(cell));
+      } else
+        row.push(metric.format(metric.value(cell.median!)) + noteFor(cell) + (cell.timeouts ? " †" : ""));
     }
     const jp = find("justpipe", metric.workload);
     const plain = find("plain", metric.workload);
@@ -438,16 +487,29 @@ function renderTable(cells: Cell[]): string {
   const notes = footnotes.map((text, i) => `[${i + 1}] ${text}`);
   const timedOut = cells.filter((c) => c.status === "timeout");
   if (timedOut.length) {
-    notes.push(
-      `"> ${capSeconds} s": the process was killed at the per-run cap (${timedOut
-        .map((c) => `${LABEL[c.lib]} ${c.workload}`)
-        .join(", ")}).`,
-    );
+    const which = timedOut.map((c) => `${LABEL[c.lib]} ${c.workload}`).join(", ");
+    notes.push(`"> ${capSeconds} s" / "killed": the process was killed at the per-run cap (${which}).`);
+  }
+  const partly = cells.filter((c) => c.status === "ok" && c.timeouts > 0);
+  if (partly.length) {
+    const which = partly.map((c) => `${LABEL[c.lib]} ${c.workload}: ${c.timeouts} of ${reps}`).join(", ");
+    notes.push(`†: some runs were killed at the ${capSeconds} s cap and count as the slowest (${which}).`);
   }
   return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
 
 // --- main ----------------------------------------------------------------------------------------
+
+/** The library's commit (read-only git), with "+dirty" when src/ has uncommitted changes. */
+function libraryRevision(): string | undefined {
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-C", join(BENCH_DIR, ".."), ...args], { encoding: "utf8", stdio: "pipe" }).trim();
+  try {
+    return git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--", "src") ? "+dirty" : "");
+  } catch {
+    return undefined;
+  }
+}
 
 function versionOf(pkg: string, from = BENCH_DIR): string | undefined {
   try {
@@ -457,8 +519,12 @@ function versionOf(pkg: string, from = BENCH_DIR): string | undefined {
   }
 }
 
+let justpipeSnapshot = "";
+
 async function main(): Promise<void> {
   const childJs = await compile();
+  justpipeSnapshot = snapshotJustpipe();
+  const revision = libraryRevision();
   const plan = workloads.flatMap((w) => libs.map((lib) => [lib, w] as const));
   const cap = `${capSeconds} s per process`;
   console.error(`justpipe bench: ${mode} mode, ${reps} fresh process(es) per cell, cap ${cap}\n`);
@@ -466,23 +532,42 @@ async function main(): Promise<void> {
   const cells: Cell[] = [];
   for (const [lib, workload] of plan) {
     if (workload === "W5" && !W5_LIBS.includes(lib)) {
-      cells.push({ lib, workload, ...sizeFor(lib, workload), status: "skipped", runs: [] });
+      cells.push({
+        lib,
+        workload,
+        ...sizeFor(lib, workload),
+        status: "skipped",
+        runs: [],
+        timeouts: 0,
+        load: [],
+      });
       continue;
     }
     cells.push(await runCell(childJs, lib, workload));
   }
   const table = renderTable(cells);
   const cpu = cpus();
-  const machine = `${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`;
+  const machine = `${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${type()} ${release()}`;
   const versions: Record<string, string | undefined> = { node: process.version };
   for (const pkg of Object.values(PACKAGES)) versions[pkg] = versionOf(pkg);
-  versions["justpipe"] = JSON.parse(readFileSync(join(BENCH_DIR, "..", "package.json"), "utf8")).version;
+  const jpVersion = JSON.parse(readFileSync(join(BENCH_DIR, "..", "package.json"), "utf8")).version;
+  versions["justpipe"] = revision ? `${jpVersion} (${revision})` : jpVersion;
 
   console.log(`\n${table}\n`);
   console.log(
-    `Node ${process.version}, ${machine}; ${mode} mode, median of ${reps} fresh process(es) per cell.`,
+    `justpipe ${versions["justpipe"]}, Node ${process.version}, ${machine}; ${mode} mode, ` +
+      `median of ${reps} fresh process(es) per cell.`,
   );
   console.log(`Total ${fmtMs(Date.now() - started)}.`);
+  // The measured process itself keeps about one core busy; much more than that means other work ran.
+  const loads = cells.flatMap((c) => c.load);
+  const load = { median: loads.length ? median(loads) : 0, max: Math.max(0, ...loads), cores: cpu.length };
+  if (load.median > Math.max(1.5, cpu.length * 0.75)) {
+    console.log(
+      `Warning: the machine was busy (1-minute load average ${load.median.toFixed(1)} median, ` +
+        `${load.max.toFixed(1)} max, on ${cpu.length} cores): the numbers are inflated and noisy.`,
+    );
+  }
 
   mkdirSync(dirname(outFile), { recursive: true });
   const report = {
@@ -491,6 +576,7 @@ async function main(): Promise<void> {
     reps,
     capSeconds,
     machine,
+    load,
     versions,
     sizes: SIZES[mode],
     reduced: REDUCED[mode],

@@ -6,7 +6,9 @@ import { RunEvent } from "./run-event.js";
 
 /** Runs a sub-pipeline step's child run and forwards its events. */
 export function startSub(run: PipeRun, inv: Invocation, childState: unknown): void {
-  if (run.stopping) {
+  // After Stop or Suspend a running sub step still finishes (its child run is part of it);
+  // only an abort (failure, timeout, cancellation) keeps the child from starting.
+  if (run.aborted) {
     run.cancelStep(inv, "The run stopped before the sub-pipeline started");
     return;
   }

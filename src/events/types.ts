@@ -234,6 +234,10 @@ export interface StepTiming {
   minMs: number;
   /** Longest duration, in milliseconds. */
   maxMs: number;
+  /** Median duration, in milliseconds (exact up to 512 invocations, then from a uniform sample). */
+  p50Ms: number;
+  /** 95th percentile duration, in milliseconds (sampled as `p50Ms`). */
+  p95Ms: number;
 }
 
 /**

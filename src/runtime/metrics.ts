@@ -1,11 +1,22 @@
 import type { EventType, RuntimeMetrics } from "../events/types.js";
 import type { RunEvent } from "./run-event.js";
 
+const SAMPLE_SIZE = 512;
+
+/** The `q` quantile of sorted samples, by linear interpolation. */
+function percentile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+}
+
 /** Collects {@link RuntimeMetrics} from the events a run emits. */
 export class MetricsCollector {
   readonly #events: Partial<Record<EventType, number>> = {};
   readonly #latency: RuntimeMetrics["stepLatency"] = {};
   readonly #barriers: RuntimeMetrics["barriers"] = {};
+  readonly #samples = new Map<string, number[]>();
   tasksStarted = 0;
   tasksCompleted = 0;
   peakActive = 0;
@@ -51,12 +62,21 @@ export class MetricsCollector {
   /** Records the duration of a step invocation that ended successfully. */
   stepEnded(stage: string, ms: number): void {
     const timing = this.#latency[stage];
-    if (timing === undefined) this.#latency[stage] = { count: 1, totalMs: ms, minMs: ms, maxMs: ms };
+    if (timing === undefined) {
+      this.#latency[stage] = { count: 1, totalMs: ms, minMs: ms, maxMs: ms, p50Ms: ms, p95Ms: ms };
+      this.#samples.set(stage, [ms]);
+      return;
+    }
+    timing.count++;
+    timing.totalMs += ms;
+    if (ms < timing.minMs) timing.minMs = ms;
+    if (ms > timing.maxMs) timing.maxMs = ms;
+    // Reservoir sampling keeps percentiles cheap and memory bounded however many invocations run.
+    const samples = this.#samples.get(stage)!;
+    if (samples.length < SAMPLE_SIZE) samples.push(ms);
     else {
-      timing.count++;
-      timing.totalMs += ms;
-      if (ms < timing.minMs) timing.minMs = ms;
-      if (ms > timing.maxMs) timing.maxMs = ms;
+      const slot = Math.floor(Math.random() * timing.count);
+      if (slot < SAMPLE_SIZE) samples[slot] = ms;
     }
   }
 
@@ -74,6 +94,13 @@ export class MetricsCollector {
 
   /** The counters, taken once when the run ends (nothing updates latency or barriers after that). */
   snapshot(maxDepth: number): RuntimeMetrics {
+    for (const [stage, samples] of this.#samples) {
+      if (samples.length < 2) continue;
+      const sorted = samples.sort((a, b) => a - b);
+      const timing = this.#latency[stage]!;
+      timing.p50Ms = percentile(sorted, 0.5);
+      timing.p95Ms = percentile(sorted, 0.95);
+    }
     return {
       queue: { maxDepth },
       tasks: { started: this.tasksStarted, completed: this.tasksCompleted, peakActive: this.peakActive },

@@ -59,11 +59,19 @@ describe("metrics on FINISH", () => {
     // The map owner and two workers run at once.
     expect(m.tasks.peakActive).toBe(3);
 
-    expect(m.stepLatency.a).toEqual({ count: 1, totalMs: 30, minMs: 30, maxMs: 30 });
-    expect(m.stepLatency.b).toEqual({ count: 1, totalMs: 50, minMs: 50, maxMs: 50 });
+    expect(m.stepLatency.a).toEqual({ count: 1, totalMs: 30, minMs: 30, maxMs: 30, p50Ms: 30, p95Ms: 30 });
+    expect(m.stepLatency.b).toEqual({ count: 1, totalMs: 50, minMs: 50, maxMs: 50, p50Ms: 50, p95Ms: 50 });
     // Successful invocations only: the failed attempt of item 3 is not a latency sample.
-    expect(m.stepLatency.work).toEqual({ count: 5, totalMs: 150, minMs: 10, maxMs: 50 });
-    expect(m.stepLatency.root).toEqual({ count: 1, totalMs: 0, minMs: 0, maxMs: 0 });
+    // Five workers of 10, 20, 30, 40 and 50 ms: the median is 30, the 95th percentile 48.
+    expect(m.stepLatency.work).toEqual({
+      count: 5,
+      totalMs: 150,
+      minMs: 10,
+      maxMs: 50,
+      p50Ms: 30,
+      p95Ms: 48,
+    });
+    expect(m.stepLatency.root).toEqual({ count: 1, totalMs: 0, minMs: 0, maxMs: 0, p50Ms: 0, p95Ms: 0 });
 
     expect(m.barriers.join).toEqual({ waits: 1, releases: 1, timeouts: 0, totalWaitMs: 20, maxWaitMs: 20 });
     expect(m.maps).toEqual({ mapsStarted: 1, mapsCompleted: 1, workersStarted: 5, peakWorkers: 2 });

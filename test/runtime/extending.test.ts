@@ -333,9 +333,12 @@ describe("the handler argument", () => {
   it("reads signal lazily; a spread copy carries it when copied explicitly", async () => {
     const seen: boolean[] = [];
     const pipe = new Pipe({
-      middleware: [(next) => (args) => next({ ...args, signal: args.signal, extra: true })],
+      middleware: [(next) => (args) => next({ ...args, signal: args.signal, stepName: `${args.stepName}!` })],
     });
-    pipe.step("s", ({ signal }) => void seen.push(signal instanceof AbortSignal && !signal.aborted));
+    pipe.step(
+      "s",
+      ({ signal, stepName }) => void seen.push(signal instanceof AbortSignal && stepName === "s!"),
+    );
     await collect(pipe.run(undefined));
     expect(seen).toEqual([true]);
   });

@@ -9,7 +9,7 @@
  * search has a timeout and a retry; a switch answers "I don't know" when nothing matched; a map
  * reranks the candidates with per-item slots; the answer streams token by token.
  */
-import { Pipe, Skip } from "justpipe";
+import { Pipe } from "justpipe";
 import { CORPUS, cosine, type Doc, embed, keywords } from "./corpus.js";
 
 /** A search hit: a document and its rank in one search. */
@@ -131,7 +131,7 @@ export function createRagPipeline({ tokenDelayMs = 1 }: RagOptions = {}): Pipe<R
   );
 
   // The web is slow the first time: the 50 ms timeout aborts it, and one retry succeeds. Should
-  // it fail for good, Skip drops this branch's results only.
+  // it fail for good, its error handler recovers: the branch adds no results and the join still runs.
   pipe.step(
     "searchWeb",
     async ({ state, signal, attempt }) => {
@@ -140,7 +140,7 @@ export function createRagPipeline({ tokenDelayMs = 1 }: RagOptions = {}): Pipe<R
         state.hits.web = [{ doc: WEB_RESULT, score: 1 }];
       }
     },
-    { to: "fuseResults", timeout: 50, retries: 1, onError: () => new Skip() },
+    { to: "fuseResults", timeout: 50, retries: 1, onError: () => {} },
   );
 
   // The join: runs once, after all three searches, and merges their slots.

@@ -48,7 +48,8 @@ export class EventQueue<T> {
     const wake = this.#wakeConsumer;
     if (wake !== undefined) {
       this.#wakeConsumer = undefined;
-      wake();
+      // One microtask later: a producer that pushes several events in a row is drained in one go.
+      queueMicrotask(wake);
     }
   }
 

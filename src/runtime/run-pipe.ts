@@ -56,10 +56,11 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
   #settled: Promise<IteratorResult<PipeEvent, void>> | undefined;
   readonly #wake = () => {
     const resolve = this.#waiting;
+    if (resolve === undefined) return; // the consumer left (return()) before the wake-up ran
     this.#waiting = undefined;
     const result = this.#pull();
     this.#pending = result instanceof Promise ? result : undefined;
-    resolve?.(result);
+    resolve(result);
   };
 
   constructor(pipe: Pipe<any, any>, state: unknown, options: RunOptions<unknown>) {

@@ -65,7 +65,7 @@ export const fixtures: Record<string, () => Pipe<any, any>> = {
     pipe.step("modelA", () => {}, { to: "firstAnswer" });
     pipe.step("modelB", () => {}, { to: "firstAnswer" });
     pipe.step("modelC", () => {}, { to: "firstAnswer" });
-    pipe.step("firstAnswer", () => {}, { barrierType: "any", barrierTimeout: 5000 });
+    pipe.step("firstAnswer", () => {}, { barrierType: "any" });
     return pipe;
   },
 

@@ -1,14 +1,9 @@
 import type { HookArgs } from "../definition/types.js";
 import { messageOf } from "../events/failure.js";
 import { EventType, FailureKind, FailureReason } from "../events/types.js";
+import { isThenable } from "./guards.js";
 import { HandlerArgs } from "./invocation.js";
 import type { PipeRun } from "./pipe-run.js";
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
-  );
-}
 
 /** Resolves like `value`, or rejects with the signal's reason when it aborts first. */
 export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {

@@ -1,13 +1,5 @@
 import type { Middleware, StepArgs } from "../definition/types.js";
-
-function isAsyncIterator(value: unknown): value is AsyncGenerator<unknown, unknown, undefined> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as { next?: unknown }).next === "function" &&
-    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
-  );
-}
+import { isAsyncIterator } from "./guards.js";
 
 /**
  * Logs how long each step took (`console.debug`), for sync, async and streaming steps alike.

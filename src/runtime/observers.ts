@@ -1,6 +1,7 @@
 import type { Observer, ObserverInfo } from "../definition/compiled.js";
 import { messageOf } from "../events/failure.js";
 import type { PipeEvent, PipelineEndData } from "../events/types.js";
+import { isThenable } from "./guards.js";
 
 /** How many events an async observer may lag behind before delivery waits for it. */
 export const OBSERVER_BUFFER = 1000;
@@ -14,12 +15,6 @@ export function reportObserverError(observer: object, method: string, error: unk
   process.emitWarning(
     `Observer ${observer.constructor?.name ?? "object"}.${method} threw: ${messageOf(error)}. The run goes on; further errors of this observer are not reported.`,
     { type: "JustpipeObserverWarning" },
-  );
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
   );
 }
 
@@ -67,7 +62,7 @@ export class ObserverFeed {
       reportObserverError(observer, "onEvent", error);
       return;
     }
-    if (!isPromiseLike(result)) return;
+    if (!isThenable(result)) return;
     lane.busy = true;
     const next = () => {
       const queued = lane.backlog.shift();

@@ -13,8 +13,8 @@ import type { PlanNode } from "../graph/plan.js";
 import type { BarrierProgress } from "./barrier.js";
 import { type Clock, sleep } from "./clock.js";
 import { EventQueue } from "./event-queue.js";
+import { isAsyncIterator, isThenable } from "./guards.js";
 import { HandlerArgs, Invocation } from "./invocation.js";
-import { nodeCrypto } from "./lazy-crypto.js";
 import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { mapWorkerClosed } from "./map.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
@@ -30,25 +30,19 @@ const MAX_SYNC_DEPTH = 64;
 let runPrefix: string | undefined;
 let runCounter = 0;
 
-/** A run id unique across processes: a random per-process prefix and a counter (no crypto per run). */
+/**
+ * A run id unique across processes: a random per-process prefix (64 bits) and a counter. Ids only
+ * need to be unique, not secret, so no crypto is loaded for them.
+ */
 function nextRunId(): string {
-  runPrefix ??= nodeCrypto().randomBytes(8).toString("hex");
+  runPrefix ??= randomHex() + randomHex();
   return `${runPrefix}-${(++runCounter).toString(36)}`;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
-  );
-}
-
-function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> & AsyncIterable<unknown> {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as { next?: unknown }).next === "function" &&
-    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
-  );
+function randomHex(): string {
+  return Math.floor(Math.random() * 2 ** 32)
+    .toString(16)
+    .padStart(8, "0");
 }
 
 class RunAbort extends Error {
@@ -61,7 +55,7 @@ class RunAbort extends Error {
 /**
  * One execution of a pipe: owns the run's progress (open invocations, barrier waves, map
  * cursors, failures) and drives it. Events go to {@link PipeRun.queue}; the generator in
- * `run-pipe.ts` delivers them.
+ * `RunStream` (run-pipe.ts) delivers them.
  */
 export class PipeRun {
   readonly runId: string;

@@ -1,5 +1,5 @@
-import { inspect } from "node:util";
 import type { AnyHandler, StepArgs } from "../definition/types.js";
+import { nodeUtil } from "../runtime/builtins.js";
 import { deepEqual } from "./_equal.js";
 
 /**
@@ -88,7 +88,8 @@ export class MockAssertionError extends Error {
   }
 }
 
-const show = (value: unknown) => inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY });
+const show = (value: unknown) =>
+  nodeUtil().inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY });
 const times = (n: number) => (n === 1 ? "1 time" : `${n} times`);
 
 /**

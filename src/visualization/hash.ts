@@ -1,4 +1,4 @@
-import { nodeCrypto } from "../runtime/lazy-crypto.js";
+import { nodeCrypto } from "../runtime/builtins.js";
 import { buildModel, compareStrings, type IntrospectablePipe } from "./model.js";
 
 /**

@@ -63,8 +63,8 @@ export class MetricsCollector {
   stepEnded(stage: string, ms: number): void {
     const timing = this.#latency[stage];
     if (timing === undefined) {
+      // A step that runs once needs no sample array: its only duration is every percentile.
       this.#latency[stage] = { count: 1, totalMs: ms, minMs: ms, maxMs: ms, p50Ms: ms, p95Ms: ms };
-      this.#samples.set(stage, [ms]);
       return;
     }
     timing.count++;
@@ -72,8 +72,9 @@ export class MetricsCollector {
     if (ms < timing.minMs) timing.minMs = ms;
     if (ms > timing.maxMs) timing.maxMs = ms;
     // Reservoir sampling keeps percentiles cheap and memory bounded however many invocations run.
-    const samples = this.#samples.get(stage)!;
-    if (samples.length < SAMPLE_SIZE) samples.push(ms);
+    const samples = this.#samples.get(stage);
+    if (samples === undefined) this.#samples.set(stage, [timing.p50Ms, ms]);
+    else if (samples.length < SAMPLE_SIZE) samples.push(ms);
     else {
       const slot = Math.floor(Math.random() * timing.count);
       if (slot < SAMPLE_SIZE) samples[slot] = ms;

@@ -2,6 +2,9 @@ import type { AnyHandler, StepArgs } from "../definition/types.js";
 import { nodeUtil } from "../runtime/builtins.js";
 import { deepEqual } from "./_equal.js";
 
+/** The handler-argument fields a mock records for each call. */
+const CALL_FIELDS = ["state", "ctx", "item", "error", "stepName", "attempt", "runId"] as const;
+
 /**
  * What a mocked step received in one call: the fields of its {@link StepArgs}, except `signal`
  * and `meta`.
@@ -17,24 +20,10 @@ import { deepEqual } from "./_equal.js";
  * expect(worker.calls.map((call) => call.item)).toEqual(["a", "b"]);
  * ```
  */
-export interface MockCall<State = unknown, Context = unknown, Item = unknown> {
-  /** The run's state (by reference). */
-  readonly state: State;
-  /** The run's context. */
-  readonly ctx: Context;
-  /** The map item, for a map worker; otherwise undefined. */
-  readonly item: Item;
-  /** The error being handled; undefined for ordinary steps. */
-  readonly error: unknown;
-  /** The name of the step that was called. */
-  readonly stepName: string;
-  /** 1 for a first attempt, 2, 3... for retries. */
-  readonly attempt: number;
-  /** The id of the run that made the call. */
-  readonly runId: string;
-}
-
-const CALL_FIELDS = ["state", "ctx", "item", "error", "stepName", "attempt", "runId"] as const;
+export type MockCall<State = unknown, Context = unknown, Item = unknown> = Pick<
+  StepArgs<State, Context, Item>,
+  (typeof CALL_FIELDS)[number]
+>;
 
 /**
  * A mock's stand-in for the step's handler. Like a handler, it may be sync, async or an async

@@ -7,26 +7,11 @@ import {
   type SimulatedClock,
   type StepErrorPayload,
 } from "../../src/index.js";
+import { sleep } from "../../src/runtime/clock.js";
 import { assertRunInvariants, collect, finishOf } from "../helpers.js";
 
 /** Resolves after `ms` on `clock`; rejects with the signal's reason when it aborts first. */
-export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(signal!.reason);
-    };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export const sleepOn: (clock: Clock, ms: number, signal?: AbortSignal) => Promise<void> = sleep;
 
 /** Rejects with the signal's reason once it aborts (a step that honours its signal and nothing else). */
 export function untilAborted(signal: AbortSignal): Promise<void> {

@@ -45,9 +45,14 @@ function randomHex(): string {
     .padStart(8, "0");
 }
 
+/** The reason a run aborts its steps' signals (an `AbortError`, like the platform's own). */
 class RunAbort extends Error {
   constructor(message: string) {
+    // No stack: it would only point into the scheduler, and capturing one costs microseconds.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "AbortError";
   }
 }

@@ -1,6 +1,6 @@
 import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
 import type { PipeEvent } from "../events/types.js";
-import { analyzeGraph, type GraphAnalysis } from "../graph/plan.js";
+import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
 import { type Clock, realClock } from "../runtime/clock.js";
 import { composeMiddleware } from "../runtime/compose.js";
 import { runPipe } from "../runtime/run-pipe.js";
@@ -408,18 +408,12 @@ export class Pipe<State = unknown, Context = undefined> {
    * ```
    */
   steps(): StepInfo[] {
-    const analysis = this.#analyze(undefined);
+    const plan = this.#plan();
     return [...this.#steps.values()].map((d) => {
-      const node = analysis.plan.nodes.get(d.name)!;
-      const targets = new Set<string>(node.successors);
-      if (node.each !== undefined) targets.add(node.each);
-      for (const t of node.switchTable?.values() ?? []) if (typeof t === "string") targets.add(t);
-      if (typeof node.switchDefault === "string") targets.add(node.switchDefault);
-      for (const t of node.routes ?? []) targets.add(t);
       return {
         name: d.name,
         kind: d.kind,
-        targets: [...targets],
+        targets: targetsOf(plan.nodes.get(d.name)!),
         timeout: d.timeout,
         retries: d.retries,
         barrierTimeout: d.barrierTimeout,
@@ -439,9 +433,8 @@ export class Pipe<State = unknown, Context = undefined> {
    * ```
    */
   topology(): Record<string, string[]> {
-    const analysis = this.#analyze(undefined);
     const out: Record<string, string[]> = {};
-    for (const [name, node] of analysis.plan.nodes)
+    for (const [name, node] of this.#plan().nodes)
       if (node.successors.length > 0) out[name] = [...node.successors];
     return out;
   }
@@ -590,6 +583,11 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   get _frozen(): boolean {
     return this.#compiled !== undefined;
+  }
+
+  /** The resolved graph: the frozen one after the first run, else analysed afresh. */
+  #plan(): ExecutionPlan {
+    return this.#compiled?.plan ?? this.#analyze(undefined).plan;
   }
 
   #analyze(start: string | undefined): GraphAnalysis {

@@ -34,25 +34,21 @@ export interface StepDefinition {
   readonly index: number;
 }
 
-/** Names a target for messages, whether it is a name or a handler. */
-export function describeTarget(target: unknown): string {
-  if (typeof target === "string") return `'${target}'`;
-  if (typeof target === "function") return `function ${target.name || "(anonymous)"}`;
-  return String(target);
+/** `expected \`x\` to be ..., got \`v\` (type).`: the one validation message template. */
+export function expectedMessage(option: string, what: string, value: unknown): string {
+  const shown = typeof value === "function" ? `function ${value.name || "(anonymous)"}` : safeString(value);
+  return `expected \`${option}\` to be ${what}, got \`${shown}\` (${value === null ? "null" : typeof value}).`;
 }
 
-/** `Expected \`x\` to be ..., got \`v\` (type)`: the one validation message template. */
+/** A registration option of `step` was invalid (see {@link expectedMessage}). */
 export function expected(step: string, option: string, what: string, value: unknown): DefinitionError {
-  const shown = typeof value === "function" ? `function ${value.name || "(anonymous)"}` : safeString(value);
-  return new DefinitionError(
-    `Step '${step}': expected \`${option}\` to be ${what}, got \`${shown}\` (${value === null ? "null" : typeof value}).`,
-    step,
-  );
+  return new DefinitionError(`Step '${step}': ${expectedMessage(option, what, value)}`, step);
 }
 
 function safeString(value: unknown): string {
   try {
-    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+    if (typeof value !== "object" || value === null) return String(value); // NaN, -1, "x", undefined
+    return JSON.stringify(value) ?? String(value);
   } catch {
     return String(value);
   }

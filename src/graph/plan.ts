@@ -59,6 +59,19 @@ export interface AnalyzeOptions {
 type Resolve = (target: Target) => string | undefined;
 
 /**
+ * Every step `node` can lead to: `to`, the map worker, switch routes and default, and declared
+ * `routes`, without duplicates and without `Stop`.
+ */
+export function targetsOf(node: PlanNode): string[] {
+  const targets = new Set<string>(node.successors);
+  if (node.each !== undefined) targets.add(node.each);
+  for (const t of node.switchTable?.values() ?? []) if (typeof t === "string") targets.add(t);
+  if (typeof node.switchDefault === "string") targets.add(node.switchDefault);
+  for (const t of node.routes ?? []) targets.add(t);
+  return [...targets];
+}
+
+/**
  * Resolves every target of the definition, checks the graph, and builds the execution plan.
  * Pure: no timers, no I/O.
  */

@@ -75,15 +75,7 @@ export class EventQueue<T> {
     return item;
   }
 
-  /** Resolves when an event is pushed or the queue closes. */
-  waitForEvent(): Promise<void> {
-    if (this.size > 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#wakeConsumer = resolve;
-    });
-  }
-
-  /** Calls `callback` once, synchronously, when the next event is pushed or the queue closes. */
+  /** Calls `callback` once after the next event is pushed (a microtask later) or the queue closes. */
   onNext(callback: () => void): void {
     this.#wakeConsumer = callback;
   }

@@ -155,11 +155,6 @@ export class PipeRun {
     return inv.signal ?? this.signal;
   }
 
-  /** The external signal, timeout or close that ended the run, if any. */
-  get terminal(): TerminalSignal {
-    return this.#terminal;
-  }
-
   // ---------------------------------------------------------------- events
 
   /** Creates, numbers and queues an event. */
@@ -172,8 +167,17 @@ export class PipeRun {
     meta: Readonly<Record<string, unknown>> | null = null,
     timestamp: number = this.clock.now(),
   ): RunEvent {
-    let event = new RunEvent(type, stage, payload, timestamp, this.runId, nodeKind, lineage, ++this.#seq);
-    event.meta = meta;
+    let event = new RunEvent(
+      type,
+      stage,
+      payload,
+      timestamp,
+      this.runId,
+      nodeKind,
+      lineage,
+      ++this.#seq,
+      meta,
+    );
     if (this.compiled.eventHooks.length > 0) event = this.#applyEventHooks(event);
     this.metrics.observe(event);
     this.queue.push(event);

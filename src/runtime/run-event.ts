@@ -38,6 +38,7 @@ export class RunEvent {
     nodeKind: NodeKind,
     lineage: Lineage | null,
     seq: number,
+    meta: Readonly<Record<string, unknown>> | null = null,
   ) {
     this.type = type;
     this.stage = stage;
@@ -61,6 +62,6 @@ export class RunEvent {
       this.attempt = lineage.attempt;
       this.scope = lineage.scope;
     }
-    this.meta = null;
+    this.meta = meta;
   }
 }

@@ -1,14 +1,12 @@
 import type { Pipe } from "../definition/pipe.js";
+import { expectedMessage } from "../definition/registry.js";
 import type { RunOptions } from "../definition/types.js";
 import type { PipeEvent } from "../events/types.js";
 import { logDebug } from "./debug-log.js";
 import { PipeRun } from "./pipe-run.js";
 
 function invalid(option: string, what: string, value: unknown): TypeError {
-  const shown = typeof value === "string" ? value : String(value);
-  return new TypeError(
-    `run(): expected \`${option}\` to be ${what}, got \`${shown}\` (${value === null ? "null" : typeof value}).`,
-  );
+  return new TypeError(`run(): ${expectedMessage(option, what, value)}`);
 }
 
 /** Validates `run()` options (thrown from the first `next()`, like definition errors). */

@@ -3,16 +3,17 @@ import { describe, expect, it } from "vitest";
 import { EventType, Pipe, SimulatedClock } from "../../src/index.js";
 import { assertRunInvariants, collect, finishOf } from "../helpers.js";
 import {
+  cancelMidRun,
   closeOf,
   drive,
   expectNothingStartsAfter,
+  firstIterationError,
   live,
   never,
   ofType,
   settlesWithoutTime,
   sleepOn,
   turns,
-  withUnhandledRejections,
 } from "./support.js";
 
 describe("cancellation with run(state, { signal })", () => {
@@ -114,23 +115,14 @@ describe("cancellation with run(state, { signal })", () => {
   });
 
   it("cancels a run stuck in a startup hook that ignores its signal", async () => {
-    const controller = new AbortController();
     const pipe = new Pipe({ name: "cancel-startup" });
     pipe.onStartup(() => never());
     pipe.step("work", () => {});
-    const run = live(pipe.run({}, { signal: controller.signal }));
-    await turns();
-    controller.abort();
-    const events = await settlesWithoutTime(run.done);
-    expect(events).not.toBe("hang");
-    if (events === "hang") return;
-    assertRunInvariants(events);
-    expect(finishOf(events).status).toBe("cancelled");
+    const events = await cancelMidRun(pipe, {}, () => turns());
     expect(ofType(events, EventType.STEP_START)).toHaveLength(0);
   });
 
   it("cancels while an error handler is still deciding", async () => {
-    const controller = new AbortController();
     const pipe = new Pipe({ name: "cancel-handler" });
     pipe.step(
       "call",
@@ -139,20 +131,12 @@ describe("cancellation with run(state, { signal })", () => {
       },
       { onError: () => never().then(() => undefined) },
     );
-    const run = live(pipe.run({}, { signal: controller.signal }));
-    await turns();
-    controller.abort();
-    const events = await settlesWithoutTime(run.done);
-    expect(events).not.toBe("hang");
-    if (events === "hang") return;
-    assertRunInvariants(events);
-    expect(finishOf(events).status).toBe("cancelled");
+    const events = await cancelMidRun(pipe, {}, () => turns());
     expect(ofType(events, EventType.CANCELLED, "call")).toHaveLength(1);
   });
 
   it("cancels a sub-pipeline's child run with the parent", async () => {
     const clock = new SimulatedClock();
-    const controller = new AbortController();
     let childShutdowns = 0;
     const child = new Pipe<{ n: number }>({ name: "child" });
     child.onShutdown(() => {
@@ -161,14 +145,7 @@ describe("cancellation with run(state, { signal })", () => {
     child.step("inner", () => never());
     const pipe = new Pipe({ name: "cancel-sub", clock });
     pipe.sub("nested", () => ({ n: 1 }), { pipeline: child });
-    const run = live(pipe.run({}, { signal: controller.signal }));
-    await clock.advance(5);
-    controller.abort();
-    const events = await settlesWithoutTime(run.done);
-    expect(events).not.toBe("hang");
-    if (events === "hang") return;
-    assertRunInvariants(events);
-    expect(finishOf(events).status).toBe("cancelled");
+    const events = await cancelMidRun(pipe, {}, () => clock.advance(5));
     expect(childShutdowns).toBe(1);
     const owner = ofType(events, EventType.STEP_START, "nested")[0]!;
     expect(closeOf(events, owner.invocationId!).type).toBe(EventType.CANCELLED);
@@ -205,7 +182,6 @@ describe("cancellation with run(state, { signal })", () => {
 
   it("cancels a map whose worker is waiting out a retry backoff", async () => {
     const clock = new SimulatedClock();
-    const controller = new AbortController();
     const pipe = new Pipe({ name: "cancel-map-backoff", clock });
     pipe.map("fan", () => [1, 2], { each: "work", to: "after" });
     pipe.step<number>(
@@ -217,14 +193,7 @@ describe("cancellation with run(state, { signal })", () => {
       { retries: { attempts: 2, minDelay: 5_000, jitter: false } },
     );
     pipe.step("after", () => {});
-    const run = live(pipe.run({}, { signal: controller.signal }));
-    await clock.advance(100);
-    controller.abort();
-    const events = await settlesWithoutTime(run.done);
-    expect(events).not.toBe("hang");
-    if (events === "hang") return;
-    assertRunInvariants(events);
-    expect(finishOf(events).status).toBe("cancelled");
+    const events = await cancelMidRun(pipe, {}, () => clock.advance(100));
     const owner = ofType(events, EventType.STEP_START, "fan")[0]!;
     expect(closeOf(events, owner.invocationId!).type).toBe(EventType.CANCELLED);
     expect(ofType(events, EventType.STEP_START, "after")).toHaveLength(0);
@@ -244,18 +213,13 @@ describe("cancellation with run(state, { signal })", () => {
   it("rejects a signal that is not an AbortSignal on the first iteration, without an unhandled rejection", async () => {
     const pipe = new Pipe({ name: "bad-signal" });
     pipe.step("work", () => {});
-    let outcome: unknown;
-    const rejections = await withUnhandledRejections(async () => {
-      const first = pipe.run({}, { signal: { aborted: false } as unknown as AbortSignal }).next();
-      outcome = await settlesWithoutTime(
-        first.then(
-          () => "resolved",
-          (error: unknown) => error,
-        ),
-      );
-    });
+    const { outcome, rejections } = await firstIterationError(
+      pipe.run({}, { signal: { aborted: false } as unknown as AbortSignal }),
+    );
     expect(rejections).toEqual([]);
-    expect(outcome).toBeInstanceOf(Error);
-    expect((outcome as Error).message).toContain("signal");
+    expect(outcome).toBeInstanceOf(TypeError);
+    expect((outcome as Error).message).toMatch(
+      /^run\(\): expected `signal` to be an AbortSignal \(from an AbortController or AbortSignal\.timeout\(\)\), got `\{"aborted":false\}` \(object\)\.$/,
+    );
   });
 });

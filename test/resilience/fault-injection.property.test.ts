@@ -200,9 +200,11 @@ function faultOf(specs: readonly NodeSpec[], stage: string): Fault {
   return specs[Number(stage.slice(1))]!.fault;
 }
 
-async function check({ specs, runFault }: Scenario): Promise<void> {
-  const clock = new SimulatedClock();
-  const { pipe, signals, shutdowns } = build(specs, clock);
+/**
+ * Runs `pipe` on `clock` under the run-level fault (a run timeout, or a cancel at a given time):
+ * drive() checks the run invariants and fails when the run hangs. `end` is the FINISH time.
+ */
+async function runWithFault(clock: SimulatedClock, pipe: Pipe<any, any>, runFault: RunFault) {
   const controller = new AbortController();
   const cancelTimer =
     runFault.kind === "cancel" ? clock.setTimeout(() => controller.abort(), runFault.at) : undefined;
@@ -210,10 +212,15 @@ async function check({ specs, runFault }: Scenario): Promise<void> {
     ...(runFault.kind === "timeout" ? { timeout: runFault.at } : {}),
     ...(runFault.kind === "cancel" ? { signal: controller.signal } : {}),
   };
-  // drive() checks the run invariants and fails when the run hangs.
   const { events, finish } = await drive(clock, pipe.run({}, options), { maxTimers: 500 });
   if (cancelTimer !== undefined) clock.clearTimeout(cancelTimer);
-  const end = events.at(-1)!.timestamp;
+  return { events, finish, end: events.at(-1)!.timestamp };
+}
+
+async function check({ specs, runFault }: Scenario): Promise<void> {
+  const clock = new SimulatedClock();
+  const { pipe, signals, shutdowns } = build(specs, clock);
+  const { events, finish, end } = await runWithFault(clock, pipe, runFault);
 
   // Shutdown hooks ran exactly once.
   expect(shutdowns.count).toBe(1);
@@ -367,7 +374,6 @@ const WORKER_TIMEOUT = 100;
 
 async function checkMap({ items, maxConcurrency, runFault }: MapScenario): Promise<void> {
   const clock = new SimulatedClock();
-  const controller = new AbortController();
   let shutdowns = 0;
   let after = 0;
   const pipe = new Pipe({ name: "map-faults", clock });
@@ -398,15 +404,7 @@ async function checkMap({ items, maxConcurrency, runFault }: MapScenario): Promi
   pipe.step("after", () => {
     after++;
   });
-  const cancelTimer =
-    runFault.kind === "cancel" ? clock.setTimeout(() => controller.abort(), runFault.at) : undefined;
-  const options = {
-    ...(runFault.kind === "timeout" ? { timeout: runFault.at } : {}),
-    ...(runFault.kind === "cancel" ? { signal: controller.signal } : {}),
-  };
-  const { events, finish } = await drive(clock, pipe.run({}, options), { maxTimers: 500 });
-  if (cancelTimer !== undefined) clock.clearTimeout(cancelTimer);
-  const end = events.at(-1)!.timestamp;
+  const { events, finish, end } = await runWithFault(clock, pipe, runFault);
   expect(shutdowns).toBe(1);
   if (runFault.kind !== "none") expect(end).toBeLessThanOrEqual(runFault.at);
 

@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import {
   type Clock,
   EventType,
+  type Pipe,
   type PipeEvent,
   type PipelineEndData,
   type SimulatedClock,
@@ -186,4 +187,43 @@ export async function settlesWithoutTime<T>(promise: Promise<T>, maxTurns = 30):
   if (!settled) return "hang";
   if (failed) throw error;
   return value as T;
+}
+
+/**
+ * Runs `pipe` with a cancellation signal, aborts it once `before` resolved, and returns the events
+ * of a run that must then end `cancelled`, keep the stream invariants, and not wait for more time.
+ */
+export async function cancelMidRun<S>(
+  pipe: Pipe<S, any>,
+  state: S,
+  before: () => Promise<void>,
+): Promise<PipeEvent<S>[]> {
+  const controller = new AbortController();
+  const run = live(pipe.run(state, { signal: controller.signal }));
+  await before();
+  controller.abort();
+  const events = await settlesWithoutTime(run.done);
+  if (events === "hang") throw new Error("the run did not end after its signal aborted");
+  assertRunInvariants(events);
+  expect(finishOf(events).status).toBe("cancelled");
+  return events;
+}
+
+/**
+ * What the first `next()` of a stream rejects with (or "resolved"), and the unhandled rejections
+ * seen meanwhile: for options that must be refused on the first iteration.
+ */
+export async function firstIterationError(
+  stream: AsyncIterator<unknown>,
+): Promise<{ outcome: unknown; rejections: unknown[] }> {
+  let outcome: unknown;
+  const rejections = await withUnhandledRejections(async () => {
+    outcome = await settlesWithoutTime(
+      stream.next().then(
+        () => "resolved",
+        (error: unknown) => error,
+      ),
+    );
+  });
+  return { outcome, rejections };
 }

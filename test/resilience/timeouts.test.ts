@@ -12,14 +12,13 @@ import {
   closeOf,
   drive,
   expectNothingStartsAfter,
+  firstIterationError,
   never,
   ofType,
   runAll,
-  settlesWithoutTime,
   sleepOn,
   stepErrors,
   untilAborted,
-  withUnhandledRejections,
 } from "./support.js";
 
 function indexOf<S>(events: readonly PipeEvent<S>[], type: string, stage?: string): number {
@@ -518,19 +517,12 @@ describe("invalid run timeouts", () => {
     pipe.step("work", () => {
       ran = true;
     });
-    let outcome: unknown;
-    const rejections = await withUnhandledRejections(async () => {
-      const first = pipe.run({}, { timeout: timeout as number }).next();
-      outcome = await settlesWithoutTime(
-        first.then(
-          () => "resolved",
-          (error: unknown) => error,
-        ),
-      );
-    });
+    const { outcome, rejections } = await firstIterationError(pipe.run({}, { timeout: timeout as number }));
     expect(rejections).toEqual([]);
-    expect(outcome).toBeInstanceOf(Error);
-    expect((outcome as Error).message).toContain("timeout");
+    expect(outcome).toBeInstanceOf(TypeError);
+    expect((outcome as Error).message).toBe(
+      `run(): expected \`timeout\` to be a number of milliseconds > 0, got \`${String(timeout)}\` (${typeof timeout}).`,
+    );
     expect(ran).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventType, Pipe, Skip } from "../../src/index.js";
+import { EventType, Pipe } from "../../src/index.js";
 import { assertRunInvariants, collect, finishOf, trace } from "../helpers.js";
 
 describe("map", () => {
@@ -138,28 +138,6 @@ describe("map", () => {
     const end = finishOf(await collect(pipe.run(undefined)));
     expect(end).toMatchObject({ status: "failed", failedStep: "fan" });
     expect(end.error).toMatch(/Map step 'fan' must return an Iterable or AsyncIterable.*returned number 42/);
-  });
-
-  it("drops only the item whose worker's onError returns Skip", async () => {
-    const pipe = new Pipe<{ done: number[]; after: boolean }>();
-    pipe.map("fan", () => [1, 2, 3], { each: "work", to: "after" });
-    pipe.step<number>(
-      "work",
-      ({ item, state }) => {
-        if (item === 2) throw new Error("bad item");
-        state.done.push(item);
-      },
-      { onError: () => new Skip() },
-    );
-    pipe.step("after", ({ state }) => {
-      state.after = true;
-    });
-    const state = { done: [] as number[], after: false };
-    const events = await collect(pipe.run(state));
-    assertRunInvariants(events);
-    expect(state.done.sort()).toEqual([1, 3]);
-    expect(state.after).toBe(true);
-    expect(finishOf(events).status).toBe("success");
   });
 
   it("fails fast on an unhandled worker error: no new workers, owner closed after its children", async () => {

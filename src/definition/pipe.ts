@@ -63,6 +63,9 @@ export interface StepInfo {
   readonly hasErrorHandler: boolean;
 }
 
+/** The `#validated` key of a run without a `start` option. */
+const NO_START = "\u0000";
+
 const truthy = (value: string | undefined) =>
   value !== undefined && ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
 
@@ -500,6 +503,8 @@ export class Pipe<State = unknown, Context = undefined> {
    * @internal
    */
   _compile(start: Target | undefined): CompiledPipe {
+    // Every run after the first of a frozen pipe: nothing to check again.
+    if (start === undefined && this.#compiled !== undefined && this.#validated.has(NO_START)) return this.#compiled;
     const key = this.#check(start);
     if (this.#compiled === undefined) {
       const analysis = this.#analyze(undefined);
@@ -609,7 +614,7 @@ export class Pipe<State = unknown, Context = undefined> {
         });
       }
     }
-    const key = start ?? "\u0000";
+    const key = start ?? NO_START;
     if (issues.length === 0 && this.#validated.has(key)) return key;
     if (this.#steps.size === 0 && issues.length === 0) return key; // an empty pipe fails at run time, not here
     const analysis = this.#analyze(start);

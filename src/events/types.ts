@@ -301,7 +301,7 @@ export interface RuntimeMetrics {
     /** Most workers of one map running at once (bounded by its `maxConcurrency`). */
     peakWorkers: number;
   };
-  /** Number of events emitted, by type (this run's own `FINISH` excluded: it carries the snapshot). */
+  /** Number of events emitted, by type, in `EventType` order (this run's own `FINISH` excluded: it carries the snapshot). */
   events: Partial<Record<EventType, number>>;
   /** `TOKEN` events (forwarded ones included). */
   tokens: number;

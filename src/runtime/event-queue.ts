@@ -8,7 +8,7 @@ export class EventQueue<T> {
   #items: (T | undefined)[] = [];
   #head = 0;
   #tail = 0;
-  /** Called once when the next event arrives (or the queue closes) while the consumer waits. */
+  /** Called once, synchronously, when the next event arrives (or the queue closes) while the consumer waits. */
   #wakeConsumer: (() => void) | undefined;
   #spaceWaiters: (() => void)[] = [];
   #closed = false;
@@ -48,8 +48,7 @@ export class EventQueue<T> {
     const wake = this.#wakeConsumer;
     if (wake !== undefined) {
       this.#wakeConsumer = undefined;
-      // One microtask later: a producer that pushes several events in a row is drained in one go.
-      queueMicrotask(wake);
+      wake();
     }
   }
 
@@ -75,7 +74,10 @@ export class EventQueue<T> {
     return item;
   }
 
-  /** Calls `callback` once after the next event is pushed (a microtask later) or the queue closes. */
+  /**
+   * Calls `callback` once, synchronously, when the next event is pushed or the queue closes. The
+   * callback runs inside the producer's `push`: it must not call back into the run.
+   */
   onNext(callback: () => void): void {
     this.#wakeConsumer = callback;
   }

@@ -32,6 +32,9 @@ export class Invocation implements Lineage {
   stepMeta: MetaScope | undefined;
   /** Work this invocation still owns (map workers, a child run). */
   children: unknown;
+  /** Neighbours in the run's list of open invocations. */
+  prevOpen: Invocation | undefined;
+  nextOpen: Invocation | undefined;
 
   constructor(
     id: string,
@@ -61,6 +64,8 @@ export class Invocation implements Lineage {
     this.children = undefined;
     this.pendingError = undefined;
     this.error = undefined;
+    this.prevOpen = undefined;
+    this.nextOpen = undefined;
   }
 }
 
@@ -107,7 +112,7 @@ export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
     this.stepName = stepName;
     this.attempt = attempt;
     this.runId = run.runId;
-    this.meta = new HandlerMeta(owner, run.runMeta, run.pipelineMeta);
+    this.meta = new HandlerMeta(owner, run);
     this.#run = run;
     this.#signal = signal;
   }

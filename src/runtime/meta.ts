@@ -39,18 +39,28 @@ export class MetaScope implements ScopedMeta {
   }
 }
 
-/** The `meta` argument of a handler. */
+/** Where a handler's `meta` finds the run's scope and the pipeline's metadata (read on use). */
+export interface MetaSource {
+  readonly runMeta: MetaScope;
+  readonly pipelineMeta: Meta["pipeline"];
+}
+
+/** The `meta` argument of a handler. Its scopes are looked up when used, not when it is made. */
 export class HandlerMeta implements Meta {
   readonly #owner: { stepMeta: MetaScope | undefined };
-  readonly run: MetaScope;
-  readonly pipeline: Meta["pipeline"];
-  constructor(owner: { stepMeta: MetaScope | undefined }, run: MetaScope, pipeline: Meta["pipeline"]) {
+  readonly #source: MetaSource;
+  constructor(owner: { stepMeta: MetaScope | undefined }, source: MetaSource) {
     this.#owner = owner;
-    this.run = run;
-    this.pipeline = pipeline;
+    this.#source = source;
   }
   get step(): MetaScope {
     return (this.#owner.stepMeta ??= new MetaScope());
+  }
+  get run(): MetaScope {
+    return this.#source.runMeta;
+  }
+  get pipeline(): Meta["pipeline"] {
+    return this.#source.pipelineMeta;
   }
 }
 

@@ -1,7 +1,23 @@
-import type { EventType, RuntimeMetrics } from "../events/types.js";
+import { EventType, type RuntimeMetrics } from "../events/types.js";
 import type { RunEvent } from "./run-event.js";
 
 const SAMPLE_SIZE = 512;
+
+/** Every event type, in the order `metrics.events` lists them. */
+const EVENT_ORDER = Object.values(EventType);
+
+/** The event types counted in `MetricsCollector.#counts`, by index. */
+const COUNTED: readonly EventType[] = [
+  "step_start",
+  "step_end",
+  "token",
+  "map_worker",
+  "barrier_wait",
+  "barrier_release",
+  "suspend",
+  "map_start",
+  "map_complete",
+];
 
 /** The `q` quantile of sorted samples, by linear interpolation. */
 function percentile(sorted: readonly number[], q: number): number {
@@ -13,10 +29,16 @@ function percentile(sorted: readonly number[], q: number): number {
 
 /** Collects {@link RuntimeMetrics} from the events a run emits. */
 export class MetricsCollector {
-  readonly #events: Partial<Record<EventType, number>> = {};
+  /** Counts of the frequent event types, in the order of {@link COUNTED}. */
+  readonly #counts: [number, number, number, number, number, number, number, number, number] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0,
+  ];
+  /** Counts of the other event types (one or two per run). */
+  readonly #other: Partial<Record<EventType, number>> = {};
   readonly #latency: RuntimeMetrics["stepLatency"] = {};
   readonly #barriers: RuntimeMetrics["barriers"] = {};
-  readonly #samples = new Map<string, number[]>();
+  /** Duration samples of steps that ran more than once (made on the first such step). */
+  #samples: Map<string, number[]> | undefined;
   tasksStarted = 0;
   tasksCompleted = 0;
   peakActive = 0;
@@ -30,25 +52,28 @@ export class MetricsCollector {
 
   /** Counts one emitted event. */
   observe(event: RunEvent): void {
-    const type = event.type;
-    this.#events[type] = (this.#events[type] ?? 0) + 1;
-    switch (type) {
+    const counts = this.#counts;
+    // Most frequent first; every case is a compare of interned strings.
+    switch (event.type) {
+      case "step_start":
+        counts[0]++;
+        break;
+      case "step_end":
+        counts[1]++;
+        break;
       case "token":
+        counts[2]++;
         this.tokens++;
         break;
-      case "suspend":
-        this.suspends++;
-        break;
-      case "map_start":
-        this.mapsStarted++;
-        break;
-      case "map_complete":
-        this.mapsCompleted++;
+      case "map_worker":
+        counts[3]++;
         break;
       case "barrier_wait":
+        counts[4]++;
         this.#barrier(event.stage).waits++;
         break;
       case "barrier_release": {
+        counts[5]++;
         const b = this.#barrier(event.stage);
         const ms = (event.payload as { durationMs: number }).durationMs;
         b.releases++;
@@ -56,6 +81,20 @@ export class MetricsCollector {
         if (ms > b.maxWaitMs) b.maxWaitMs = ms;
         break;
       }
+      case "suspend":
+        counts[6]++;
+        this.suspends++;
+        break;
+      case "map_start":
+        counts[7]++;
+        this.mapsStarted++;
+        break;
+      case "map_complete":
+        counts[8]++;
+        this.mapsCompleted++;
+        break;
+      default:
+        this.#other[event.type] = (this.#other[event.type] ?? 0) + 1;
     }
   }
 
@@ -72,13 +111,27 @@ export class MetricsCollector {
     if (ms < timing.minMs) timing.minMs = ms;
     if (ms > timing.maxMs) timing.maxMs = ms;
     // Reservoir sampling keeps percentiles cheap and memory bounded however many invocations run.
-    const samples = this.#samples.get(stage);
-    if (samples === undefined) this.#samples.set(stage, [timing.p50Ms, ms]);
+    const all = (this.#samples ??= new Map());
+    const samples = all.get(stage);
+    if (samples === undefined) all.set(stage, [timing.p50Ms, ms]);
     else if (samples.length < SAMPLE_SIZE) samples.push(ms);
     else {
       const slot = Math.floor(Math.random() * timing.count);
       if (slot < SAMPLE_SIZE) samples[slot] = ms;
     }
+  }
+
+  /** The counts by type, in {@link EVENT_ORDER} (the order of `EventType`), only types that occurred. */
+  #eventCounts(): Partial<Record<EventType, number>> {
+    const events: Partial<Record<EventType, number>> = {};
+    const counts = this.#counts;
+    const other = this.#other;
+    for (const type of EVENT_ORDER) {
+      const index = COUNTED.indexOf(type);
+      const count = index === -1 ? other[type] : counts[index];
+      if (count !== undefined && count > 0) events[type] = count;
+    }
+    return events;
   }
 
   /** Counts a barrier timeout. */
@@ -93,14 +146,15 @@ export class MetricsCollector {
     return b;
   }
 
-  /** The counters, taken once when the run ends (nothing updates latency or barriers after that). */
+  /** The counters, taken once when the run ends (nothing updates the collector after that). */
   snapshot(maxDepth: number): RuntimeMetrics {
-    for (const [stage, samples] of this.#samples) {
-      if (samples.length < 2) continue;
-      const sorted = samples.sort((a, b) => a - b);
-      const timing = this.#latency[stage]!;
-      timing.p50Ms = percentile(sorted, 0.5);
-      timing.p95Ms = percentile(sorted, 0.95);
+    if (this.#samples !== undefined) {
+      for (const [stage, samples] of this.#samples) {
+        const sorted = samples.sort((a, b) => a - b);
+        const timing = this.#latency[stage]!;
+        timing.p50Ms = percentile(sorted, 0.5);
+        timing.p95Ms = percentile(sorted, 0.95);
+      }
     }
     return {
       queue: { maxDepth },
@@ -113,7 +167,7 @@ export class MetricsCollector {
         workersStarted: this.workersStarted,
         peakWorkers: this.peakWorkers,
       },
-      events: { ...this.#events },
+      events: this.#eventCounts(),
       tokens: this.tokens,
       retries: this.retries,
       suspends: this.suspends,

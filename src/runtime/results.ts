@@ -20,35 +20,70 @@ export const KIND: Record<PlanNode["kind"], NodeKind> = {
 
 const warnedSteps = new WeakSet<PlanNode>();
 
-/** Streams an async-generator step: each yielded value is a `TOKEN`; the return value is its result. */
-export async function streamTokens(
-  run: PipeRun,
-  inv: Invocation,
-  iterator: AsyncIterator<unknown>,
-): Promise<void> {
+/**
+ * Streams an async-generator step: each yielded value is a `TOKEN`; the return value is its result.
+ * A small state machine with its callbacks made once per stream, so a token costs one `then`
+ * (no async-function frame per token).
+ */
+export function streamTokens(run: PipeRun, inv: Invocation, iterator: AsyncIterator<unknown>): void {
   inv.iterator = iterator;
-  const queue = run.queue;
-  const kind = KIND[inv.node.kind];
-  const stage = inv.node.name;
-  try {
-    for (;;) {
-      const step = await iterator.next();
-      if (inv.closed) return;
+  new TokenStream(run, inv, iterator).pull();
+}
+
+class TokenStream {
+  readonly #run: PipeRun;
+  readonly #inv: Invocation;
+  readonly #iterator: AsyncIterator<unknown>;
+  readonly #kind: NodeKind;
+
+  constructor(run: PipeRun, inv: Invocation, iterator: AsyncIterator<unknown>) {
+    this.#run = run;
+    this.#inv = inv;
+    this.#iterator = iterator;
+    this.#kind = KIND[inv.node.kind];
+  }
+
+  /** Asks the generator for its next value. */
+  pull(): void {
+    let next: Promise<IteratorResult<unknown>>;
+    try {
+      next = Promise.resolve(this.#iterator.next());
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    next.then(this.#onNext, this.#onError);
+  }
+
+  readonly #onNext = (step: IteratorResult<unknown>): void => {
+    const inv = this.#inv;
+    if (inv.closed) return;
+    const run = this.#run;
+    try {
       if (step.done) {
         inv.iterator = undefined;
         settle(run, inv, step.value);
         return;
       }
-      run.emit(EventType.TOKEN, stage, step.value, kind, inv);
-      if (queue.full) {
-        await queue.waitForSpace();
-        if (inv.closed) return;
-      }
+      run.emit(EventType.TOKEN, inv.node.name, step.value, this.#kind, inv);
+    } catch (error) {
+      this.#onError(error);
+      return;
     }
-  } catch (error) {
+    const space = run.queue.waitForSpace();
+    if (space === undefined) this.pull();
+    else space.then(this.#resume);
+  };
+
+  readonly #resume = (): void => {
+    if (!this.#inv.closed) this.pull();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    const inv = this.#inv;
     inv.iterator = undefined;
-    run.onError(inv, error);
-  }
+    this.#run.onError(inv, error);
+  };
 }
 
 /** Handles what a handler returned: control values, map items, a switch key, a child state. */

@@ -32,6 +32,8 @@ export interface PlanNode {
   readonly join: JoinSpec | null;
   /** Number of static parents. */
   readonly parentCount: number;
+  /** Position in the plan (0..n-1), for per-step tables kept in arrays. */
+  readonly index: number;
 }
 
 /** The validated, resolved graph a run executes. */
@@ -266,6 +268,7 @@ export function analyzeGraph(
       switchDefault: r.fallback,
       join,
       parentCount: ps.length,
+      index: nodes.size,
     });
   }
 

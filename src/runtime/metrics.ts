@@ -1,23 +1,15 @@
-import { EventType, type RuntimeMetrics } from "../events/types.js";
+import { EventType, type RuntimeMetrics, type StepTiming } from "../events/types.js";
 import type { RunEvent } from "./run-event.js";
 
 const SAMPLE_SIZE = 512;
 
-/** Every event type, in the order `metrics.events` lists them. */
-const EVENT_ORDER = Object.values(EventType);
-
-/** The event types counted in `MetricsCollector.#counts`, by index. */
-const COUNTED: readonly EventType[] = [
-  "step_start",
-  "step_end",
-  "token",
-  "map_worker",
-  "barrier_wait",
-  "barrier_release",
-  "suspend",
-  "map_start",
-  "map_complete",
-];
+/** Every event type, in the order `metrics.events` lists them; `#counts` is indexed the same way. */
+const EVENT_ORDER: readonly EventType[] = Object.values(EventType);
+const SLOT = Object.fromEntries(EVENT_ORDER.map((type, i) => [type, i])) as Record<EventType, number>;
+const STEP_START = SLOT.step_start;
+const STEP_END = SLOT.step_end;
+const TOKEN = SLOT.token;
+const MAP_WORKER = SLOT.map_worker;
 
 /** The `q` quantile of sorted samples, by linear interpolation. */
 function percentile(sorted: readonly number[], q: number): number {
@@ -29,13 +21,12 @@ function percentile(sorted: readonly number[], q: number): number {
 
 /** Collects {@link RuntimeMetrics} from the events a run emits. */
 export class MetricsCollector {
-  /** Counts of the frequent event types, in the order of {@link COUNTED}. */
-  readonly #counts: [number, number, number, number, number, number, number, number, number] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0,
-  ];
-  /** Counts of the other event types (one or two per run). */
-  readonly #other: Partial<Record<EventType, number>> = {};
-  readonly #latency: RuntimeMetrics["stepLatency"] = {};
+  /** Events emitted, by type, indexed like {@link EVENT_ORDER}. */
+  readonly #counts: number[] = EVENT_ORDER.map(() => 0);
+  /** Latency by plan index (a keyed object here made every step end a megamorphic store). */
+  readonly #timings: (StepTiming | undefined)[] = [];
+  /** The timed steps, in the order they first ended. */
+  readonly #timed: { readonly name: string; readonly index: number }[] = [];
   readonly #barriers: RuntimeMetrics["barriers"] = {};
   /** Duration samples of steps that ran more than once (made on the first such step). */
   #samples: Map<string, number[]> | undefined;
@@ -53,27 +44,28 @@ export class MetricsCollector {
   /** Counts one emitted event. */
   observe(event: RunEvent): void {
     const counts = this.#counts;
-    // Most frequent first; every case is a compare of interned strings.
+    // The per-step and per-item types first, each a compare of interned strings.
     switch (event.type) {
       case "step_start":
-        counts[0]++;
-        break;
+        counts[STEP_START]!++;
+        return;
       case "step_end":
-        counts[1]++;
-        break;
+        counts[STEP_END]!++;
+        return;
       case "token":
-        counts[2]++;
+        counts[TOKEN]!++;
         this.tokens++;
-        break;
+        return;
       case "map_worker":
-        counts[3]++;
-        break;
+        counts[MAP_WORKER]!++;
+        return;
+    }
+    counts[SLOT[event.type]]!++;
+    switch (event.type) {
       case "barrier_wait":
-        counts[4]++;
         this.#barrier(event.stage).waits++;
         break;
       case "barrier_release": {
-        counts[5]++;
         const b = this.#barrier(event.stage);
         const ms = (event.payload as { durationMs: number }).durationMs;
         b.releases++;
@@ -82,30 +74,27 @@ export class MetricsCollector {
         break;
       }
       case "suspend":
-        counts[6]++;
         this.suspends++;
         break;
       case "map_start":
-        counts[7]++;
         this.mapsStarted++;
         break;
       case "map_complete":
-        counts[8]++;
         this.mapsCompleted++;
         break;
-      default:
-        this.#other[event.type] = (this.#other[event.type] ?? 0) + 1;
     }
   }
 
   /** Records the duration of a step invocation that ended successfully. */
-  stepEnded(stage: string, ms: number): void {
-    const timing = this.#latency[stage];
+  stepEnded(node: { readonly name: string; readonly index: number }, ms: number): void {
+    const timing = this.#timings[node.index];
     if (timing === undefined) {
       // A step that runs once needs no sample array: its only duration is every percentile.
-      this.#latency[stage] = { count: 1, totalMs: ms, minMs: ms, maxMs: ms, p50Ms: ms, p95Ms: ms };
+      this.#timings[node.index] = { count: 1, totalMs: ms, minMs: ms, maxMs: ms, p50Ms: ms, p95Ms: ms };
+      this.#timed.push(node);
       return;
     }
+    const stage = node.name;
     timing.count++;
     timing.totalMs += ms;
     if (ms < timing.minMs) timing.minMs = ms;
@@ -125,12 +114,7 @@ export class MetricsCollector {
   #eventCounts(): Partial<Record<EventType, number>> {
     const events: Partial<Record<EventType, number>> = {};
     const counts = this.#counts;
-    const other = this.#other;
-    for (const type of EVENT_ORDER) {
-      const index = COUNTED.indexOf(type);
-      const count = index === -1 ? other[type] : counts[index];
-      if (count !== undefined && count > 0) events[type] = count;
-    }
+    for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) events[EVENT_ORDER[i]!] = counts[i]!;
     return events;
   }
 
@@ -148,10 +132,12 @@ export class MetricsCollector {
 
   /** The counters, taken once when the run ends (nothing updates the collector after that). */
   snapshot(maxDepth: number): RuntimeMetrics {
+    const stepLatency: Record<string, StepTiming> = {};
+    for (const node of this.#timed) stepLatency[node.name] = this.#timings[node.index]!;
     if (this.#samples !== undefined) {
       for (const [stage, samples] of this.#samples) {
         const sorted = samples.sort((a, b) => a - b);
-        const timing = this.#latency[stage]!;
+        const timing = stepLatency[stage]!;
         timing.p50Ms = percentile(sorted, 0.5);
         timing.p95Ms = percentile(sorted, 0.95);
       }
@@ -159,7 +145,7 @@ export class MetricsCollector {
     return {
       queue: { maxDepth },
       tasks: { started: this.tasksStarted, completed: this.tasksCompleted, peakActive: this.peakActive },
-      stepLatency: this.#latency,
+      stepLatency,
       barriers: this.#barriers,
       maps: {
         mapsStarted: this.mapsStarted,

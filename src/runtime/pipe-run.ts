@@ -542,7 +542,7 @@ export class PipeRun {
       undefined,
       inv.handling ? "recovered" : "success",
     );
-    this.metrics.stepEnded(inv.node.name, durationMs);
+    this.metrics.stepEnded(inv.node, durationMs);
     this.#close(inv, false);
   }
 

@@ -9,6 +9,7 @@ import type { PipeRun } from "./pipe-run.js";
 export function follow(run: PipeRun, inv: Invocation): void {
   if (run.stopping) return;
   const successors = inv.node.successors;
+  if (successors.length === 0) return;
   const nodes = run.compiled.plan.nodes;
   if (successors.length === 1) {
     arrive(run, nodes.get(successors[0]!)!, inv.node.name, false, inv);

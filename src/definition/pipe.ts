@@ -504,7 +504,8 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   _compile(start: Target | undefined): CompiledPipe {
     // Every run after the first of a frozen pipe: nothing to check again.
-    if (start === undefined && this.#compiled !== undefined && this.#validated.has(NO_START)) return this.#compiled;
+    if (start === undefined && this.#compiled !== undefined && this.#validated.has(NO_START))
+      return this.#compiled;
     const key = this.#check(start);
     if (this.#compiled === undefined) {
       const analysis = this.#analyze(undefined);

@@ -220,7 +220,8 @@ export function resolveOutcome(
     };
   }
   let primary: FailureRecord | undefined;
-  for (const r of records) if (primary === undefined || PRIORITY[r.kind] < PRIORITY[primary.kind]) primary = r;
+  for (const r of records)
+    if (primary === undefined || PRIORITY[r.kind] < PRIORITY[primary.kind]) primary = r;
   if (primary === undefined) {
     return {
       status: signal === "suspended" ? PipelineTerminalStatus.SUSPENDED : PipelineTerminalStatus.SUCCESS,

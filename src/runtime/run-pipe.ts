@@ -71,7 +71,9 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     resolve(result);
   };
   /** Parks the consumer's `next()` until the queue wakes it (one function for every wait). */
-  readonly #park = (resolve: (result: IteratorResult<PipeEvent, void> | Promise<IteratorResult<PipeEvent, void>>) => void) => {
+  readonly #park = (
+    resolve: (result: IteratorResult<PipeEvent, void> | Promise<IteratorResult<PipeEvent, void>>) => void,
+  ) => {
     this.#waiting = resolve;
     this.#run!.queue.onNext(this.#wake);
   };

@@ -222,4 +222,57 @@ describe("cancellation with run(state, { signal })", () => {
       /^run\(\): expected `signal` to be an AbortSignal \(from an AbortController or AbortSignal\.timeout\(\)\), got `\{"aborted":false\}` \(object\)\.$/,
     );
   });
+
+  describe("a generator step cut short finishes its finally blocks before shutdown hooks", () => {
+    function streamingPipe(clock: SimulatedClock, log: string[], honour = true) {
+      const pipe = new Pipe({ name: "cleanup", clock });
+      pipe.step("gen", async function* ({ signal }) {
+        try {
+          yield "first";
+          // Inside an await (not at a yield) when the run is cut short.
+          await (honour ? sleepOn(clock, 10_000, signal) : never());
+          yield "never reached";
+        } finally {
+          // Cleanup that itself awaits (releasing a connection, flushing a log).
+          await Promise.resolve();
+          log.push("generator finally");
+        }
+      });
+      pipe.onShutdown(() => {
+        log.push("shutdown hook");
+      });
+      return pipe;
+    }
+
+    it("when the consumer leaves the loop", async () => {
+      const clock = new SimulatedClock();
+      const log: string[] = [];
+      for await (const event of streamingPipe(clock, log).run({})) {
+        if (event.type === EventType.TOKEN) break;
+      }
+      expect(log).toEqual(["generator finally", "shutdown hook"]);
+    });
+
+    it("when the run times out", async () => {
+      const clock = new SimulatedClock();
+      const log: string[] = [];
+      const { finish } = await drive(clock, streamingPipe(clock, log).run({}, { timeout: 50 }));
+      expect(finish.status).toBe("timeout");
+      expect(log).toEqual(["generator finally", "shutdown hook"]);
+    });
+
+    it("but one that ignores its signal cannot hold the run open", async () => {
+      const clock = new SimulatedClock();
+      const log: string[] = [];
+      const controller = new AbortController();
+      const run = live(streamingPipe(clock, log, false).run({}, { signal: controller.signal }));
+      await turns();
+      controller.abort();
+      const events = await settlesWithoutTime(run.done);
+      expect(events).not.toBe("hang");
+      if (events === "hang") return;
+      expect(finishOf(events).status).toBe("cancelled");
+      expect(log).toEqual(["shutdown hook"]);
+    });
+  });
 });

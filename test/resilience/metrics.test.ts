@@ -76,6 +76,11 @@ describe("metrics on FINISH", () => {
     expect(m.barriers.join).toEqual({ waits: 1, releases: 1, timeouts: 0, totalWaitMs: 20, maxWaitMs: 20 });
     expect(m.maps).toEqual({ mapsStarted: 1, mapsCompleted: 1, workersStarted: 5, peakWorkers: 2 });
     expect(m.events).toEqual(countByType(events));
+    // Types in EventType order; steps in the order they first ended.
+    expect(Object.keys(m.events)).toEqual(Object.values(EventType).filter((type) => type in m.events));
+    expect(Object.keys(m.stepLatency)).toEqual([
+      ...new Set(ofType(events, EventType.STEP_END).map((event) => event.stage)),
+    ]);
     expect(m.events.finish).toBeUndefined();
     expect(m.tokens).toBe(3);
     expect(m.retries).toBe(1);
@@ -115,6 +120,11 @@ describe("metrics on FINISH", () => {
     expect(finish.status).toBe("timeout");
     const m = finish.metrics!;
     expect(m.events).toEqual(countByType(events));
+    // Types in EventType order; steps in the order they first ended.
+    expect(Object.keys(m.events)).toEqual(Object.values(EventType).filter((type) => type in m.events));
+    expect(Object.keys(m.stepLatency)).toEqual([
+      ...new Set(ofType(events, EventType.STEP_END).map((event) => event.stage)),
+    ]);
     expect(m.events.timeout).toBe(1);
     expect(m.events.cancelled).toBe(1);
     expect(m.events.step_error).toBe(1);

@@ -10,6 +10,12 @@ export interface JoinSpec {
   readonly parents: readonly string[];
   /** Slots of alternatives; branches of one switch are alternatives of one slot. */
   readonly slots: readonly (readonly (readonly string[])[])[];
+  /** Position of each parent in `parents`. */
+  readonly parentIndex: ReadonlyMap<string, number>;
+  /** `slots` with parents as positions in `parents`. */
+  readonly slotParents: readonly (readonly (readonly number[])[])[];
+  /** For each parent position, the slots that mention it (an arrival only re-decides those). */
+  readonly slotsOf: readonly (readonly number[])[];
   readonly type: "all" | "any";
   readonly timeout: number | undefined;
 }
@@ -249,14 +255,7 @@ export function analyzeGraph(
     const r = resolved.get(d.name)!;
     const ps = parents.get(d.name) ?? [];
     let join: JoinSpec | null = null;
-    if (ps.length >= 2) {
-      join = {
-        parents: ps,
-        slots: buildSlots(ps, switches, resolved, successors),
-        type: d.barrierType,
-        timeout: d.barrierTimeout,
-      };
-    }
+    if (ps.length >= 2) join = joinSpec(ps, buildSlots(ps, switches, resolved, successors), d);
     nodes.set(d.name, {
       name: d.name,
       kind: d.kind,
@@ -427,6 +426,17 @@ function findStaticCycles(
   };
   for (const d of definitions) if ((color.get(d.name) ?? WHITE) === WHITE) visit(d.name);
   return cycles;
+}
+
+/** A join's spec, with the position tables its barrier works from. */
+function joinSpec(parents: readonly string[], slots: string[][][], d: StepDefinition): JoinSpec {
+  const parentIndex = new Map(parents.map((p, i) => [p, i]));
+  const slotParents = slots.map((slot) => slot.map((alternative) => alternative.map((p) => parentIndex.get(p)!)));
+  const slotsOf: number[][] = parents.map(() => []);
+  slotParents.forEach((slot, s) => {
+    for (const position of new Set(slot.flat())) slotsOf[position]!.push(s);
+  });
+  return { parents, slots, parentIndex, slotParents, slotsOf, type: d.barrierType, timeout: d.barrierTimeout };
 }
 
 /**

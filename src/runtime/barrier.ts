@@ -1,9 +1,25 @@
 import type { JoinSpec } from "../graph/plan.js";
 
-/** One join's progress in its current wave: plain data, so a run's progress can be saved. */
+/** A parent's state in a wave (`BarrierProgress.arrivals`). */
+export const NOT_ARRIVED = 0;
+export const COMPLETED = 1;
+export const PRUNED = 2;
+
+/** A slot's state in a wave (`BarrierProgress.slots`). */
+const UNRESOLVED = 0;
+const RESOLVED_DONE = 1;
+const RESOLVED_PRUNED = 2;
+
+/** One join's progress in its current wave: plain data (numbers and arrays), so it can be saved. */
 export interface BarrierProgress {
-  /** Parent name -> true when that parent arrived skipped (pruned), false when it completed. */
-  readonly arrivals: Record<string, boolean>;
+  /** By parent position (`JoinSpec.parents`): NOT_ARRIVED, COMPLETED or PRUNED (its branch was skipped). */
+  readonly arrivals: number[];
+  /** By slot: unresolved (0), resolved by a completed alternative (1), resolved only through a pruned one (2). */
+  readonly slots: number[];
+  /** Slots still unresolved. */
+  unresolved: number;
+  /** Slots resolved only through pruned parents. */
+  pruned: number;
   /** Whether an `any` join already started in this wave. */
   fired: boolean;
   /** When the first parent of the wave arrived (clock ms). */
@@ -23,15 +39,48 @@ export interface ArrivalOutcome {
 }
 
 const WAIT: ArrivalOutcome = { fire: false, skip: false, reset: false };
+const FIRE_RESET: ArrivalOutcome = { fire: true, skip: false, reset: true };
+const SKIP_RESET: ArrivalOutcome = { fire: false, skip: true, reset: true };
+const FIRE_ONLY: ArrivalOutcome = { fire: true, skip: false, reset: false };
+const RESET_ONLY: ArrivalOutcome = { fire: false, skip: false, reset: true };
 
 /** A fresh wave. */
-export function newWave(now: number): BarrierProgress {
-  return { arrivals: Object.create(null), fired: false, since: now, expired: false };
+export function newWave(join: JoinSpec, now: number): BarrierProgress {
+  return {
+    arrivals: join.parents.map(() => NOT_ARRIVED),
+    slots: join.slotParents.map(() => UNRESOLVED),
+    unresolved: join.slotParents.length,
+    pruned: 0,
+    fired: false,
+    since: now,
+    expired: false,
+  };
 }
 
 /** Parents that have not arrived in this wave. */
 export function waitingFor(join: JoinSpec, progress: BarrierProgress): string[] {
-  return join.parents.filter((p) => !(p in progress.arrivals));
+  return join.parents.filter((_, i) => progress.arrivals[i] === NOT_ARRIVED);
+}
+
+/** A slot's state: resolved when one of its alternatives fully arrived, preferring a completed one. */
+function slotState(alternatives: readonly (readonly number[])[], arrivals: readonly number[]): number {
+  let state = UNRESOLVED;
+  for (const alternative of alternatives) {
+    let complete = true;
+    let anyPruned = false;
+    for (const p of alternative) {
+      const arrived = arrivals[p]!;
+      if (arrived === NOT_ARRIVED) {
+        complete = false;
+        break;
+      }
+      if (arrived === PRUNED) anyPruned = true;
+    }
+    if (!complete) continue;
+    if (!anyPruned) return RESOLVED_DONE;
+    state = RESOLVED_PRUNED;
+  }
+  return state;
 }
 
 /**
@@ -39,46 +88,32 @@ export function waitingFor(join: JoinSpec, progress: BarrierProgress): string[] 
  * A slot is resolved when one of its alternatives fully arrived; an `all` join fires when every
  * slot resolved through completed parents, and is skipped when a resolved slot's only complete
  * alternatives contain a pruned parent. An `any` join fires on its first completed parent.
+ * Only the slots that mention `parent` are re-decided, so a wave costs O(parents), not O(parents²).
  */
-export function arrive(
-  join: JoinSpec,
-  progress: BarrierProgress,
-  parent: string,
-  skipped: boolean,
-): ArrivalOutcome {
-  if (!(parent in progress.arrivals)) progress.arrivals[parent] = skipped;
-  else if (!skipped) progress.arrivals[parent] = false;
-  let resolved = true;
-  let pruned = false;
-  for (const slot of join.slots) {
-    let best: "none" | "skipped" | "done" = "none";
-    for (const alternative of slot) {
-      let complete = true;
-      let anySkipped = false;
-      for (const p of alternative) {
-        const arrived = progress.arrivals[p];
-        if (arrived === undefined) {
-          complete = false;
-          break;
-        }
-        if (arrived) anySkipped = true;
-      }
-      if (!complete) continue;
-      if (!anySkipped) {
-        best = "done";
-        break;
-      }
-      best = "skipped";
-    }
-    if (best === "none") resolved = false;
-    else if (best === "skipped") pruned = true;
+export function arrive(join: JoinSpec, progress: BarrierProgress, parent: string, skipped: boolean): ArrivalOutcome {
+  const position = join.parentIndex.get(parent)!;
+  const arrivals = progress.arrivals;
+  if (arrivals[position] === NOT_ARRIVED) arrivals[position] = skipped ? PRUNED : COMPLETED;
+  else if (!skipped) arrivals[position] = COMPLETED;
+  const slots = progress.slots;
+  for (const s of join.slotsOf[position]!) {
+    const before = slots[s]!;
+    const after = slotState(join.slotParents[s]!, arrivals);
+    if (after === before) continue;
+    slots[s] = after;
+    if (before === UNRESOLVED) progress.unresolved--;
+    else if (before === RESOLVED_PRUNED) progress.pruned--;
+    if (after === UNRESOLVED) progress.unresolved++;
+    else if (after === RESOLVED_PRUNED) progress.pruned++;
   }
+  const resolved = progress.unresolved === 0;
   if (join.type === "any") {
     const fire = !skipped && !progress.fired;
     if (fire) progress.fired = true;
-    if (!resolved) return fire ? { fire, skip: false, reset: false } : WAIT;
-    return { fire, skip: !progress.fired, reset: true };
+    if (!resolved) return fire ? FIRE_ONLY : WAIT;
+    if (fire) return FIRE_RESET;
+    return progress.fired ? RESET_ONLY : SKIP_RESET;
   }
   if (!resolved) return WAIT;
-  return { fire: !pruned, skip: pruned, reset: true };
+  return progress.pruned > 0 ? SKIP_RESET : FIRE_RESET;
 }

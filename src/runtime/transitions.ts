@@ -39,7 +39,7 @@ function arrive(run: PipeRun, node: PlanNode, parent: string, skipped: boolean, 
   let progress = run.barriers.get(node.name);
   const first = progress === undefined;
   if (progress === undefined) {
-    progress = newWave(run.clock.now());
+    progress = newWave(join, run.clock.now());
     run.barriers.set(node.name, progress);
   }
   const outcome = arriveAt(join, progress, parent, skipped);

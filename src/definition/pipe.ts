@@ -3,7 +3,7 @@ import type { PipeEvent } from "../events/types.js";
 import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
 import { type Clock, realClock } from "../runtime/clock.js";
 import { composeMiddleware } from "../runtime/compose.js";
-import { runPipe } from "../runtime/run-pipe.js";
+import { NO_OPTIONS, runPipe } from "../runtime/run-pipe.js";
 import {
   describePipe,
   type GraphOptions,
@@ -379,7 +379,10 @@ export class Pipe<State = unknown, Context = undefined> {
    * }
    * ```
    */
-  run(state: State, options: RunOptions<Context> = {}): AsyncGenerator<PipeEvent<State>, void, undefined> {
+  run(
+    state: State,
+    options: RunOptions<Context> = NO_OPTIONS,
+  ): AsyncGenerator<PipeEvent<State>, void, undefined> {
     return runPipe(this, state, options) as AsyncGenerator<PipeEvent<State>, void, undefined>;
   }
 

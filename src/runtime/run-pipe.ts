@@ -27,6 +27,9 @@ function checkRunOptions(options: RunOptions<unknown>): void {
   }
 }
 
+/** The options of `run(state)`: nothing to check. */
+export const NO_OPTIONS: RunOptions<any> = Object.freeze({});
+
 const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
 const RESOLVED = Promise.resolve();
 
@@ -96,7 +99,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     }
     if (this.#run === undefined) {
       try {
-        checkRunOptions(this.#options);
+        if (this.#options !== NO_OPTIONS) checkRunOptions(this.#options);
         const compiled = this.#pipe._compile(this.#options.start);
         this.#run = new PipeRun(compiled, this.#state, this.#options);
       } catch (error) {

@@ -1,0 +1,160 @@
+// What the event-stream design itself costs, apart from justpipe: W1 and W2 of the suite (300
+// warm-up runs, then 2,000 timed runs, each in a fresh process) for three programs:
+//   plain    - the suite's baseline: `await step(state)` in a loop, `Promise.all` for the branches;
+//   events   - the same steps, but run by an async generator that yields an event object (type,
+//              stage, sequence number, timestamp) before and after each step, as a run stream must;
+//   justpipe - the suite's justpipe workload (from dist/).
+// "events" is the floor for any library that streams events per step; the gap from it to justpipe
+// is what justpipe's own bookkeeping costs. Needs a build: `npm run build && node bench/floor.mjs`.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const STEPS = 10;
+const BRANCHES = 8;
+const WARMUP = 300;
+const RUNS = 2000;
+const REPS = Number(process.env.REPS ?? 5);
+
+function plainW1() {
+  const chain = Array.from({ length: STEPS }, () => async (state) => {
+    state.count++;
+  });
+  return async () => {
+    const state = { count: 0 };
+    for (const step of chain) await step(state);
+  };
+}
+
+function plainW2() {
+  const noop = async (state) => {
+    state.count++;
+  };
+  const branches = Array.from({ length: BRANCHES }, () => noop);
+  return async () => {
+    const state = { count: 0 };
+    await noop(state);
+    await Promise.all(branches.map((branch) => branch(state)));
+    await noop(state);
+  };
+}
+
+const ORIGIN = performance.timeOrigin;
+
+function event(type, stage, seq) {
+  return { type, stage, seq, timestamp: ORIGIN + performance.now() };
+}
+
+function eventsW1() {
+  const chain = Array.from({ length: STEPS }, (_, i) => ({
+    name: `s${i}`,
+    run: async (state) => {
+      state.count++;
+    },
+  }));
+  async function* run(state) {
+    let seq = 0;
+    yield event("start", "system", ++seq);
+    for (const step of chain) {
+      yield event("step_start", step.name, ++seq);
+      await step.run(state);
+      yield event("step_end", step.name, ++seq);
+    }
+    yield event("finish", "system", ++seq);
+  }
+  return async () => {
+    for await (const _event of run({ count: 0 })) {
+      // drain
+    }
+  };
+}
+
+function eventsW2() {
+  const noop = async (state) => {
+    state.count++;
+  };
+  const names = Array.from({ length: BRANCHES }, (_, i) => `b${i}`);
+  async function* run(state) {
+    let seq = 0;
+    yield event("start", "system", ++seq);
+    yield event("step_start", "start", ++seq);
+    await noop(state);
+    yield event("step_end", "start", ++seq);
+    const ends = [];
+    for (const name of names) yield event("step_start", name, ++seq);
+    await Promise.all(
+      names.map((name) =>
+        noop(state).then(() => {
+          ends.push(event("step_end", name, 0));
+        }),
+      ),
+    );
+    for (const end of ends) {
+      end.seq = ++seq;
+      yield end;
+    }
+    yield event("step_start", "join", ++seq);
+    await noop(state);
+    yield event("step_end", "join", ++seq);
+    yield event("finish", "system", ++seq);
+  }
+  return async () => {
+    for await (const _event of run({ count: 0 })) {
+      // drain
+    }
+  };
+}
+
+async function justpipe(workload) {
+  const { Pipe } = await import("../dist/index.js");
+  const pipe = new Pipe({ name: workload });
+  const noop = async ({ state }) => {
+    state.count++;
+  };
+  if (workload === "W1") {
+    for (let i = 0; i < STEPS; i++) pipe.step(`s${i}`, noop, i + 1 < STEPS ? { to: `s${i + 1}` } : {});
+  } else {
+    const names = Array.from({ length: BRANCHES }, (_, i) => `b${i}`);
+    pipe.step("start", noop, { to: names });
+    for (const name of names) pipe.step(name, noop, { to: "join" });
+    pipe.step("join", noop);
+  }
+  return async () => {
+    for await (const _event of pipe.run({ count: 0 })) {
+      // drain
+    }
+  };
+}
+
+async function child(program, workload) {
+  const run =
+    program === "justpipe"
+      ? await justpipe(workload)
+      : { plain: { W1: plainW1, W2: plainW2 }, events: { W1: eventsW1, W2: eventsW2 } }[program][workload]();
+  for (let i = 0; i < WARMUP; i++) await run();
+  const started = performance.now();
+  for (let i = 0; i < RUNS; i++) await run();
+  const us = ((performance.now() - started) * 1000) / RUNS;
+  console.log(workload === "W1" ? us / STEPS : us);
+}
+
+if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4]);
+else {
+  const self = fileURLToPath(import.meta.url);
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const workload of ["W1", "W2"]) {
+    const results = {};
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const program of ["plain", "events", "justpipe"]) {
+        const out = execFileSync(process.execPath, [self, "--child", program, workload], {
+          encoding: "utf8",
+        });
+        (results[program] ??= []).push(Number(out));
+      }
+    }
+    const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+    const unit = workload === "W1" ? "µs/step" : "µs/run";
+    console.log(
+      `${workload} (${unit}, median of ${REPS}): plain ${m.plain.toFixed(2)}, events ${m.events.toFixed(2)} (${(m.events / m.plain).toFixed(1)}× plain), justpipe ${m.justpipe.toFixed(2)} (${(m.justpipe / m.plain).toFixed(1)}× plain, ${(m.justpipe / m.events).toFixed(1)}× events)`,
+    );
+  }
+}

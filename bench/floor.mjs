@@ -1,8 +1,11 @@
-// What the event-stream design itself costs, apart from justpipe: W1 and W2 of the suite (300
-// warm-up runs, then 2,000 timed runs, each in a fresh process) for three programs:
-//   plain    - the suite's baseline: `await step(state)` in a loop, `Promise.all` for the branches;
-//   events   - the same steps, but run by an async generator that yields an event object (type,
-//              stage, sequence number, timestamp) before and after each step, as a run stream must;
+// What the event-stream design itself costs, apart from justpipe: W1, W2 and W4 of the suite (W1
+// and W2: 300 warm-up runs, then 2,000 timed runs; W4: a 1,000-token warm-up run, then 100,000
+// tokens; each in a fresh process) for three programs:
+//   plain    - the suite's baseline: `await step(state)` in a loop, `Promise.all` for the branches,
+//              a `for await` over the token generator;
+//   events   - the same work, but run by an async generator that yields an event object (type,
+//              stage, sequence number, timestamp) before and after each step and for each token,
+//              as a run stream must;
 //   justpipe - the suite's justpipe workload (from dist/).
 // "events" is the floor for any library that streams events per step; the gap from it to justpipe
 // is what justpipe's own bookkeeping costs. Needs a build: `npm run build && node bench/floor.mjs`.
@@ -13,6 +16,7 @@ const STEPS = 10;
 const BRANCHES = 8;
 const WARMUP = 300;
 const RUNS = 2000;
+const TOKENS = 100_000;
 const REPS = Number(process.env.REPS ?? 5);
 
 function plainW1() {
@@ -104,12 +108,56 @@ function eventsW2() {
   };
 }
 
+function plainW4() {
+  async function* tokens(n) {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  return async (n) => {
+    let count = 0;
+    for await (const _token of tokens(n)) count++;
+    return count;
+  };
+}
+
+function eventsW4() {
+  async function* tokens(n) {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  async function* run(n) {
+    let seq = 0;
+    yield event("start", "system", ++seq);
+    yield event("step_start", "gen", ++seq);
+    for await (const token of tokens(n)) {
+      const e = event("token", "gen", ++seq);
+      e.payload = token;
+      yield e;
+    }
+    yield event("step_end", "gen", ++seq);
+    yield event("finish", "system", ++seq);
+  }
+  return async (n) => {
+    let count = 0;
+    for await (const e of run(n)) if (e.type === "token") count++;
+    return count;
+  };
+}
+
 async function justpipe(workload) {
   const { Pipe } = await import("../dist/index.js");
   const pipe = new Pipe({ name: workload });
   const noop = async ({ state }) => {
     state.count++;
   };
+  if (workload === "W4") {
+    pipe.step("gen", async function* ({ state }) {
+      for (let i = 0; i < state.tokens; i++) yield i;
+    });
+    return async (n) => {
+      let count = 0;
+      for await (const e of pipe.run({ tokens: n })) if (e.type === "token") count++;
+      return count;
+    };
+  }
   if (workload === "W1") {
     for (let i = 0; i < STEPS; i++) pipe.step(`s${i}`, noop, i + 1 < STEPS ? { to: `s${i + 1}` } : {});
   } else {
@@ -129,7 +177,18 @@ async function child(program, workload) {
   const run =
     program === "justpipe"
       ? await justpipe(workload)
-      : { plain: { W1: plainW1, W2: plainW2 }, events: { W1: eventsW1, W2: eventsW2 } }[program][workload]();
+      : {
+          plain: { W1: plainW1, W2: plainW2, W4: plainW4 },
+          events: { W1: eventsW1, W2: eventsW2, W4: eventsW4 },
+        }[program][workload]();
+  if (workload === "W4") {
+    await run(1000);
+    const started = performance.now();
+    const count = await run(TOKENS);
+    if (count !== TOKENS) throw new Error(`${program}: ${count} tokens`);
+    console.log(TOKENS / ((performance.now() - started) / 1000));
+    return;
+  }
   for (let i = 0; i < WARMUP; i++) await run();
   const started = performance.now();
   for (let i = 0; i < RUNS; i++) await run();
@@ -141,7 +200,7 @@ if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4])
 else {
   const self = fileURLToPath(import.meta.url);
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  for (const workload of ["W1", "W2"]) {
+  for (const workload of ["W1", "W2", "W4"]) {
     const results = {};
     for (let rep = 0; rep < REPS; rep++) {
       for (const program of ["plain", "events", "justpipe"]) {
@@ -152,6 +211,13 @@ else {
       }
     }
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+    if (workload === "W4") {
+      const rate = (x) => `${(x / 1e6).toFixed(2)}M/s`;
+      console.log(
+        `W4 (tokens/s, median of ${REPS}): plain ${rate(m.plain)}, events ${rate(m.events)} (${(m.plain / m.events).toFixed(1)}× slower than plain), justpipe ${rate(m.justpipe)} (${(m.plain / m.justpipe).toFixed(1)}× slower than plain, ${(m.events / m.justpipe).toFixed(1)}× slower than events)`,
+      );
+      continue;
+    }
     const unit = workload === "W1" ? "µs/step" : "µs/run";
     console.log(
       `${workload} (${unit}, median of ${REPS}): plain ${m.plain.toFixed(2)}, events ${m.events.toFixed(2)} (${(m.events / m.plain).toFixed(1)}× plain), justpipe ${m.justpipe.toFixed(2)} (${(m.justpipe / m.plain).toFixed(1)}× plain, ${(m.justpipe / m.events).toFixed(1)}× events)`,

@@ -431,12 +431,22 @@ function findStaticCycles(
 /** A join's spec, with the position tables its barrier works from. */
 function joinSpec(parents: readonly string[], slots: string[][][], d: StepDefinition): JoinSpec {
   const parentIndex = new Map(parents.map((p, i) => [p, i]));
-  const slotParents = slots.map((slot) => slot.map((alternative) => alternative.map((p) => parentIndex.get(p)!)));
+  const slotParents = slots.map((slot) =>
+    slot.map((alternative) => alternative.map((p) => parentIndex.get(p)!)),
+  );
   const slotsOf: number[][] = parents.map(() => []);
   slotParents.forEach((slot, s) => {
     for (const position of new Set(slot.flat())) slotsOf[position]!.push(s);
   });
-  return { parents, slots, parentIndex, slotParents, slotsOf, type: d.barrierType, timeout: d.barrierTimeout };
+  return {
+    parents,
+    slots,
+    parentIndex,
+    slotParents,
+    slotsOf,
+    type: d.barrierType,
+    timeout: d.barrierTimeout,
+  };
 }
 
 /**

@@ -44,11 +44,21 @@ const SKIP_RESET: ArrivalOutcome = { fire: false, skip: true, reset: true };
 const FIRE_ONLY: ArrivalOutcome = { fire: true, skip: false, reset: false };
 const RESET_ONLY: ArrivalOutcome = { fire: false, skip: false, reset: true };
 
+/**
+ * `n` copies of `value` in a packed array. (Built by `push`, not `map` or `fill`: their result's
+ * elements kind varies, and a field that sees two kinds deoptimizes the code that reads it.)
+ */
+function filled(n: number, value: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(value);
+  return out;
+}
+
 /** A fresh wave. */
 export function newWave(join: JoinSpec, now: number): BarrierProgress {
   return {
-    arrivals: join.parents.map(() => NOT_ARRIVED),
-    slots: join.slotParents.map(() => UNRESOLVED),
+    arrivals: filled(join.parents.length, NOT_ARRIVED),
+    slots: filled(join.slotParents.length, UNRESOLVED),
     unresolved: join.slotParents.length,
     pruned: 0,
     fired: false,
@@ -90,7 +100,12 @@ function slotState(alternatives: readonly (readonly number[])[], arrivals: reado
  * alternatives contain a pruned parent. An `any` join fires on its first completed parent.
  * Only the slots that mention `parent` are re-decided, so a wave costs O(parents), not O(parents²).
  */
-export function arrive(join: JoinSpec, progress: BarrierProgress, parent: string, skipped: boolean): ArrivalOutcome {
+export function arrive(
+  join: JoinSpec,
+  progress: BarrierProgress,
+  parent: string,
+  skipped: boolean,
+): ArrivalOutcome {
   const position = join.parentIndex.get(parent)!;
   const arrivals = progress.arrivals;
   if (arrivals[position] === NOT_ARRIVED) arrivals[position] = skipped ? PRUNED : COMPLETED;

@@ -10,7 +10,8 @@ export class EventQueue<T> {
   #tail = 0;
   /** Called once, synchronously, when the next event arrives (or the queue closes) while the consumer waits. */
   #wakeConsumer: (() => void) | undefined;
-  #spaceWaiters: (() => void)[] = [];
+  /** Producers waiting for room (made when the first one waits). */
+  #spaceWaiters: (() => void)[] | undefined;
   #closed = false;
   #discarding = false;
   /** Most undelivered events seen at once. */
@@ -70,7 +71,8 @@ export class EventQueue<T> {
     } else this.#head = head + 1;
     // Waiting producers resume once the queue has drained to half: resuming them one event at a
     // time would make them stop again at once.
-    if (this.#spaceWaiters.length > 0 && this.#tail - this.#head <= this.#lowWater) this.#releaseProducers();
+    if (this.#spaceWaiters !== undefined && this.#tail - this.#head <= this.#lowWater)
+      this.#releaseProducers();
     return item;
   }
 
@@ -85,7 +87,7 @@ export class EventQueue<T> {
   /** Resolves when there is room (immediately when there is). */
   waitForSpace(): Promise<void> | undefined {
     if (!this.full || this.#discarding || this.#closed) return undefined;
-    return new Promise((resolve) => this.#spaceWaiters.push(resolve));
+    return new Promise((resolve) => (this.#spaceWaiters ??= []).push(resolve));
   }
 
   /** Marks the end of the stream. */
@@ -108,7 +110,8 @@ export class EventQueue<T> {
 
   #releaseProducers(): void {
     const waiters = this.#spaceWaiters;
-    this.#spaceWaiters = [];
+    if (waiters === undefined) return;
+    this.#spaceWaiters = undefined;
     for (const release of waiters) release();
   }
 }

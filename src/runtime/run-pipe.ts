@@ -32,6 +32,7 @@ export const NO_OPTIONS: RunOptions<any> = Object.freeze({});
 
 const DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
 const RESOLVED = Promise.resolve();
+const toDone = (): IteratorReturnResult<void> => DONE;
 
 /**
  * The stream behind `pipe.run()`: an `AsyncGenerator` written by hand so a waiting consumer is
@@ -144,11 +145,14 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     return this.#settled;
   }
 
-  async #settle(): Promise<IteratorResult<PipeEvent, void>> {
+  #settle(): Promise<IteratorResult<PipeEvent, void>> {
     const run = this.#run!;
-    await this.#execution;
-    if (run.observers !== undefined && run.end !== undefined) await run.observers.end(run.end);
-    return DONE;
+    const execution = this.#execution!;
+    if (run.observers === undefined) return execution.then(toDone);
+    return execution.then(async () => {
+      if (run.observers !== undefined && run.end !== undefined) await run.observers.end(run.end);
+      return DONE;
+    });
   }
 
   return(): Promise<IteratorResult<PipeEvent, void>> {

@@ -53,11 +53,13 @@ function arrive(run: PipeRun, node: PlanNode, parent: string, skipped: boolean, 
   }
   if (outcome.reset) {
     run.barriers.delete(node.name);
-    const timer = run.barrierTimers.get(node.name);
-    if (timer !== undefined) {
-      run.clock.clearTimeout(timer);
-      run.barrierTimers.delete(node.name);
-      run.release();
+    if (join.timeout !== undefined) {
+      const timer = run.barrierTimers.get(node.name);
+      if (timer !== undefined) {
+        run.clock.clearTimeout(timer);
+        run.barrierTimers.delete(node.name);
+        run.release();
+      }
     }
   }
   if (outcome.fire) {

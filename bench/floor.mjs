@@ -8,14 +8,17 @@
 //              as a run stream must;
 //   justpipe - the suite's justpipe workload (from dist/).
 // "events" is the floor for any library that streams events per step; the gap from it to justpipe
-// is what justpipe's own bookkeeping costs. Needs a build: `npm run build && node bench/floor.mjs`.
+// is what justpipe's own bookkeeping costs. Needs a build: `npm run build && node bench/floor.mjs`;
+// `STEADY=1 node bench/floor.mjs` times W1 and W2 after V8 has optimized everything.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const STEPS = 10;
 const BRANCHES = 8;
-const WARMUP = 300;
-const RUNS = 2000;
+// STEADY=1: 10,000 warm-up runs and 20,000 timed ones, past V8's tier-up (W1 and W2 only).
+const STEADY = process.env.STEADY === "1";
+const WARMUP = STEADY ? 10_000 : 300;
+const RUNS = STEADY ? 20_000 : 2000;
 const TOKENS = 100_000;
 const REPS = Number(process.env.REPS ?? 5);
 
@@ -200,7 +203,7 @@ if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4])
 else {
   const self = fileURLToPath(import.meta.url);
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  for (const workload of ["W1", "W2", "W4"]) {
+  for (const workload of STEADY ? ["W1", "W2"] : ["W1", "W2", "W4"]) {
     const results = {};
     for (let rep = 0; rep < REPS; rep++) {
       for (const program of ["plain", "events", "justpipe"]) {
@@ -218,7 +221,7 @@ else {
       );
       continue;
     }
-    const unit = workload === "W1" ? "µs/step" : "µs/run";
+    const unit = `${workload === "W1" ? "µs/step" : "µs/run"}${STEADY ? ", steady state" : ""}`;
     console.log(
       `${workload} (${unit}, median of ${REPS}): plain ${m.plain.toFixed(2)}, events ${m.events.toFixed(2)} (${(m.events / m.plain).toFixed(1)}× plain), justpipe ${m.justpipe.toFixed(2)} (${(m.justpipe / m.plain).toFixed(1)}× plain, ${(m.justpipe / m.events).toFixed(1)}× events)`,
     );

@@ -18,7 +18,8 @@ const BRANCHES = 8;
 // STEADY=1: 10,000 warm-up runs and 20,000 timed ones, past V8's tier-up (W1 and W2 only).
 const STEADY = process.env.STEADY === "1";
 const WARMUP = STEADY ? 10_000 : 300;
-const RUNS = STEADY ? 20_000 : 2000;
+// RUNS=n overrides the timed runs (to take instruction counts at two lengths, see bench/README.md).
+const RUNS = Number(process.env.RUNS ?? (STEADY ? 20_000 : 2000));
 const TOKENS = 100_000;
 const REPS = Number(process.env.REPS ?? 5);
 

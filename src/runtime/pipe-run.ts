@@ -621,7 +621,8 @@ export class PipeRun {
     status: "success" | "recovered" | "error" | "cancelled",
   ): number {
     const now = this.clock.now();
-    if (this.#settling) this.#now = now;
+    // Reused by the steps this end starts, unless user code (an event hook) runs in between.
+    if (this.#settling && this.compiled.eventHooks.length === 0) this.#now = now;
     const durationMs = now - inv.startedAt;
     const meta = this.#stepMeta(inv, durationMs, status);
     this.emit(type, inv.node.name, payload, KIND[inv.node.kind], inv, meta, now);

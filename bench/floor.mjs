@@ -116,9 +116,9 @@ function plainW4() {
   async function* tokens(n) {
     for (let i = 0; i < n; i++) yield i;
   }
-  return async (n) => {
+  return async (n, first) => {
     let count = 0;
-    for await (const _token of tokens(n)) count++;
+    for await (const _token of tokens(n)) if (count++ === 0) first?.();
     return count;
   };
 }
@@ -139,9 +139,9 @@ function eventsW4() {
     yield event("step_end", "gen", ++seq);
     yield event("finish", "system", ++seq);
   }
-  return async (n) => {
+  return async (n, first) => {
     let count = 0;
-    for await (const e of run(n)) if (e.type === "token") count++;
+    for await (const e of run(n)) if (e.type === "token" && count++ === 0) first?.();
     return count;
   };
 }
@@ -156,9 +156,9 @@ async function justpipe(workload) {
     pipe.step("gen", async function* ({ state }) {
       for (let i = 0; i < state.tokens; i++) yield i;
     });
-    return async (n) => {
+    return async (n, first) => {
       let count = 0;
-      for await (const e of pipe.run({ tokens: n })) if (e.type === "token") count++;
+      for await (const e of pipe.run({ tokens: n })) if (e.type === "token" && count++ === 0) first?.();
       return count;
     };
   }
@@ -187,10 +187,14 @@ async function child(program, workload) {
         }[program][workload]();
   if (workload === "W4") {
     await run(1000);
+    let firstAt = 0;
     const started = performance.now();
-    const count = await run(TOKENS);
+    const count = await run(TOKENS, () => {
+      firstAt = performance.now();
+    });
     if (count !== TOKENS) throw new Error(`${program}: ${count} tokens`);
-    console.log(TOKENS / ((performance.now() - started) / 1000));
+    // tokens/s, then the warm time to the first token in ms (as the suite's W4 reports them)
+    console.log(TOKENS / ((performance.now() - started) / 1000), firstAt - started);
     return;
   }
   for (let i = 0; i < WARMUP; i++) await run();
@@ -211,14 +215,17 @@ else {
         const out = execFileSync(process.execPath, [self, "--child", program, workload], {
           encoding: "utf8",
         });
-        (results[program] ??= []).push(Number(out));
+        const [value, ttft] = out.trim().split(" ").map(Number);
+        (results[program] ??= []).push(value);
+        if (ttft !== undefined) (results[`${program} ttft`] ??= []).push(ttft);
       }
     }
     const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
     if (workload === "W4") {
       const rate = (x) => `${(x / 1e6).toFixed(2)}M/s`;
+      const ttft = (program) => `first token ${m[`${program} ttft`].toFixed(3)} ms`;
       console.log(
-        `W4 (tokens/s, median of ${REPS}): plain ${rate(m.plain)}, events ${rate(m.events)} (${(m.plain / m.events).toFixed(1)}× slower than plain), justpipe ${rate(m.justpipe)} (${(m.plain / m.justpipe).toFixed(1)}× slower than plain, ${(m.events / m.justpipe).toFixed(1)}× slower than events)`,
+        `W4 (tokens/s, median of ${REPS}): plain ${rate(m.plain)}, ${ttft("plain")}; events ${rate(m.events)} (${(m.plain / m.events).toFixed(1)}× slower than plain), ${ttft("events")}; justpipe ${rate(m.justpipe)} (${(m.plain / m.justpipe).toFixed(1)}× slower than plain, ${(m.events / m.justpipe).toFixed(1)}× slower than events), ${ttft("justpipe")}`,
       );
       continue;
     }

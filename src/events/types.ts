@@ -244,10 +244,9 @@ export interface StepTiming {
  * Counters collected while a run executes, attached to the `FINISH` payload as `metrics`. Durations
  * are in milliseconds by the run's clock.
  *
- * Counters read from the event stream (`events`, `tokens`, `suspends`, `maps.mapsStarted`,
- * `maps.mapsCompleted`, barrier `waits` and `releases`) include events forwarded from
- * sub-pipelines, keyed by their forwarded stage (`"<sub>:<join>"`). The others (`tasks`,
- * `stepLatency`, `maps.workersStarted`, `maps.peakWorkers`, `retries`) count this run's own steps.
+ * Every counter covers this run's own steps and events: events forwarded from a sub-pipeline are
+ * not counted here; the child run's own `FINISH` (forwarded as `"<sub>:system"`) carries its
+ * metrics.
  *
  * @example
  * ```ts

@@ -134,6 +134,8 @@ export class BarrierTimeoutError extends JustpipeError {
   readonly step: string;
   /** Parents that had not arrived. */
   readonly waitingFor: readonly string[];
+  /** The barrier timeout, in milliseconds. */
+  readonly timeoutMs: number;
   /**
    * Creates the error; its message lists the parents still missing.
    *
@@ -141,8 +143,6 @@ export class BarrierTimeoutError extends JustpipeError {
    * @param timeoutMs - its `barrierTimeout` option, in milliseconds (shown in the message).
    * @param waitingFor - the parents that had not arrived.
    */
-  /** The barrier timeout, in milliseconds. */
-  readonly timeoutMs: number;
   constructor(step: string, timeoutMs: number, waitingFor: readonly string[]) {
     super(
       "BARRIER_TIMEOUT",

@@ -3,7 +3,15 @@ import { nodeUtil } from "../runtime/builtins.js";
 import { deepEqual } from "./_equal.js";
 
 /** The handler-argument fields a mock records for each call. */
-const CALL_FIELDS = ["state", "ctx", "item", "error", "stepName", "attempt", "runId"] as const;
+const CALL_FIELDS = [
+  "state",
+  "ctx",
+  "item",
+  "error",
+  "stepName",
+  "attempt",
+  "runId",
+] as const satisfies readonly (keyof MockCall)[];
 
 /**
  * What a mocked step received in one call: the fields of its {@link StepArgs}, except `signal`
@@ -22,7 +30,7 @@ const CALL_FIELDS = ["state", "ctx", "item", "error", "stepName", "attempt", "ru
  */
 export type MockCall<State = unknown, Context = unknown, Item = unknown> = Pick<
   StepArgs<State, Context, Item>,
-  (typeof CALL_FIELDS)[number]
+  "state" | "ctx" | "item" | "error" | "stepName" | "attempt" | "runId"
 >;
 
 /**

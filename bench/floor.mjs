@@ -147,7 +147,8 @@ function eventsW4() {
 }
 
 async function justpipe(workload) {
-  const { Pipe } = await import("../dist/index.js");
+  // JUSTPIPE=path/to/index.js compares another build (an absolute path or a file URL).
+  const { Pipe } = await import(process.env.JUSTPIPE ?? "../dist/index.js");
   const pipe = new Pipe({ name: workload });
   const noop = async ({ state }) => {
     state.count++;

@@ -86,12 +86,6 @@ export class MetricsCollector {
     }
   }
 
-  /** Counts one `TOKEN` (what {@link MetricsCollector.observe} does for one, without the dispatch). */
-  countToken(): void {
-    this.#counts[TOKEN]!++;
-    this.tokens++;
-  }
-
   /** Records the duration of a step invocation that ended successfully. */
   stepEnded(node: { readonly name: string; readonly index: number }, ms: number): void {
     const timing = this.#timings[node.index];

@@ -215,29 +215,6 @@ export class PipeRun {
     return event;
   }
 
-  /** {@link PipeRun.emit} for a streamed token: the per-token path, kept short. */
-  emitToken(inv: Invocation, kind: NodeKind, value: unknown): void {
-    const event = new RunEvent(
-      EventType.TOKEN,
-      inv.node.name,
-      value,
-      this.clock.now(),
-      this.runId,
-      kind,
-      inv,
-      ++this.#seq,
-      null,
-    );
-    if (this.compiled.eventHooks.length > 0) {
-      const hooked = this.#applyEventHooks(event);
-      this.metrics.observe(hooked);
-      this.queue.push(hooked);
-      return;
-    }
-    this.metrics.countToken();
-    this.queue.push(event);
-  }
-
   /** Queues an event forwarded from a child run, renumbered for this stream. */
   forward(event: RunEvent): void {
     event.runId = this.runId;

@@ -65,7 +65,7 @@ class TokenStream {
         settle(run, inv, step.value);
         return;
       }
-      run.emitToken(inv, this.#kind, step.value);
+      run.emit(EventType.TOKEN, inv.node.name, step.value, this.#kind, inv);
     } catch (error) {
       this.#onError(error);
       return;

@@ -29,18 +29,14 @@ export class MetricsCollector {
   /** The timed steps, in the order they first ended. */
   readonly #timed: { readonly name: string; readonly index: number }[] = [];
   readonly #barriers: RuntimeMetrics["barriers"] = {};
-  /** Duration samples of steps that ran more than once (made on the first such step). */
-  #samples: Map<string, number[]> | undefined;
+  /** Duration samples by plan index, for steps that ended more than once. */
+  readonly #samples: (number[] | undefined)[] = [];
   tasksStarted = 0;
   tasksCompleted = 0;
   peakActive = 0;
-  mapsStarted = 0;
-  mapsCompleted = 0;
   workersStarted = 0;
   peakWorkers = 0;
-  tokens = 0;
   retries = 0;
-  suspends = 0;
 
   /** Counts one emitted event. */
   observe(event: RunEvent): void {
@@ -55,34 +51,19 @@ export class MetricsCollector {
         return;
       case "token":
         counts[TOKEN]!++;
-        this.tokens++;
         return;
       case "map_worker":
         counts[MAP_WORKER]!++;
         return;
     }
     counts[SLOT[event.type]]!++;
-    switch (event.type) {
-      case "barrier_wait":
-        this.#barrier(event.stage).waits++;
-        break;
-      case "barrier_release": {
-        const b = this.#barrier(event.stage);
-        const ms = (event.payload as { durationMs: number }).durationMs;
-        b.releases++;
-        b.totalWaitMs += ms;
-        if (ms > b.maxWaitMs) b.maxWaitMs = ms;
-        break;
-      }
-      case "suspend":
-        this.suspends++;
-        break;
-      case "map_start":
-        this.mapsStarted++;
-        break;
-      case "map_complete":
-        this.mapsCompleted++;
-        break;
+    if (event.type === "barrier_wait") this.#barrier(event.stage).waits++;
+    else if (event.type === "barrier_release") {
+      const b = this.#barrier(event.stage);
+      const ms = (event.payload as { durationMs: number }).durationMs;
+      b.releases++;
+      b.totalWaitMs += ms;
+      if (ms > b.maxWaitMs) b.maxWaitMs = ms;
     }
   }
 
@@ -95,15 +76,13 @@ export class MetricsCollector {
       this.#timed.push(node);
       return;
     }
-    const stage = node.name;
     timing.count++;
     timing.totalMs += ms;
     if (ms < timing.minMs) timing.minMs = ms;
     if (ms > timing.maxMs) timing.maxMs = ms;
     // Reservoir sampling keeps percentiles cheap and memory bounded however many invocations run.
-    const all = (this.#samples ??= new Map());
-    const samples = all.get(stage);
-    if (samples === undefined) all.set(stage, [timing.p50Ms, ms]);
+    const samples = this.#samples[node.index];
+    if (samples === undefined) this.#samples[node.index] = [timing.p50Ms, ms];
     else if (samples.length < SAMPLE_SIZE) samples.push(ms);
     else {
       const slot = Math.floor(Math.random() * timing.count);
@@ -134,14 +113,15 @@ export class MetricsCollector {
   /** The counters, taken once when the run ends (nothing updates the collector after that). */
   snapshot(maxDepth: number): RuntimeMetrics {
     const stepLatency: Record<string, StepTiming> = {};
-    for (const node of this.#timed) stepLatency[node.name] = this.#timings[node.index]!;
-    if (this.#samples !== undefined) {
-      for (const [stage, samples] of this.#samples) {
+    for (const node of this.#timed) {
+      const timing = this.#timings[node.index]!;
+      const samples = this.#samples[node.index];
+      if (samples !== undefined) {
         const sorted = samples.sort((a, b) => a - b);
-        const timing = stepLatency[stage]!;
         timing.p50Ms = percentile(sorted, 0.5);
         timing.p95Ms = percentile(sorted, 0.95);
       }
+      stepLatency[node.name] = timing;
     }
     return {
       queue: { maxDepth },
@@ -149,15 +129,15 @@ export class MetricsCollector {
       stepLatency,
       barriers: this.#barriers,
       maps: {
-        mapsStarted: this.mapsStarted,
-        mapsCompleted: this.mapsCompleted,
+        mapsStarted: this.#counts[SLOT.map_start]!,
+        mapsCompleted: this.#counts[SLOT.map_complete]!,
         workersStarted: this.workersStarted,
         peakWorkers: this.peakWorkers,
       },
       events: this.#eventCounts(),
-      tokens: this.tokens,
+      tokens: this.#counts[TOKEN]!,
       retries: this.retries,
-      suspends: this.suspends,
+      suspends: this.#counts[SLOT.suspend]!,
     };
   }
 }

@@ -21,7 +21,7 @@ import { MetaScope, pipelineMeta } from "./meta.js";
 import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
 import { handleError } from "./recovery.js";
-import { KIND, settle, streamTokens } from "./results.js";
+import { settle, streamTokens } from "./results.js";
 import { type Lineage, RunEvent } from "./run-event.js";
 import { follow } from "./transitions.js";
 
@@ -515,7 +515,7 @@ export class PipeRun {
     const metrics = this.metrics;
     metrics.tasksStarted++;
     if (open > metrics.peakActive) metrics.peakActive = open;
-    this.emit(EventType.STEP_START, node.name, undefined, KIND[node.kind], inv, null, inv.startedAt);
+    this.emit(EventType.STEP_START, node.name, undefined, node.kind, inv, null, inv.startedAt);
     return inv;
   }
 
@@ -562,7 +562,15 @@ export class PipeRun {
       streamTokens(this, inv, value);
       return;
     }
-    // Held while the step closes and its successors open, so the run does not look idle between.
+    this.settleResult(inv, value);
+  }
+
+  /**
+   * Settles a handler's final result (its return value, or a generator's): closes the step and
+   * starts what follows. Held while the step closes and its successors open, so the run does not
+   * look idle between; the successors reuse the step end's clock read.
+   */
+  settleResult(inv: Invocation, value: unknown): void {
     this.#pending++;
     const outer = this.#settling;
     this.#settling = true;
@@ -602,7 +610,7 @@ export class PipeRun {
     if (this.#settling && this.compiled.eventHooks.length === 0) this.#now = now;
     const durationMs = now - inv.startedAt;
     const meta = this.#stepMeta(inv, durationMs, status);
-    this.emit(type, inv.node.name, payload, KIND[inv.node.kind], inv, meta, now);
+    this.emit(type, inv.node.name, payload, inv.node.kind, inv, meta, now);
     return durationMs;
   }
 
@@ -619,10 +627,7 @@ export class PipeRun {
   /** Marks an invocation closed (its terminal event is already queued). */
   #close(inv: Invocation, retrying: boolean): void {
     inv.closed = true;
-    if (inv.timer !== undefined) {
-      this.clock.clearTimeout(inv.timer);
-      inv.timer = undefined;
-    }
+    this.clearStepTimer(inv);
     if (inv.iterator !== undefined) {
       const iterator = inv.iterator;
       inv.iterator = undefined;
@@ -659,6 +664,14 @@ export class PipeRun {
     });
     await Promise.race([Promise.all(closing), turn]);
     clearImmediate(handle);
+  }
+
+  /** Cancels a step's pending `timeout` timer, if it has one. */
+  clearStepTimer(inv: Invocation): void {
+    if (inv.timer !== undefined) {
+      this.clock.clearTimeout(inv.timer);
+      inv.timer = undefined;
+    }
   }
 
   /** Takes an invocation off the open list (once). */

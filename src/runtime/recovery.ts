@@ -37,10 +37,7 @@ export function handleError(run: PipeRun, inv: Invocation, error: unknown, contr
   }
   inv.handling = true;
   inv.error = error;
-  if (inv.timer !== undefined) {
-    run.clock.clearTimeout(inv.timer);
-    inv.timer = undefined;
-  }
+  run.clearStepTimer(inv);
   if (run.aborted) {
     run.cancelStep(inv, run.abortMessage);
     return;

@@ -10,14 +10,6 @@ import { resolveJump, routeSwitch } from "./routing.js";
 import { startSub } from "./sub.js";
 import { skipSuccessors } from "./transitions.js";
 
-/** The event `nodeKind` of each kind of step. */
-export const KIND: Record<PlanNode["kind"], NodeKind> = {
-  step: "step",
-  map: "map",
-  switch: "switch",
-  sub: "sub",
-};
-
 const warnedSteps = new WeakSet<PlanNode>();
 
 /**
@@ -34,13 +26,11 @@ class TokenStream {
   readonly #run: PipeRun;
   readonly #inv: Invocation;
   readonly #iterator: AsyncIterator<unknown>;
-  readonly #kind: NodeKind;
 
   constructor(run: PipeRun, inv: Invocation, iterator: AsyncIterator<unknown>) {
     this.#run = run;
     this.#inv = inv;
     this.#iterator = iterator;
-    this.#kind = KIND[inv.node.kind];
   }
 
   /** Asks the generator for its next value. */
@@ -62,10 +52,10 @@ class TokenStream {
     try {
       if (step.done) {
         inv.iterator = undefined;
-        settle(run, inv, step.value);
+        run.settleResult(inv, step.value);
         return;
       }
-      run.emit(EventType.TOKEN, inv.node.name, step.value, this.#kind, inv);
+      run.emit(EventType.TOKEN, inv.node.name, step.value, inv.node.kind, inv);
     } catch (error) {
       this.#onError(error);
       return;
@@ -89,10 +79,8 @@ class TokenStream {
 /** Handles what a handler returned: control values, map items, a switch key, a child state. */
 export function settle(run: PipeRun, inv: Invocation, value: unknown): void {
   if (inv.closed || inv.handling) return;
-  if (inv.timer !== undefined && inv.node.kind !== "sub") {
-    run.clock.clearTimeout(inv.timer);
-    inv.timer = undefined;
-  }
+  // A sub step's timeout covers its child run: sub.ts clears it when the child ends.
+  if (inv.node.kind !== "sub") run.clearStepTimer(inv);
   const kind = inv.node.kind;
   if (value instanceof Raise) {
     run.onError(inv, value.error ?? new Error(`Step '${inv.node.name}' returned Raise() without an error.`));
@@ -136,7 +124,7 @@ export function applyControl(run: PipeRun, inv: Invocation, value: unknown): voi
   }
   if (value instanceof Suspend) {
     const payload = { reason: value.reason, step: inv.node.name };
-    run.emit(EventType.SUSPEND, inv.node.name, payload, KIND[inv.node.kind], inv);
+    run.emit(EventType.SUSPEND, inv.node.name, payload, inv.node.kind, inv);
     run.endStep(inv);
     run.stop(true);
     return;

@@ -21,6 +21,7 @@ export function startSub(run: PipeRun, inv: Invocation, childState: unknown): vo
 
 async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<PipeEvent>, pipeName: string) {
   const prefix = inv.node.name;
+  const scope = [...inv.scope, prefix];
   let end: PipelineEndData | undefined;
   let thrown: unknown;
   let failed = false;
@@ -43,7 +44,7 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
       copy.parentInvocationId = event.parentInvocationId ?? inv.id;
       copy.ownerInvocationId = event.ownerInvocationId ?? inv.id;
       copy.attempt = event.attempt;
-      copy.scope = [...inv.scope, prefix, ...event.scope];
+      copy.scope = [...scope, ...event.scope];
       copy.meta = event.meta;
       run.forward(copy);
       if (run.queue.full) await run.queue.waitForSpace();
@@ -56,10 +57,7 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
     inv.children = undefined;
   }
   if (inv.closed) return;
-  if (inv.timer !== undefined) {
-    run.clock.clearTimeout(inv.timer);
-    inv.timer = undefined;
-  }
+  run.clearStepTimer(inv);
   if (inv.pendingError !== undefined) {
     run.onError(inv, inv.pendingError);
     return;

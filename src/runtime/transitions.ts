@@ -38,8 +38,11 @@ function arrive(run: PipeRun, node: PlanNode, parent: string, skipped: boolean, 
   }
   let progress = run.barriers.get(node.name);
   const first = progress === undefined;
+  // A join's barrier events are its own moments (not a step end's): one clock read for each.
+  let now: number | undefined;
   if (progress === undefined) {
-    progress = newWave(join, run.clock.now());
+    now = run.clock.now();
+    progress = newWave(join, now);
     run.barriers.set(node.name, progress);
   }
   const outcome = arriveAt(join, progress, parent, skipped);
@@ -48,7 +51,15 @@ function arrive(run: PipeRun, node: PlanNode, parent: string, skipped: boolean, 
     return;
   }
   if (first && !outcome.reset && join.type === "all") {
-    run.emit(EventType.BARRIER_WAIT, node.name, { waitingFor: waitingFor(join, progress) }, "barrier", null);
+    run.emit(
+      EventType.BARRIER_WAIT,
+      node.name,
+      { waitingFor: waitingFor(join, progress) },
+      "barrier",
+      null,
+      null,
+      now,
+    );
     if (join.timeout !== undefined) armBarrierTimer(run, node, join.timeout, from);
   }
   if (outcome.reset) {
@@ -64,8 +75,16 @@ function arrive(run: PipeRun, node: PlanNode, parent: string, skipped: boolean, 
   }
   if (outcome.fire) {
     if (join.type === "all") {
-      const durationMs = run.clock.now() - progress.since;
-      run.emit(EventType.BARRIER_RELEASE, node.name, { durationMs }, "barrier", null);
+      const released = run.clock.now();
+      run.emit(
+        EventType.BARRIER_RELEASE,
+        node.name,
+        { durationMs: released - progress.since },
+        "barrier",
+        null,
+        null,
+        released,
+      );
     }
     run.startStep(node, from, null, undefined, undefined, 1, from.scope);
   } else if (outcome.skip) skipSuccessors(run, node, from);

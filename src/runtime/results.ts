@@ -1,7 +1,7 @@
 import { Raise, Retry, Skip, Stop, Suspend } from "../definition/control.js";
 import type { Target } from "../definition/types.js";
 import { messageOf } from "../events/failure.js";
-import { EventType, type NodeKind } from "../events/types.js";
+import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Invocation } from "./invocation.js";
 import { startMap } from "./map.js";

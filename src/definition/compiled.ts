@@ -1,12 +1,10 @@
 import type { ExecutionPlan } from "../graph/plan.js";
 import type { Clock } from "../runtime/clock.js";
-import type { StepDefinition } from "./registry.js";
 import type {
-  AnyHandler,
   ErrorHandler,
   FailureClassificationConfig,
   HookHandler,
-  Middleware,
+  Target,
   WrappedHandler,
 } from "./types.js";
 
@@ -81,19 +79,17 @@ export interface CompiledPipe {
   readonly plan: ExecutionPlan;
   /** Step handlers after middleware, by step name. */
   readonly handlers: Map<string, WrappedHandler>;
-  readonly definitions: ReadonlyMap<string, StepDefinition>;
   readonly startupHooks: readonly HookHandler<any, any>[];
   readonly shutdownHooks: readonly HookHandler<any, any>[];
   readonly errorHooks: readonly ErrorHandler<any, any>[];
   readonly observers: readonly Observer<any, any>[];
   readonly eventHooks: readonly EventHook[];
-  readonly middleware: readonly Middleware[];
   readonly queueSize: number;
   readonly maxRetries: number;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly failureClassification: FailureClassificationConfig;
   readonly clock: Clock;
   readonly debug: boolean;
-  /** Name of a registered handler, if it is one. */
-  nameOf(handler: AnyHandler): string | undefined;
+  /** The registered step a target names (a step name or a registered handler), if any. */
+  nameOf(target: Target): string | undefined;
 }

@@ -102,7 +102,7 @@ export class Pipe<State = unknown, Context = undefined> {
   readonly #observers: Observer<State, Context>[] = [];
   readonly #eventHooks: EventHook[] = [];
   #compiled: CompiledPipe | undefined;
-  readonly #validated = new Map<string, true>();
+  readonly #validated = new Set<string>();
 
   /**
    * Creates an empty pipeline. Register steps, then `run()` it.
@@ -414,7 +414,7 @@ export class Pipe<State = unknown, Context = undefined> {
    * ```
    */
   steps(): StepInfo[] {
-    const plan = this.#plan();
+    const plan = this._plan();
     return [...this.#steps.values()].map((d) => {
       return {
         name: d.name,
@@ -440,7 +440,7 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   topology(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
-    for (const [name, node] of this.#plan().nodes)
+    for (const [name, node] of this._plan().nodes)
       if (node.successors.length > 0) out[name] = [...node.successors];
     return out;
   }
@@ -509,34 +509,33 @@ export class Pipe<State = unknown, Context = undefined> {
     // Every run after the first of a frozen pipe: nothing to check again.
     if (start === undefined && this.#compiled !== undefined && this.#validated.has(NO_START))
       return this.#compiled;
-    const key = this.#check(start);
+    const [key, checked] = this.#check(start);
     if (this.#compiled === undefined) {
-      const analysis = this.#analyze(undefined);
+      // The plan does not depend on `start`: reuse #check's analysis when it made one without it.
+      const analysis = start === undefined && checked !== undefined ? checked : this.#analyze(undefined);
       const handlers = new Map<string, WrappedHandler>();
       const compiled: CompiledPipe = {
         name: this.name,
         plan: analysis.plan,
         handlers,
-        definitions: this.#steps,
         startupHooks: this.#startup,
         shutdownHooks: this.#shutdown,
         errorHooks: this.#errorHooks,
         observers: this.#observers,
         eventHooks: this.#eventHooks,
-        middleware: this.#middleware,
         queueSize: this.#options.queueSize,
         maxRetries: this.#options.maxRetries,
         metadata: this.#options.metadata,
         failureClassification: this.#options.failureClassification,
         clock: this.#options.clock,
         debug: this.#options.debug,
-        nameOf: (handler) => this.#names.get(handler),
+        nameOf: (target) => this._nameOf(target),
       };
       for (const d of this.#steps.values())
         handlers.set(d.name, composeMiddleware(this.#middleware, d, this.name));
       this.#compiled = compiled;
     }
-    this.#validated.set(key, true);
+    this.#validated.add(key);
     return this.#compiled;
   }
 
@@ -586,16 +585,11 @@ export class Pipe<State = unknown, Context = undefined> {
   }
 
   /**
-   * Whether the first run froze the definition.
+   * The resolved graph: the frozen one after the first run, else analysed afresh (never throws).
    *
    * @internal
    */
-  get _frozen(): boolean {
-    return this.#compiled !== undefined;
-  }
-
-  /** The resolved graph: the frozen one after the first run, else analysed afresh. */
-  #plan(): ExecutionPlan {
+  _plan(): ExecutionPlan {
     return this.#compiled?.plan ?? this.#analyze(undefined).plan;
   }
 
@@ -606,7 +600,8 @@ export class Pipe<State = unknown, Context = undefined> {
     });
   }
 
-  #check(startTarget: Target | undefined): string {
+  /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
+  #check(startTarget: Target | undefined): [string, GraphAnalysis | undefined] {
     let start: string | undefined;
     const issues: DefinitionIssue[] = [];
     if (startTarget !== undefined) {
@@ -619,8 +614,9 @@ export class Pipe<State = unknown, Context = undefined> {
       }
     }
     const key = start ?? NO_START;
-    if (issues.length === 0 && this.#validated.has(key)) return key;
-    if (this.#steps.size === 0 && issues.length === 0) return key; // an empty pipe fails at run time, not here
+    if (issues.length === 0 && this.#validated.has(key)) return [key, undefined];
+    // an empty pipe fails at run time, not here
+    if (this.#steps.size === 0 && issues.length === 0) return [key, undefined];
     const analysis = this.#analyze(start);
     issues.push(...analysis.errors);
     if (this.#options.strict) issues.push(...analysis.strictErrors);
@@ -642,7 +638,7 @@ export class Pipe<State = unknown, Context = undefined> {
       }
     }
     if (issues.length > 0) throw new DefinitionError(issues);
-    return key;
+    return [key, analysis];
   }
 
   #nameArgs(
@@ -693,7 +689,6 @@ export class Pipe<State = unknown, Context = undefined> {
     options: (StepOptions<State, Context> & Partial<MapOptions<State, Context>>) | undefined,
     switchOptions?: SwitchOptions<State, Context>,
   ): void {
-    if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `add ${kind} '${name}'`);
     const o = options ?? {};
     if (typeof o !== "object") throw expected(name, "options", "an object", o);
     const barrierType = o.barrierType ?? "all";

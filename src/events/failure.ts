@@ -61,7 +61,7 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** The npm package of the first stack frame, when that frame is under `node_modules/`. */
-export function packageOfError(error: unknown): string | undefined {
+function packageOfError(error: unknown): string | undefined {
   const stack = (error as { stack?: unknown } | null)?.stack;
   if (typeof stack !== "string") return undefined;
   for (const line of stack.split("\n")) {
@@ -90,7 +90,7 @@ function isNetworkError(error: unknown, depth = 0): boolean {
 }
 
 /** The source a failure is attributed to before any custom classifier. */
-export function defaultSource(error: unknown, kind: FailureKind, prefixes: readonly string[]): FailureSource {
+function defaultSource(error: unknown, kind: FailureKind, prefixes: readonly string[]): FailureSource {
   if (kind === FailureKind.INFRA || kind === FailureKind.VALIDATION) return FailureSource.FRAMEWORK;
   if (isNetworkError(error)) return FailureSource.EXTERNAL_DEP;
   const pkg = packageOfError(error);

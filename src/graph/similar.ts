@@ -1,5 +1,5 @@
 /** Ratcliff/Obershelp similarity (as Python's difflib), 0..1. */
-export function similarity(a: string, b: string): number {
+function similarity(a: string, b: string): number {
   if (a.length + b.length === 0) return 1;
   return (2 * matchingCharacters(a, b)) / (a.length + b.length);
 }
@@ -29,7 +29,7 @@ function matchingCharacters(a: string, b: string): number {
 }
 
 /** The closest candidate to `name` with similarity >= 0.6 (case-insensitive), if any. */
-export function closest(name: string, candidates: Iterable<string>): string | undefined {
+function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestScore = 0.6;
   const lower = name.toLowerCase();

@@ -1,9 +1,9 @@
 import type { JoinSpec } from "../graph/plan.js";
 
 /** A parent's state in a wave (`BarrierProgress.arrivals`). */
-export const NOT_ARRIVED = 0;
-export const COMPLETED = 1;
-export const PRUNED = 2;
+const NOT_ARRIVED = 0;
+const COMPLETED = 1;
+const PRUNED = 2;
 
 /** A slot's state in a wave (`BarrierProgress.slots`). */
 const UNRESOLVED = 0;

@@ -25,11 +25,6 @@ export class EventQueue<T> {
     this.#lowWater = Math.floor((this.#capacity - 1) / 2);
   }
 
-  /** Undelivered events. */
-  get size(): number {
-    return this.#tail - this.#head;
-  }
-
   /** True when producers should wait. */
   get full(): boolean {
     return this.#tail - this.#head >= this.#capacity;

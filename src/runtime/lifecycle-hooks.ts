@@ -6,7 +6,7 @@ import { HandlerArgs } from "./invocation.js";
 import type { PipeRun } from "./pipe-run.js";
 
 /** Resolves like `value`, or rejects with the signal's reason when it aborts first. */
-export function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
+function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
   if (!isThenable(value)) return Promise.resolve(value);
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

@@ -9,7 +9,7 @@ export const OBSERVER_BUFFER = 1000;
 const reported = new WeakSet<object>();
 
 /** Reports an observer's error once per observer, as a process warning. */
-export function reportObserverError(observer: object, method: string, error: unknown): void {
+function reportObserverError(observer: object, method: string, error: unknown): void {
   if (reported.has(observer)) return;
   reported.add(observer);
   process.emitWarning(

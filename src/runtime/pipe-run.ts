@@ -1,5 +1,5 @@
 import type { CompiledPipe } from "../definition/compiled.js";
-import type { AnyHandler, RunOptions, Target } from "../definition/types.js";
+import type { RunOptions } from "../definition/types.js";
 import { RetryLimitError, StepTimeoutError, SubPipelineError } from "../errors/errors.js";
 import { FailureJournal, messageOf, resolveOutcome, type TerminalSignal } from "../events/failure.js";
 import {
@@ -374,7 +374,7 @@ export class PipeRun {
   #startRoots(): void {
     const nodes = this.compiled.plan.nodes;
     const start = this.options.start;
-    const roots = start === undefined ? this.compiled.plan.roots : [this.#nameOf(start)!];
+    const roots = start === undefined ? this.compiled.plan.roots : [this.compiled.nameOf(start)!];
     if (roots.length === 1) this.startStep(nodes.get(roots[0]!)!, null, null, undefined);
     else
       this.startTogether(() => {
@@ -413,10 +413,6 @@ export class PipeRun {
   }
 
   // ---------------------------------------------------------------- starting steps
-
-  #nameOf(target: Target): string | undefined {
-    return typeof target === "string" ? target : this.compiled.nameOf(target as AnyHandler);
-  }
 
   /**
    * Starts an invocation of `node`. `parent` is the invocation that caused it (a predecessor,

@@ -1,6 +1,6 @@
 import type { CompiledPipe } from "../definition/compiled.js";
 import { Stop, type StopSignal } from "../definition/control.js";
-import type { AnyHandler, Target } from "../definition/types.js";
+import type { Target } from "../definition/types.js";
 import { StepNotFoundError } from "../errors/errors.js";
 import { messageOf } from "../events/failure.js";
 import type { PlanNode } from "../graph/plan.js";
@@ -11,7 +11,7 @@ export type Resolution = { readonly node: PlanNode; readonly error?: undefined }
 
 /** Resolves a returned jump target (a name or a handler) from step `from`. Pure. */
 export function resolveJump(compiled: CompiledPipe, from: PlanNode, target: Target): Resolution {
-  const name = typeof target === "string" ? target : compiled.nameOf(target as AnyHandler);
+  const name = compiled.nameOf(target);
   const node = name === undefined ? undefined : compiled.plan.nodes.get(name);
   if (node === undefined) {
     const shown = typeof target === "string" ? `'${target}'` : `function ${target.name || "(anonymous)"}`;

@@ -1,7 +1,7 @@
 import { Stop } from "../definition/control.js";
 import type { StepDefinition, StepKind } from "../definition/registry.js";
-import type { AnyHandler, Target } from "../definition/types.js";
-import { analyzeGraph } from "../graph/plan.js";
+import type { AnyHandler } from "../definition/types.js";
+import type { ExecutionPlan } from "../graph/plan.js";
 
 /**
  * What visualization reads from a pipe: its name and metadata, plus the Pipe's internal read-only
@@ -11,7 +11,8 @@ export interface IntrospectablePipe {
   readonly name: string;
   readonly metadata: Readonly<Record<string, unknown>>;
   _definitions(): readonly StepDefinition[];
-  _nameOf(target: Target): string | undefined;
+  /** The resolved graph (the frozen one once the pipe has run). Never throws. */
+  _plan(): ExecutionPlan;
   _hooks(): {
     readonly startup: readonly AnyHandler[];
     readonly shutdown: readonly AnyHandler[];
@@ -86,7 +87,7 @@ export function isStreaming(handler: AnyHandler): boolean {
  */
 export function buildModel(pipe: IntrospectablePipe): PipeModel {
   const definitions = pipe._definitions();
-  const { plan } = analyzeGraph(definitions, (t) => pipe._nameOf(t), { allowMultiRoot: true });
+  const plan = pipe._plan();
   const edges: ModelEdge[] = [];
   const groups: ParallelGroup[] = [];
   const workers = new Set<string>();

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EventType, Pipe, type PipeEvent } from "../../src/index.js";
 import { assertRunInvariants, collect, finishOf } from "../helpers.js";
+import { turns } from "../resilience/support.js";
 
 type Behaviour = "sync" | "async" | "stream" | "fail" | "jump";
 
@@ -172,16 +173,27 @@ describe("scheduler properties over random DAGs", () => {
     );
   });
 
-  it("closes every started step when the consumer leaves early", async () => {
+  it("starts nothing once the consumer leaves early, and what it delivered is consistent", async () => {
     await fc.assert(
       fc.asyncProperty(dagArbitrary, fc.nat(20), async ({ queueSize, specs }, stopAfter) => {
         const pipe = buildPipe(specs, queueSize);
+        // Every handler call, recorded as it begins (a step started after the close would show here).
+        const entered: string[] = [];
+        pipe.addMiddleware((next, step) => (args) => {
+          entered.push(step.name);
+          return next(args);
+        });
         const events: PipeEvent<{ ran: string[] }>[] = [];
         for await (const event of pipe.run({ ran: [] })) {
           events.push(event);
           if (events.length > stopAfter) break;
         }
-        if (events.at(-1)?.type !== EventType.FINISH) assertRunInvariants(events, { finished: false });
+        const finished = events.at(-1)?.type === EventType.FINISH;
+        assertRunInvariants(events, { finished });
+        // return() has settled: the run is closed, so no handler may begin from here on.
+        const atClose = entered.length;
+        await turns(5);
+        expect(entered).toHaveLength(atClose);
       }),
       { numRuns: 150 },
     );

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   EventType,
   Pipe,
@@ -10,17 +10,7 @@ import {
   Stop,
 } from "../../src/index.js";
 import { assertRunInvariants, finishOf } from "../helpers.js";
-import {
-  closeOf,
-  drive,
-  live,
-  ofType,
-  runAll,
-  settlesWithoutTime,
-  sleepOn,
-  stepErrors,
-  turns,
-} from "./support.js";
+import { cancelMidRun, closeOf, drive, live, ofType, runAll, sleepOn, stepErrors, turns } from "./support.js";
 
 class TransientError extends Error {}
 
@@ -307,8 +297,10 @@ describe("retry policy object on the simulated clock", () => {
     expect(finish.durationMs).toBe(260);
   });
 
-  it("draws jittered delays between 50% and 100% of the backoff by default", async () => {
-    for (let run = 0; run < 5; run++) {
+  it("removes up to half of each backoff delay by default (jitter 0.5)", async () => {
+    // Math.random() = 0.5 removes a quarter (0.5 × 0.5): 1,000 → 750 ms, then 2,000 → 1,500 ms.
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
+    try {
       const clock = new SimulatedClock();
       const pipe = new Pipe({ name: "jitter", clock });
       pipe.step(
@@ -319,30 +311,30 @@ describe("retry policy object on the simulated clock", () => {
         { retries: { attempts: 2, minDelay: 1_000, factor: 2 } },
       );
       const { events } = await drive(clock, pipe.run({}));
-      const times = starts(events, "call").map((e) => e.timestamp);
-      const first = times[1]! - times[0]!;
-      const second = times[2]! - times[1]!;
-      expect(first).toBeGreaterThanOrEqual(500);
-      expect(first).toBeLessThanOrEqual(1_000);
-      expect(second).toBeGreaterThanOrEqual(1_000);
-      expect(second).toBeLessThanOrEqual(2_000);
+      expect(starts(events, "call").map((e) => e.timestamp)).toEqual([0, 750, 2_250]);
+    } finally {
+      random.mockRestore();
     }
   });
 
   it("takes a numeric jitter as the largest fraction removed from each delay", async () => {
-    const clock = new SimulatedClock();
-    const pipe = new Pipe({ name: "jitter-fraction", clock });
-    pipe.step(
-      "call",
-      () => {
-        throw new TransientError("down");
-      },
-      { retries: { attempts: 1, minDelay: 1_000, jitter: 0.2 } },
-    );
-    const { events } = await drive(clock, pipe.run({}));
-    const [a, b] = starts(events, "call").map((e) => e.timestamp);
-    expect(b! - a!).toBeGreaterThanOrEqual(800);
-    expect(b! - a!).toBeLessThanOrEqual(1_000);
+    // jitter 0.2 with Math.random() = 0.5 removes 10%: 1,000 → 900 ms.
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.5);
+    try {
+      const clock = new SimulatedClock();
+      const pipe = new Pipe({ name: "jitter-fraction", clock });
+      pipe.step(
+        "call",
+        () => {
+          throw new TransientError("down");
+        },
+        { retries: { attempts: 1, minDelay: 1_000, jitter: 0.2 } },
+      );
+      const { events } = await drive(clock, pipe.run({}));
+      expect(starts(events, "call").map((e) => e.timestamp)).toEqual([0, 900]);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it("does not retry when retryOn returns false", async () => {
@@ -419,7 +411,6 @@ describe("retry policy object on the simulated clock", () => {
 
   it("ends the run promptly, cancelled, when the signal aborts during a backoff", async () => {
     const clock = new SimulatedClock();
-    const controller = new AbortController();
     let shutdowns = 0;
     const pipe = new Pipe({ name: "backoff-cancel", clock });
     pipe.onShutdown(() => {
@@ -432,18 +423,10 @@ describe("retry policy object on the simulated clock", () => {
       },
       { retries: { attempts: 3, minDelay: 60_000, jitter: false } },
     );
-    const run = live(pipe.run({}, { signal: controller.signal }));
-    await clock.advance(50);
-    expect(stepErrors(run.events, "call").map((p) => p.retrying)).toEqual([true]);
-    controller.abort(new Error("user pressed stop"));
-    // No clock movement: the backoff must not hold the run.
-    const events = await settlesWithoutTime(run.done);
-    expect(events).not.toBe("hang");
-    if (events === "hang") return;
-    assertRunInvariants(events);
-    const finish = finishOf(events);
-    expect(finish.status).toBe("cancelled");
-    expect(finish.durationMs).toBe(50);
+    // Cancelled 50 ms into a 60 s backoff, with no clock movement after: the backoff must not hold the run.
+    const events = await cancelMidRun(pipe, {}, () => clock.advance(50));
+    expect(stepErrors(events, "call").map((p) => p.retrying)).toEqual([true]);
+    expect(finishOf(events).durationMs).toBe(50);
     expect(starts(events, "call")).toHaveLength(1);
     expect(ofType(events, EventType.CANCELLED, "system")).toHaveLength(1);
     expect(shutdowns).toBe(1);

@@ -2,12 +2,11 @@ import { describe, expect, it } from "vitest";
 import { EventType, Pipe, type PipeEvent, SimulatedClock, Stop, Suspend } from "../../src/index.js";
 import { assertRunInvariants, collect, finishOf } from "../helpers.js";
 import {
+  cancelMidRun,
   drive,
-  live,
   never,
   ofType,
   runAll,
-  settlesWithoutTime,
   stepErrors,
   turns,
   withUnhandledRejections,
@@ -38,7 +37,6 @@ describe("timeout and cancellation override failures", () => {
   });
 
   it("reports cancelled when the run is cancelled after a step failed", async () => {
-    const controller = new AbortController();
     const pipe = new Pipe({ name: "fail-then-cancel" });
     pipe.step("root", () => {}, { to: ["broken", "deaf"] });
     pipe.step("broken", async () => {
@@ -46,15 +44,7 @@ describe("timeout and cancellation override failures", () => {
       throw new Error("broken");
     });
     pipe.step("deaf", () => never());
-    const run = live(pipe.run({}, { signal: controller.signal }));
-    await turns();
-    controller.abort();
-    const events = await settlesWithoutTime(run.done);
-    expect(events).not.toBe("hang");
-    if (events === "hang") return;
-    assertRunInvariants(events);
-    const finish = finishOf(events);
-    expect(finish.status).toBe("cancelled");
+    const finish = finishOf(await cancelMidRun(pipe, {}, () => turns()));
     expect(finish.failureKind).toBe("none");
     expect(finish.errors.map((e) => e.step)).toEqual(["broken"]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { EventType, Pipe } from "../../src/index.js";
+import { EventType, Pipe, SimulatedClock } from "../../src/index.js";
 import { assertRunInvariants, collect, finishOf, trace } from "../helpers.js";
+import { drive, sleepOn } from "../resilience/support.js";
 
 describe("map", () => {
   it("runs the worker once per item, then `to` once after every worker", async () => {
@@ -75,12 +76,14 @@ describe("map", () => {
       },
       { each: "work", maxConcurrency: 3 },
     );
+    let started = 0;
     pipe.step("work", async () => {
+      started++;
       active++;
       peak = Math.max(peak, active);
-      // While three workers run, the source is not read ahead.
-      expect(pulled).toBeLessThanOrEqual(40);
-      await new Promise((r) => setTimeout(r, 1));
+      // Lazy: the source has yielded exactly the items handed to workers so far, none read ahead.
+      expect(pulled).toBe(started);
+      await new Promise((r) => setImmediate(r));
       active--;
     });
     const events = await collect(pipe.run(undefined));
@@ -141,22 +144,23 @@ describe("map", () => {
   });
 
   it("fails fast on an unhandled worker error: no new workers, owner closed after its children", async () => {
-    let started = 0;
-    const pipe = new Pipe();
+    const clock = new SimulatedClock();
+    const started: number[] = [];
+    const pipe = new Pipe({ clock });
     pipe.map("fan", () => Array.from({ length: 100 }, (_, i) => i), {
       each: "work",
       maxConcurrency: 2,
       to: "after",
     });
-    pipe.step<number>("work", async ({ item }) => {
-      started++;
-      await new Promise((r) => setTimeout(r, 1));
+    pipe.step<number>("work", async ({ item, signal }) => {
+      started.push(item);
+      await sleepOn(clock, 10 * (item + 1), signal);
       if (item === 3) throw new Error("item 3 broke");
     });
     pipe.step("after", () => {});
-    const events = await collect(pipe.run(undefined));
-    assertRunInvariants(events);
-    expect(started).toBeLessThan(10);
+    const { events } = await drive(clock, pipe.run(undefined));
+    // Items 0 and 1 end at 10 and 20 ms, 2 and 3 take their places; 3 fails at 60 ms while 4 runs.
+    expect(started).toEqual([0, 1, 2, 3, 4]);
     expect(trace(events, ["step_start"])).not.toContain("step_start:after");
     const t = trace(events);
     expect(t.lastIndexOf("cancelled:fan")).toBeGreaterThan(t.lastIndexOf("step_error:work"));

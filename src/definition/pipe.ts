@@ -1,6 +1,7 @@
 import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
 import type { PipeEvent } from "../events/types.js";
 import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
+import { didYouMean } from "../graph/similar.js";
 import { type Clock, realClock } from "../runtime/clock.js";
 import { composeMiddleware } from "../runtime/compose.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-pipe.js";
@@ -18,6 +19,7 @@ import {
   checkRetries,
   checkTargets,
   expected,
+  expectedOf,
   type StepDefinition,
   type StepKind,
 } from "./registry.js";
@@ -113,15 +115,16 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   constructor(options: PipeOptions = {}) {
     const name = options.name ?? "Pipe";
-    if (typeof name !== "string" || name === "") throw expected("system", "name", "a non-empty string", name);
+    if (typeof name !== "string" || name === "")
+      throw expectedOf("new Pipe()", "name", "a non-empty string", name);
     this.name = name;
     const queueSize = options.queueSize ?? 1000;
     if (!Number.isInteger(queueSize) || queueSize < 0) {
-      throw expected("system", "queueSize", "an integer >= 0 (0 = unbounded)", queueSize);
+      throw expectedOf("new Pipe()", "queueSize", "an integer >= 0 (0 = unbounded)", queueSize);
     }
     const maxRetries = options.maxRetries ?? 100;
     if (!Number.isInteger(maxRetries) || maxRetries < 1) {
-      throw expected("system", "maxRetries", "an integer >= 1", maxRetries);
+      throw expectedOf("new Pipe()", "maxRetries", "an integer >= 1", maxRetries);
     }
     this.#options = {
       queueSize,
@@ -260,13 +263,13 @@ export class Pipe<State = unknown, Context = undefined> {
     const checked = this.#checkRegistration(name, handler, "sub");
     if (!(options?.pipeline instanceof Pipe)) {
       throw new DefinitionError(
-        `Sub-pipeline step '${checked}' needs a \`pipeline\` option holding a Pipe, got ${String(options?.pipeline)}.`,
+        `Sub-pipeline step '${checked}' needs a \`pipeline\` option holding a Pipe, got ${String(options?.pipeline)}. Pass the child: pipe.sub("${checked}", handler, { pipeline: childPipe }).`,
         checked,
       );
     }
     if (options.pipeline === (this as unknown)) {
       throw new DefinitionError(
-        `Sub-pipeline step '${checked}' cannot run its own pipe as a child.`,
+        `Sub-pipeline step '${checked}' cannot run its own pipe as a child: it would nest forever. To repeat steps, loop inside the pipe with a switch route or a \`routes\` jump; to nest, give the step a separate Pipe.`,
         checked,
       );
     }
@@ -343,7 +346,12 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   addObserver(observer: Observer<State, Context>): () => void {
     if (typeof observer !== "object" || observer === null) {
-      throw expected("system", "observer", "an object with onEvent/onPipelineStart/... methods", observer);
+      throw expectedOf(
+        `Pipe '${this.name}'`,
+        "observer",
+        "an object with onEvent/onPipelineStart/... methods",
+        observer,
+      );
     }
     return this.#addTo(this.#observers, observer, "add an observer");
   }
@@ -546,7 +554,12 @@ export class Pipe<State = unknown, Context = undefined> {
    */
   _replaceHandler(name: string, handler: AnyHandler): AnyHandler {
     const d = this.#steps.get(name);
-    if (d === undefined) throw new DefinitionError(`Cannot mock unknown step '${name}'.`, name);
+    if (d === undefined) {
+      throw new DefinitionError(
+        `Cannot mock unknown step '${name}'.${didYouMean(name, this.#steps.keys())} Mock a step by the name it was registered with.`,
+        name,
+      );
+    }
     const previous = d.handler;
     d.handler = handler;
     this.#compiled?.handlers.set(name, composeMiddleware(this.#middleware, d, this.name));
@@ -725,7 +738,7 @@ export class Pipe<State = unknown, Context = undefined> {
   #addTo<T>(list: T[], item: T, action: string): () => void {
     if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, action);
     if (typeof item !== "function" && (typeof item !== "object" || item === null)) {
-      throw expected("system", action.replace(/^add (an? )?/, ""), "a function", item);
+      throw expectedOf(`Pipe '${this.name}'`, action.replace(/^add (an? )?/, ""), "a function", item);
     }
     list.push(item);
     return () => {

@@ -40,6 +40,11 @@ export function expectedMessage(option: string, what: string, value: unknown): s
   return `expected \`${option}\` to be ${what}, got \`${shown}\` (${value === null ? "null" : typeof value}).`;
 }
 
+/** An option of the pipe itself was invalid: the message names `where` (the call), not a step. */
+export function expectedOf(where: string, option: string, what: string, value: unknown): DefinitionError {
+  return new DefinitionError(`${where}: ${expectedMessage(option, what, value)}`, "system");
+}
+
 /** A registration option of `step` was invalid (see {@link expectedMessage}). */
 export function expected(step: string, option: string, what: string, value: unknown): DefinitionError {
   return new DefinitionError(`Step '${step}': ${expectedMessage(option, what, value)}`, step);

@@ -83,7 +83,13 @@ export function settle(run: PipeRun, inv: Invocation, value: unknown): void {
   if (inv.node.kind !== "sub") run.clearStepTimer(inv);
   const kind = inv.node.kind;
   if (value instanceof Raise) {
-    run.onError(inv, value.error ?? new Error(`Step '${inv.node.name}' returned Raise() without an error.`));
+    run.onError(
+      inv,
+      value.error ??
+        new Error(
+          `Step '${inv.node.name}' returned Raise() without an error: pass the error to raise, \`return new Raise(error)\`.`,
+        ),
+    );
     return;
   }
   if (value instanceof Retry) {

@@ -159,7 +159,12 @@ async function justpipe(workload) {
     });
     return async (n, first) => {
       let count = 0;
-      for await (const e of pipe.run({ tokens: n })) if (e.type === "token" && count++ === 0) first?.();
+      let status;
+      for await (const e of pipe.run({ tokens: n })) {
+        if (e.type === "token" && count++ === 0) first?.();
+        else if (e.type === "finish") status = e.payload.status;
+      }
+      if (status !== "success") throw new Error(`justpipe W4: finished ${status}`);
       return count;
     };
   }
@@ -171,9 +176,14 @@ async function justpipe(workload) {
     for (const name of names) pipe.step(name, noop, { to: "join" });
     pipe.step("join", noop);
   }
+  const expected = workload === "W1" ? STEPS : BRANCHES + 2;
   return async () => {
-    for await (const _event of pipe.run({ count: 0 })) {
-      // drain
+    const state = { count: 0 };
+    let status;
+    for await (const event of pipe.run(state)) if (event.type === "finish") status = event.payload.status;
+    // As the suite does: a run that did not do all its work fails instead of looking fast.
+    if (status !== "success" || state.count !== expected) {
+      throw new Error(`justpipe ${workload}: finished ${status} after ${state.count} of ${expected} steps`);
     }
   };
 }

@@ -5,7 +5,7 @@
  *
  * Render it with `npm run graph -- examples/visualization/rag-pipeline.ts`.
  */
-import { Pipe } from "../../src/index.js";
+import { Pipe } from "justpipe";
 
 /** What the steps share. */
 export interface RagState {

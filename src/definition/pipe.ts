@@ -410,7 +410,7 @@ export class Pipe<State = unknown, Context = undefined> {
    * ```
    */
   validate(options: { start?: Target } = {}): void {
-    this.#check(options.start);
+    this.#check(options.start, new Set([this]));
   }
 
   /**
@@ -517,7 +517,7 @@ export class Pipe<State = unknown, Context = undefined> {
     // Every run after the first of a frozen pipe: nothing to check again.
     if (start === undefined && this.#compiled !== undefined && this.#validated.has(NO_START))
       return this.#compiled;
-    const [key, checked] = this.#check(start);
+    const [key, checked] = this.#check(start, new Set([this]));
     if (this.#compiled === undefined) {
       // The plan does not depend on `start`: reuse #check's analysis when it made one without it.
       const analysis = start === undefined && checked !== undefined ? checked : this.#analyze(undefined);
@@ -598,6 +598,15 @@ export class Pipe<State = unknown, Context = undefined> {
   }
 
   /**
+   * Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included).
+   *
+   * @internal
+   */
+  _checkWithin(within: ReadonlySet<Pipe<any, any>>): void {
+    this.#check(undefined, within);
+  }
+
+  /**
    * The resolved graph: the frozen one after the first run, else analysed afresh (never throws).
    *
    * @internal
@@ -614,7 +623,10 @@ export class Pipe<State = unknown, Context = undefined> {
   }
 
   /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
-  #check(startTarget: Target | undefined): [string, GraphAnalysis | undefined] {
+  #check(
+    startTarget: Target | undefined,
+    within: ReadonlySet<Pipe<any, any>>,
+  ): [string, GraphAnalysis | undefined] {
     let start: string | undefined;
     const issues: DefinitionIssue[] = [];
     if (startTarget !== undefined) {
@@ -627,7 +639,8 @@ export class Pipe<State = unknown, Context = undefined> {
       }
     }
     const key = start ?? NO_START;
-    if (issues.length === 0 && this.#validated.has(key)) return [key, undefined];
+    // The cache holds for this pipe on its own; nested in others it is checked against them again.
+    if (issues.length === 0 && within.size === 1 && this.#validated.has(key)) return [key, undefined];
     // an empty pipe fails at run time, not here
     if (this.#steps.size === 0 && issues.length === 0) return [key, undefined];
     const analysis = this.#analyze(start);
@@ -638,8 +651,15 @@ export class Pipe<State = unknown, Context = undefined> {
         process.emitWarning(w.message, { type: "PipelineValidationWarning" });
     for (const d of this.#steps.values()) {
       if (d.kind !== "sub" || d.pipeline === undefined) continue;
+      if (within.has(d.pipeline)) {
+        issues.push({
+          step: d.name,
+          message: `Sub-pipeline step '${d.name}' runs pipe '${d.pipeline.name}', which already contains this one: the pipes would nest forever. To repeat steps, loop inside one pipe with a switch route or a \`routes\` jump; to nest, use a pipe that does not contain this one.`,
+        });
+        continue;
+      }
       try {
-        d.pipeline.validate();
+        d.pipeline._checkWithin(new Set(within).add(d.pipeline));
       } catch (error) {
         if (!(error instanceof DefinitionError)) throw error;
         for (const issue of error.issues) {

@@ -156,6 +156,31 @@ describe("validate()", () => {
     expect(problems(pipe)[0]).toMatch(/In sub-pipeline 'child' of step 'run_child': Step 'c' has `to`/);
   });
 
+  it("reports pipes that contain each other through sub steps, instead of recursing forever", () => {
+    const a = new Pipe({ name: "A" });
+    const b = new Pipe({ name: "B" });
+    a.sub("into_b", ({ state }) => state, { pipeline: b });
+    b.sub("into_a", ({ state }) => state, { pipeline: a });
+    const message =
+      "In sub-pipeline 'B' of step 'into_b': Sub-pipeline step 'into_a' runs pipe 'A', which already contains this one";
+    expect(problems(a)[0]).toContain(message);
+  });
+
+  it("finds such a cycle closed after the outer pipe ran, though that pipe's own check is cached", async () => {
+    const x = new Pipe({ name: "X" });
+    const y = new Pipe({ name: "Y" });
+    x.step("first", () => Stop, { to: "into_y" });
+    x.sub("into_y", ({ state }) => state, { pipeline: y });
+    // X runs and freezes; its sub step never runs, so Y stays open for registration.
+    for await (const _event of x.run({})) {
+      // drain
+    }
+    y.sub("into_x", ({ state }) => state, { pipeline: x });
+    expect(problems(y)[0]).toContain(
+      "In sub-pipeline 'X' of step 'into_x': Sub-pipeline step 'into_y' runs pipe 'Y', which already contains this one",
+    );
+  });
+
   it("warns instead of throwing for soft problems when strict is false", () => {
     const pipe = new Pipe({ strict: false });
     pipe.step("a", () => {});

@@ -17,6 +17,7 @@ import { Stop } from "./control.js";
 import {
   checkDuration,
   checkRetries,
+  checkTarget,
   checkTargets,
   expected,
   expectedOf,
@@ -193,7 +194,7 @@ export class Pipe<State = unknown, Context = undefined> {
         checked,
       );
     }
-    checkTargets(checked, "each", options.each);
+    checkTarget(checked, "each", options.each);
     const limit = options.maxConcurrency;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
       throw expected(checked, "maxConcurrency", "an integer >= 1", limit);
@@ -233,11 +234,11 @@ export class Pipe<State = unknown, Context = undefined> {
     if (typeof routes === "object") {
       if (Array.isArray(routes)) throw expected(checked, "to", "a routing table object or function", routes);
       for (const [key, t] of Object.entries(routes)) {
-        if (t !== Stop) checkTargets(checked, `to['${key}']`, t);
+        if (t !== Stop) checkTarget(checked, `to['${key}']`, t);
       }
     }
     if (options.default !== undefined && options.default !== Stop)
-      checkTargets(checked, "default", options.default);
+      checkTarget(checked, "default", options.default);
     this.#register("switch", checked, handler, { ...options, to: undefined }, options);
     return handler;
   }
@@ -757,7 +758,9 @@ export class Pipe<State = unknown, Context = undefined> {
 
   #addTo<T>(list: T[], item: T, action: string): () => void {
     if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, action);
-    if (typeof item !== "function" && (typeof item !== "object" || item === null)) {
+    // Observers are objects; every other hook, handler and middleware is a function.
+    const isObserver = list === (this.#observers as unknown[]);
+    if (isObserver ? typeof item !== "object" || item === null : typeof item !== "function") {
       throw expectedOf(`Pipe '${this.name}'`, action.replace(/^add (an? )?/, ""), "a function", item);
     }
     list.push(item);

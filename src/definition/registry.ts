@@ -105,6 +105,13 @@ export function checkRetries(step: string, value: unknown): RetryOption {
 }
 
 /** Normalises a `to` option to an array, checking each entry's type. */
+/** Checks an option that names exactly one step (`each`, `default`, a routing-table entry). */
+export function checkTarget(step: string, option: string, value: unknown): void {
+  if (typeof value !== "string" && typeof value !== "function")
+    throw expected(step, option, "one step name or registered handler", value);
+  if (value === "") throw expected(step, option, "a non-empty step name", value);
+}
+
 export function checkTargets(step: string, option: string, value: unknown): readonly Target[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];

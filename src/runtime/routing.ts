@@ -62,5 +62,12 @@ export function routeSwitch(
       ),
     };
   }
-  return { target: target === Stop ? Stop : (target as Target) };
+  if (target !== Stop && typeof target !== "string" && typeof target !== "function") {
+    return {
+      error: new StepNotFoundError(
+        `The routing function of switch '${node.name}' returned ${messageOf(target)} (${typeof target}) for ${messageOf(value)}; return a step name, a registered handler, or Stop.`,
+      ),
+    };
+  }
+  return { target: target as Target | StopSignal };
 }

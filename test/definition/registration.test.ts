@@ -134,4 +134,25 @@ describe("join options", () => {
       /`barrierTimeout` applies to joins that wait for all parents/,
     );
   });
+
+  it("takes exactly one step for `each`, `default` and each routing-table entry", () => {
+    const pipe = new Pipe();
+    const one = /expected `each` to be one step name or registered handler, got `\["a","b"\]` \(object\)/;
+    expect(() => pipe.map("m", () => [], { each: ["a", "b"] as never })).toThrow(one);
+    expect(() => pipe.switch("s", () => "x", { to: { x: "a" }, default: ["a", "b"] as never })).toThrow(
+      /expected `default` to be one step name or registered handler/,
+    );
+    expect(() => pipe.switch("t", () => "x", { to: { x: ["a", "b"] as never } })).toThrow(
+      /expected `to\['x'\]` to be one step name or registered handler/,
+    );
+  });
+
+  it("takes only functions as hooks, error handlers, middleware and event hooks", () => {
+    const pipe = new Pipe({ name: "hooks" });
+    const message = /^Pipe 'hooks': expected `startup hook` to be a function, got `\{\}` \(object\)\.$/;
+    expect(() => pipe.onStartup({} as never)).toThrow(message);
+    expect(() => pipe.onShutdown({} as never)).toThrow(/expected `shutdown hook` to be a function/);
+    expect(() => pipe.addMiddleware({} as never)).toThrow(/expected `middleware` to be a function/);
+    expect(() => pipe.addObserver({ onEvent: () => {} })).not.toThrow();
+  });
 });

@@ -123,4 +123,17 @@ describe("switch", () => {
     assertRunInvariants(events);
     expect(state.path).toEqual(["b1", "join"]);
   });
+
+  it("fails the switch, saying what to return, when its routing function returns something that is not a target", async () => {
+    const pipe = new Pipe();
+    pipe.switch("sw", () => "x", { to: (() => 42) as never });
+    const events = await collect(pipe.run(undefined));
+    assertRunInvariants(events);
+    expect(finishOf(events)).toMatchObject({
+      status: "failed",
+      failedStep: "sw",
+      error:
+        "The routing function of switch 'sw' returned 42 (number) for x; return a step name, a registered handler, or Stop.",
+    });
+  });
 });

@@ -36,8 +36,13 @@ export interface StepDefinition {
 
 /** `expected \`x\` to be ..., got \`v\` (type).`: the one validation message template. */
 export function expectedMessage(option: string, what: string, value: unknown): string {
+  return `expected \`${option}\` to be ${what}, got ${shownValue(value)}.`;
+}
+
+/** A value as error messages show it: `` `value` (type) ``, functions by name, objects as JSON. */
+export function shownValue(value: unknown): string {
   const shown = typeof value === "function" ? `function ${value.name || "(anonymous)"}` : safeString(value);
-  return `expected \`${option}\` to be ${what}, got \`${shown}\` (${value === null ? "null" : typeof value}).`;
+  return `\`${shown}\` (${value === null ? "null" : typeof value})`;
 }
 
 /** An option of the pipe itself was invalid: the message names `where` (the call), not a step. */
@@ -60,9 +65,14 @@ function safeString(value: unknown): string {
 }
 
 /** Checks an optional non-negative number option. */
+/** A duration option's valid values: a finite number of milliseconds > 0. */
+export function isDuration(value: unknown): value is number {
+  return typeof value === "number" && value > 0 && Number.isFinite(value);
+}
+
 export function checkDuration(step: string, option: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+  if (!isDuration(value)) {
     throw expected(step, option, "a number of milliseconds > 0", value);
   }
   return value;

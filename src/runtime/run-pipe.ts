@@ -1,5 +1,5 @@
 import type { Pipe } from "../definition/pipe.js";
-import { expectedMessage } from "../definition/registry.js";
+import { expectedMessage, isDuration } from "../definition/registry.js";
 import type { RunOptions } from "../definition/types.js";
 import type { PipeEvent } from "../events/types.js";
 import { logDebug } from "./debug-log.js";
@@ -13,7 +13,7 @@ function invalid(option: string, what: string, value: unknown): TypeError {
 function checkRunOptions(options: RunOptions<unknown>): void {
   if (options === null || typeof options !== "object") throw invalid("options", "an object", options);
   const { timeout, queueSize, signal, clock } = options;
-  if (timeout !== undefined && (typeof timeout !== "number" || !(timeout > 0) || !Number.isFinite(timeout))) {
+  if (timeout !== undefined && !isDuration(timeout)) {
     throw invalid("timeout", "a number of milliseconds > 0", timeout);
   }
   if (queueSize !== undefined && (!Number.isInteger(queueSize) || queueSize < 0)) {

@@ -1,3 +1,4 @@
+import { shownValue } from "../definition/registry.js";
 import type { AnyHandler, StepArgs } from "../definition/types.js";
 import { nodeUtil } from "../runtime/builtins.js";
 import { deepEqual } from "./_equal.js";
@@ -154,9 +155,7 @@ export class StepMock<State = unknown, Context = undefined, Item = any> {
   /** Throws unless the step was called exactly `count` times. */
   assertCalledTimes(count: number): void {
     if (!Number.isInteger(count) || count < 0) {
-      throw new TypeError(
-        `Expected \`count\` to be an integer >= 0, got \`${String(count)}\` (${typeof count}).`,
-      );
+      throw new TypeError(`Expected \`count\` to be an integer >= 0, got ${shownValue(count)}.`);
     }
     const actual = this.#calls.length;
     if (actual === count) return;
@@ -183,7 +182,7 @@ export class StepMock<State = unknown, Context = undefined, Item = any> {
   assertCalledWith(expected: Partial<MockCall<State, Context, Item>>): void {
     if (typeof expected !== "object" || expected === null) {
       throw new TypeError(
-        `Expected the argument of assertCalledWith to be an object of call fields (${CALL_FIELDS.join(", ")}), got \`${String(expected)}\`.`,
+        `Expected the argument of assertCalledWith to be an object of call fields (${CALL_FIELDS.join(", ")}), got ${shownValue(expected)}.`,
       );
     }
     const keys = Object.keys(expected) as (keyof MockCall)[];

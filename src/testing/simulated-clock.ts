@@ -1,3 +1,4 @@
+import { shownValue } from "../definition/registry.js";
 import type { Clock } from "../runtime/clock.js";
 
 interface Timer {
@@ -10,10 +11,6 @@ interface Timer {
 
 /** Lets every pending promise continuation (and anything they chain) run. */
 const flushTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function describeValue(value: unknown): string {
-  return `\`${String(value)}\` (${value === null ? "null" : typeof value})`;
-}
 
 /**
  * A {@link Clock} that only moves when you tell it to, so tests of timeouts, retries with
@@ -63,7 +60,7 @@ export class SimulatedClock implements Clock {
     const ms = start instanceof Date ? start.getTime() : start;
     if (typeof ms !== "number" || !Number.isFinite(ms)) {
       throw new TypeError(
-        `Expected \`start\` to be a finite number of ms or a valid Date, got ${describeValue(start)}.`,
+        `Expected \`start\` to be a finite number of ms or a valid Date, got ${shownValue(start)}.`,
       );
     }
     this.#now = ms;
@@ -77,7 +74,7 @@ export class SimulatedClock implements Clock {
   /** Schedules `callback` at `now() + ms`; returns a handle for {@link SimulatedClock.clearTimeout}. */
   setTimeout(callback: () => void, ms: number): number {
     if (typeof callback !== "function") {
-      throw new TypeError(`Expected \`callback\` to be a function, got ${describeValue(callback)}.`);
+      throw new TypeError(`Expected \`callback\` to be a function, got ${shownValue(callback)}.`);
     }
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
     const id = this.#nextId++;
@@ -107,7 +104,7 @@ export class SimulatedClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`Expected \`ms\` to be a finite number >= 0, got ${describeValue(ms)}.`);
+      throw new RangeError(`Expected \`ms\` to be a finite number >= 0, got ${shownValue(ms)}.`);
     }
     const target = this.#now + ms;
     await this.#exclusive(async () => {
@@ -149,7 +146,7 @@ export class SimulatedClock implements Clock {
   async runAll(options: { maxTimers?: number } = {}): Promise<number> {
     const limit = options.maxTimers ?? 10_000;
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new RangeError(`Expected \`maxTimers\` to be an integer >= 1, got ${describeValue(limit)}.`);
+      throw new RangeError(`Expected \`maxTimers\` to be an integer >= 1, got ${shownValue(limit)}.`);
     }
     return this.#exclusive(async () => {
       let fired = 0;

@@ -1,4 +1,5 @@
 import type { Pipe } from "../definition/pipe.js";
+import { shownValue } from "../definition/registry.js";
 import type { AnyHandler, RunOptions, Target } from "../definition/types.js";
 import { StepNotFoundError } from "../errors/errors.js";
 import type { PipeEvent } from "../events/types.js";
@@ -51,7 +52,7 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
    */
   constructor(pipe: Pipe<State, Context>) {
     if (typeof (pipe as { _replaceHandler?: unknown })?._replaceHandler !== "function") {
-      throw new TypeError(`Expected \`pipe\` to be a Pipe, got \`${String(pipe)}\` (${typeof pipe}).`);
+      throw new TypeError(`Expected \`pipe\` to be a Pipe, got ${shownValue(pipe)}.`);
     }
     this.pipe = pipe;
   }
@@ -82,7 +83,7 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
     const name = this.#stepName(step);
     if (impl !== undefined && typeof impl !== "function") {
       throw new TypeError(
-        `Expected the implementation of mock '${name}' to be a function, got \`${String(impl)}\` (${impl === null ? "null" : typeof impl}).`,
+        `Expected the implementation of mock '${name}' to be a function, got ${shownValue(impl)}.`,
       );
     }
     if (impl?.constructor?.name === "GeneratorFunction") {
@@ -139,7 +140,7 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
       );
     }
     throw new TypeError(
-      `Expected \`step\` to be a step name or a registered handler, got \`${String(step)}\` (${step === null ? "null" : typeof step}).`,
+      `Expected \`step\` to be a step name or a registered handler, got ${shownValue(step)}.`,
     );
   }
 

@@ -1,3 +1,4 @@
+import { shownValue } from "../definition/registry.js";
 import { escapeLabel, humanizeName } from "./labels.js";
 import {
   buildModel,
@@ -64,14 +65,12 @@ interface RenderContext {
  */
 export function renderMermaid(pipe: IntrospectablePipe, options: GraphOptions = {}): string {
   if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Expected graph options to be an object, got \`${String(options)}\` (${typeof options}).`,
-    );
+    throw new TypeError(`Expected graph options to be an object, got ${shownValue(options)}.`);
   }
   const direction = options.direction ?? "TD";
   if (!DIRECTIONS.includes(direction)) {
     throw new TypeError(
-      `Expected \`direction\` to be one of ${DIRECTIONS.join(", ")}, got \`${String(direction)}\` (${typeof direction}).`,
+      `Expected \`direction\` to be one of ${DIRECTIONS.join(", ")}, got ${shownValue(direction)}.`,
     );
   }
   const humanize = options.humanize ?? true;

@@ -196,6 +196,12 @@ const PRIORITY: Record<FailureKind, number> = {
   infra: 4,
 };
 
+/** The record of a failed run's primary failure: the one its `error` and `failedStep` describe. */
+export function primaryFailure(end: PipelineEndData): FailureRecord | undefined {
+  if (end.status !== "failed") return undefined;
+  return end.errors.find((e) => e.error === end.error && e.step === end.failedStep);
+}
+
 /** How a run was stopped from outside, if it was. */
 export type TerminalSignal = "timeout" | "cancelled" | "client_closed" | "suspended" | undefined;
 

@@ -1,5 +1,5 @@
 import type { Observer, ObserverInfo } from "../definition/compiled.js";
-import { messageOf } from "../events/failure.js";
+import { messageOf, primaryFailure } from "../events/failure.js";
 import type { PipeEvent, PipelineEndData } from "../events/types.js";
 import { isThenable } from "./guards.js";
 
@@ -106,7 +106,7 @@ export class ObserverFeed {
   async end(end: PipelineEndData): Promise<void> {
     await this.settle();
     const failed = end.status === "failed";
-    const primary = failed ? (end.errors.find((e) => e.error === end.error)?.cause ?? end.error) : undefined;
+    const primary = failed ? (primaryFailure(end)?.cause ?? end.error) : undefined;
     for (const observer of this.#observers) {
       const method = failed ? "onPipelineError" : "onPipelineEnd";
       try {

@@ -1,4 +1,5 @@
 import { SubPipelineError } from "../errors/errors.js";
+import { primaryFailure } from "../events/failure.js";
 import type { PipeEvent, PipelineEndData } from "../events/types.js";
 import type { Invocation } from "./invocation.js";
 import type { PipeRun } from "./pipe-run.js";
@@ -76,7 +77,7 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
     return;
   }
   if (end.status === "failed") {
-    const primary = end.errors.find((e) => e.error === end!.error && e.step === end!.failedStep);
+    const primary = primaryFailure(end);
     run.onError(
       inv,
       new SubPipelineError(prefix, pipeName, end.failedStep ?? end.failureKind, end.error ?? "failed", {

@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { BarrierTimeoutError, EventType, Pipe, type StepArgs, StepTimeoutError } from "../../src/index.js";
 import { SimulatedClock, TestPipe } from "../../src/testing/index.js";
+import { untilAborted } from "../resilience/support.js";
 
 /** A step body that waits until its signal aborts, then rejects with the abort reason. */
-const untilAborted = ({ signal }: StepArgs<unknown>) =>
-  new Promise<void>((_, reject) => {
-    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
+const waitForAbort = ({ signal }: StepArgs<unknown>) => untilAborted(signal);
 
 describe("pipelines on a SimulatedClock", () => {
   it("fails a step at its timeout when the clock passes it, without real waiting", async () => {
@@ -15,7 +13,7 @@ describe("pipelines on a SimulatedClock", () => {
     pipe.step("after", ({ state }) => {
       state.done = true;
     });
-    pipe.step("slow", untilAborted, { timeout: 5_000, to: "after" });
+    pipe.step("slow", waitForAbort, { timeout: 5_000, to: "after" });
     const tester = new TestPipe(pipe);
 
     let settled = false;
@@ -62,7 +60,7 @@ describe("pipelines on a SimulatedClock", () => {
     const pipe = new Pipe({ name: "mocked-timeout" });
     pipe.step("call", () => undefined, { timeout: 1_000 });
     using tester = new TestPipe(pipe);
-    const call = tester.mock("call", untilAborted);
+    const call = tester.mock("call", waitForAbort);
     const [result] = await Promise.all([tester.run({}, { clock }), clock.runAll()]);
     call.assertCalledOnce();
     expect(result.status).toBe("failed");
@@ -93,7 +91,7 @@ describe("pipelines on a SimulatedClock", () => {
   it("ends the run with TIMEOUT when the run's timeout passes on the clock", async () => {
     const clock = new SimulatedClock();
     const pipe = new Pipe({ name: "run-timeout" });
-    pipe.step("forever", untilAborted);
+    pipe.step("forever", waitForAbort);
     const running = new TestPipe(pipe).run({}, { clock, timeout: 2_000 });
     await clock.advance(2_000);
     const result = await running;
@@ -107,7 +105,7 @@ describe("pipelines on a SimulatedClock", () => {
     const pipe = new Pipe({ name: "barrier" });
     pipe.step("join", () => undefined, { barrierTimeout: 500 });
     pipe.step("fast", () => undefined, { to: "join" });
-    pipe.step("slow", untilAborted, { to: "join" });
+    pipe.step("slow", waitForAbort, { to: "join" });
     pipe.step("fork", () => undefined, { to: ["fast", "slow"] });
     const [result] = await Promise.all([new TestPipe(pipe).run({}, { clock }), clock.runAll()]);
     expect(result.status).toBe("failed");
@@ -118,7 +116,7 @@ describe("pipelines on a SimulatedClock", () => {
   it("is also accepted as the Pipe's own clock option", async () => {
     const clock = new SimulatedClock(42);
     const pipe = new Pipe({ name: "pipe-clock", clock });
-    pipe.step("slow", untilAborted, { timeout: 10 });
+    pipe.step("slow", waitForAbort, { timeout: 10 });
     const running = new TestPipe(pipe).run({});
     await clock.advance(10);
     const result = await running;

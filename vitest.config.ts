@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^justpipe$/, replacement: source("index.ts") },
       { find: /^justpipe\/testing$/, replacement: source("testing/index.ts") },
+      { find: /^justpipe\/inspect$/, replacement: source("inspect/index.ts") },
     ],
   },
   test: {

@@ -7,7 +7,11 @@ import { build } from "esbuild";
 
 rmSync("dist", { recursive: true, force: true });
 await build({
-  entryPoints: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
+  entryPoints: {
+    index: "src/index.ts",
+    "testing/index": "src/testing/index.ts",
+    "inspect/index": "src/inspect/index.ts",
+  },
   outdir: "dist",
   bundle: true,
   splitting: true,

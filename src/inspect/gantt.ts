@@ -151,7 +151,8 @@ export function renderGantt(timeline: Timeline, options: GanttOptions = {}): str
   });
 
   const axisEnd = formatDuration(total);
-  const axis = `${" ".repeat(labelWidth)} 0${" ".repeat(Math.max(1, barWidth + 1 - axisEnd.length))}${axisEnd}`;
+  // "0" under the first cell of the bars, the total under the last.
+  const axis = `${" ".repeat(labelWidth + 2)}0${" ".repeat(Math.max(1, barWidth - 1 - axisEnd.length))}${axisEnd}`;
   lines.push(paint(axis.slice(0, width), "axis"));
   if (options.legend !== false) {
     const legend = "█ ended  ▒ retried  x failed  - cancelled  ░ barrier wait  > running";

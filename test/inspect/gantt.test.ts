@@ -27,7 +27,7 @@ describe("renderGantt", () => {
         "parse ×2 |             ▒▒▒▒███             | 20ms 1 retried",
         "fan      |                   ------------- | 36ms 1 cancell…",
         "work ×4  |                   xxxxxxxxxxxxx | 36ms 1 failed …",
-        "         0                             100ms",
+        "          0                           100ms",
       ].join("\n"),
     );
   });

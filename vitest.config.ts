@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^justpipe$/, replacement: source("index.ts") },
       { find: /^justpipe\/testing$/, replacement: source("testing/index.ts") },
       { find: /^justpipe\/inspect$/, replacement: source("inspect/index.ts") },
+      { find: /^justpipe\/sqlite$/, replacement: source("sqlite/index.ts") },
+      { find: /^justpipe\/postgres$/, replacement: source("postgres/index.ts") },
     ],
   },
   test: {

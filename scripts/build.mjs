@@ -11,6 +11,8 @@ await build({
     index: "src/index.ts",
     "testing/index": "src/testing/index.ts",
     "inspect/index": "src/inspect/index.ts",
+    "sqlite/index": "src/sqlite/index.ts",
+    "postgres/index": "src/postgres/index.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -48,6 +48,16 @@ export {
   StepTimeoutError,
   SubPipelineError,
 } from "./errors/errors.js";
+export {
+  AmbiguousRunIdError,
+  CodecError,
+  ResumeMismatchError,
+  RunExistsError,
+  RunLockedError,
+  RunNotFoundError,
+  RunNotResumableError,
+  StoreError,
+} from "./errors/store-errors.js";
 export { DEFAULT_EXTERNAL_PREFIXES } from "./events/failure.js";
 export {
   type BarrierReleasePayload,
@@ -75,6 +85,28 @@ export {
 } from "./events/types.js";
 export { type Clock, realClock } from "./runtime/clock.js";
 export { simpleLoggingMiddleware } from "./runtime/logging-middleware.js";
+export type {
+  Checkpoint,
+  CheckpointReason,
+  Frontier,
+  FrontierBarrier,
+  FrontierInvocation,
+  FrontierMap,
+} from "./store/checkpoint.js";
+export { type Codec, fromTaggedJson, jsonCodec, toTaggedJson } from "./store/codec.js";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export { closestRunIds } from "./store/query.js";
+export type { PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent } from "./store/records.js";
+export { generateRunId } from "./store/run-id.js";
+export type {
+  DeleteQuery,
+  EventQuery,
+  FollowOptions,
+  Instant,
+  RunQuery,
+  Store,
+  WriteBatch,
+} from "./store/store.js";
 export {
   MockAssertionError,
   type MockCall,

@@ -9,6 +9,12 @@
  * - `RETRY_LIMIT`: {@link RetryLimitError}, a lineage reached the Pipe's `maxRetries`.
  * - `SUB_PIPELINE`: {@link SubPipelineError}, a sub-pipeline's run failed.
  * - `HOOK`: reserved for hook failures; no error class uses it yet.
+ * - `STORE`: `StoreError`, a run store could not be opened, read or written.
+ * - `CODEC`: `CodecError`, a state could not be encoded or decoded for a store.
+ * - `RUN_NOT_FOUND`, `RUN_EXISTS`, `AMBIGUOUS_RUN_ID`: a stored run id matched none, already
+ *   exists, or (as a prefix) matched several runs.
+ * - `RUN_NOT_RESUMABLE`, `RESUME_MISMATCH`, `RUN_LOCKED`: `resume()` refused a run (finished, its
+ *   pipe changed, or another process holds it).
  *
  * @example
  * ```ts
@@ -23,7 +29,15 @@ export type JustpipeErrorCode =
   | "STEP_NOT_FOUND"
   | "RETRY_LIMIT"
   | "SUB_PIPELINE"
-  | "HOOK";
+  | "HOOK"
+  | "STORE"
+  | "CODEC"
+  | "RUN_NOT_FOUND"
+  | "RUN_EXISTS"
+  | "AMBIGUOUS_RUN_ID"
+  | "RUN_NOT_RESUMABLE"
+  | "RESUME_MISMATCH"
+  | "RUN_LOCKED";
 
 /**
  * Base class of every error justpipe throws or reports. `code` is stable across versions;

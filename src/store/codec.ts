@@ -44,7 +44,7 @@ const CODEC_FIX =
 
 const encodeNumber = (value: number): unknown => {
   if (Number.isFinite(value) && !Object.is(value, -0)) return value;
-  return { [TAG]: "number", v: String(value) };
+  return { [TAG]: "number", v: Object.is(value, -0) ? "-0" : String(value) };
 };
 
 const toBase64 = (bytes: Uint8Array): string =>

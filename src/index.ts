@@ -3,39 +3,9 @@
  *
  * @packageDocumentation
  */
-export type { EventHook, Observer, ObserverInfo } from "./definition/compiled.js";
-export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./definition/control.js";
+
 export { Pipe, type StepInfo } from "./definition/pipe.js";
-export type { StepKind } from "./definition/registry.js";
-export type {
-  AnyHandler,
-  ErrorHandler,
-  FailureClassificationConfig,
-  FailureClassificationContext,
-  GlobalErrorArgs,
-  HookArgs,
-  HookHandler,
-  MapHandler,
-  MapOptions,
-  Meta,
-  Middleware,
-  PipeOptions,
-  RetryOption,
-  RunOptions,
-  ScopedMeta,
-  StepArgs,
-  StepContext,
-  StepHandler,
-  StepOptions,
-  StepResult,
-  SubHandler,
-  SubOptions,
-  SwitchHandler,
-  SwitchOptions,
-  SwitchRoutes,
-  Target,
-  WrappedHandler,
-} from "./definition/types.js";
+export type { SubOptions } from "./definition/sub-options.js";
 export {
   BarrierTimeoutError,
   DefinitionError,
@@ -59,6 +29,10 @@ export {
   StoreError,
 } from "./errors/store-errors.js";
 export { DEFAULT_EXTERNAL_PREFIXES } from "./events/failure.js";
+export type {
+  FailureClassificationConfig,
+  FailureClassificationContext,
+} from "./events/failure-classification.js";
 export {
   type BarrierReleasePayload,
   type BarrierWaitPayload,
@@ -83,7 +57,39 @@ export {
   type StepTiming,
   type SuspendPayload,
 } from "./events/types.js";
-export { type Clock, realClock } from "./runtime/clock.js";
+export type { Clock } from "./model/clock.js";
+export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./model/control.js";
+export type {
+  AnyHandler,
+  ErrorHandler,
+  GlobalErrorArgs,
+  HookArgs,
+  HookHandler,
+  MapHandler,
+  Meta,
+  ScopedMeta,
+  StepArgs,
+  StepHandler,
+  StepResult,
+  SubHandler,
+  SwitchHandler,
+  Target,
+} from "./model/handler-types.js";
+export type { EventHook, Observer, ObserverInfo } from "./model/observer.js";
+export type {
+  MapOptions,
+  Middleware,
+  PipeOptions,
+  RetryOption,
+  RunOptions,
+  StepContext,
+  StepOptions,
+  SwitchOptions,
+  SwitchRoutes,
+  WrappedHandler,
+} from "./model/options.js";
+export type { StepKind } from "./model/step-definition.js";
+export { realClock } from "./runtime/clock.js";
 export { simpleLoggingMiddleware } from "./runtime/logging-middleware.js";
 export type {
   Checkpoint,

@@ -1,8 +1,36 @@
+import { didYouMean } from "../errors/did-you-mean.js";
 import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
+import { expected, expectedOf } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
 import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
-import { didYouMean } from "../graph/similar.js";
-import { type Clock, realClock } from "../runtime/clock.js";
+import type { Clock } from "../model/clock.js";
+import { Stop } from "../model/control.js";
+import type {
+  AnyHandler,
+  ErrorHandler,
+  HookHandler,
+  MapHandler,
+  StepHandler,
+  SubHandler,
+  SwitchHandler,
+  Target,
+} from "../model/handler-types.js";
+import type { NestedPipe } from "../model/nested-pipe.js";
+import type { EventHook, Observer } from "../model/observer.js";
+import { checkDuration, checkRetries, checkTarget, checkTargets } from "../model/option-checks.js";
+import type {
+  MapOptions,
+  Middleware,
+  PipeOptions,
+  RetryOption,
+  RunOptions,
+  StepOptions,
+  SwitchOptions,
+  WrappedHandler,
+} from "../model/options.js";
+import type { StepDefinition, StepKind } from "../model/step-definition.js";
+import { realClock } from "../runtime/clock.js";
+import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-pipe.js";
 import {
@@ -12,36 +40,7 @@ import {
   type PipeDescription,
   renderMermaid,
 } from "../visualization/index.js";
-import type { CompiledPipe, EventHook, Observer } from "./compiled.js";
-import { Stop } from "./control.js";
-import {
-  checkDuration,
-  checkRetries,
-  checkTarget,
-  checkTargets,
-  expected,
-  expectedOf,
-  type StepDefinition,
-  type StepKind,
-} from "./registry.js";
-import type {
-  AnyHandler,
-  ErrorHandler,
-  HookHandler,
-  MapHandler,
-  MapOptions,
-  Middleware,
-  PipeOptions,
-  RunOptions,
-  StepHandler,
-  StepOptions,
-  SubHandler,
-  SubOptions,
-  SwitchHandler,
-  SwitchOptions,
-  Target,
-  WrappedHandler,
-} from "./types.js";
+import type { SubOptions } from "./sub-options.js";
 
 /** Read-only summary of one registered step (see `pipe.steps()`). */
 export interface StepInfo {
@@ -57,7 +56,7 @@ export interface StepInfo {
   /** Its `timeout` option in milliseconds, or `undefined` when it has none. */
   readonly timeout: number | undefined;
   /** Its `retries` option as registered (`0` when not set). */
-  readonly retries: import("./types.js").RetryOption;
+  readonly retries: RetryOption;
   /** Its `barrierTimeout` option in milliseconds, or `undefined` when it has none. */
   readonly barrierTimeout: number | undefined;
   /** Its `barrierType` option (`"all"` when not set); it matters only for a join. */
@@ -65,6 +64,13 @@ export interface StepInfo {
   /** Whether it has its own `onError` handler (the Pipe's global handlers are not counted). */
   readonly hasErrorHandler: boolean;
 }
+
+/**
+ * A step as this Pipe registers it: a sub step's `pipeline` is a Pipe.
+ *
+ * @internal
+ */
+export type RegisteredStep = StepDefinition & { readonly pipeline?: Pipe<any, any> };
 
 /** The `#validated` key of a run without a `start` option. */
 const NO_START = "\u0000";
@@ -96,7 +102,7 @@ export class Pipe<State = unknown, Context = undefined> {
     metadata: Readonly<Record<string, unknown>>;
     failureClassification: NonNullable<PipeOptions["failureClassification"]>;
   };
-  readonly #steps = new Map<string, StepDefinition>();
+  readonly #steps = new Map<string, RegisteredStep>();
   readonly #names = new Map<AnyHandler, string>();
   readonly #middleware: Middleware[] = [];
   readonly #startup: HookHandler<State, Context>[] = [];
@@ -581,7 +587,7 @@ export class Pipe<State = unknown, Context = undefined> {
    *
    * @internal
    */
-  _definitions(): readonly StepDefinition[] {
+  _definitions(): readonly RegisteredStep[] {
     return [...this.#steps.values()];
   }
 
@@ -603,7 +609,7 @@ export class Pipe<State = unknown, Context = undefined> {
    *
    * @internal
    */
-  _checkWithin(within: ReadonlySet<Pipe<any, any>>): void {
+  _checkWithin(within: ReadonlySet<NestedPipe>): void {
     this.#check(undefined, within);
   }
 
@@ -626,7 +632,7 @@ export class Pipe<State = unknown, Context = undefined> {
   /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
   #check(
     startTarget: Target | undefined,
-    within: ReadonlySet<Pipe<any, any>>,
+    within: ReadonlySet<NestedPipe>,
   ): [string, GraphAnalysis | undefined] {
     let start: string | undefined;
     const issues: DefinitionIssue[] = [];
@@ -736,7 +742,7 @@ export class Pipe<State = unknown, Context = undefined> {
     }
     if (o.onError !== undefined && typeof o.onError !== "function")
       throw expected(name, "onError", "a function", o.onError);
-    const definition: StepDefinition = {
+    const definition: RegisteredStep = {
       name,
       kind,
       handler,

@@ -1,4 +1,4 @@
-import type { FailureClassificationConfig } from "../definition/types.js";
+import type { FailureClassificationConfig } from "./failure-classification.js";
 import {
   FailureKind,
   FailureReason,

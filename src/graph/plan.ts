@@ -1,8 +1,8 @@
-import { Stop, type StopSignal } from "../definition/control.js";
-import type { StepDefinition, StepKind } from "../definition/registry.js";
-import type { Target } from "../definition/types.js";
+import { didYouMean } from "../errors/did-you-mean.js";
 import type { DefinitionIssue } from "../errors/errors.js";
-import { didYouMean } from "./similar.js";
+import { Stop, type StopSignal } from "../model/control.js";
+import type { Target } from "../model/handler-types.js";
+import type { StepDefinition, StepKind } from "../model/step-definition.js";
 
 /** A join's requirement: each slot is satisfied when any one of its alternatives has fully arrived. */
 export interface JoinSpec {

@@ -1,6 +1,6 @@
-import type { StepDefinition } from "../definition/registry.js";
-import type { Middleware, StepContext, WrappedHandler } from "../definition/types.js";
 import { DefinitionError } from "../errors/errors.js";
+import type { Middleware, StepContext, WrappedHandler } from "../model/options.js";
+import type { StepDefinition } from "../model/step-definition.js";
 
 /**
  * Wraps a step's handler in the middleware chain. The first middleware is the outermost: it runs

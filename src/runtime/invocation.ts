@@ -1,5 +1,5 @@
-import type { StepArgs } from "../definition/types.js";
 import type { PlanNode } from "../graph/plan.js";
+import type { StepArgs } from "../model/handler-types.js";
 import { HandlerMeta, type MetaScope } from "./meta.js";
 import type { Lineage } from "./run-event.js";
 

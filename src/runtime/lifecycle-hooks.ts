@@ -1,6 +1,6 @@
-import type { HookArgs } from "../definition/types.js";
 import { messageOf } from "../events/failure.js";
 import { EventType, FailureKind, FailureReason } from "../events/types.js";
+import type { HookArgs } from "../model/handler-types.js";
 import { isThenable } from "./guards.js";
 import { HandlerArgs } from "./invocation.js";
 import type { PipeRun } from "./pipe-run.js";

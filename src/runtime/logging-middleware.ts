@@ -1,4 +1,5 @@
-import type { Middleware, StepArgs } from "../definition/types.js";
+import type { StepArgs } from "../model/handler-types.js";
+import type { Middleware } from "../model/options.js";
 import { isAsyncIterator } from "./guards.js";
 
 /**

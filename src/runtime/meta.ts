@@ -1,4 +1,4 @@
-import type { Meta, ScopedMeta } from "../definition/types.js";
+import type { Meta, ScopedMeta } from "../model/handler-types.js";
 
 /** One scope of structured metadata (a step invocation or a run). */
 export class MetaScope implements ScopedMeta {

@@ -1,6 +1,6 @@
-import type { Observer, ObserverInfo } from "../definition/compiled.js";
 import { messageOf, primaryFailure } from "../events/failure.js";
 import type { PipeEvent, PipelineEndData } from "../events/types.js";
+import type { Observer, ObserverInfo } from "../model/observer.js";
 import { isThenable } from "./guards.js";
 
 /** How many events an async observer may lag behind before delivery waits for it. */

@@ -1,5 +1,3 @@
-import type { CompiledPipe } from "../definition/compiled.js";
-import type { RunOptions } from "../definition/types.js";
 import { RetryLimitError, StepTimeoutError, SubPipelineError } from "../errors/errors.js";
 import { FailureJournal, messageOf, resolveOutcome, type TerminalSignal } from "../events/failure.js";
 import {
@@ -10,8 +8,11 @@ import {
   type PipelineEndData,
 } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
+import type { Clock } from "../model/clock.js";
+import type { RunOptions } from "../model/options.js";
 import type { BarrierProgress } from "./barrier.js";
-import { type Clock, sleep } from "./clock.js";
+import { sleep } from "./clock.js";
+import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
 import { isAsyncIterator, isThenable } from "./guards.js";
 import { HandlerArgs, Invocation } from "./invocation.js";

@@ -1,6 +1,6 @@
-import { Raise, Retry } from "../definition/control.js";
-import type { AnyHandler } from "../definition/types.js";
 import type { PlanNode } from "../graph/plan.js";
+import { Raise, Retry } from "../model/control.js";
+import type { AnyHandler } from "../model/handler-types.js";
 import { HandlerArgs, type Invocation } from "./invocation.js";
 import type { PipeRun } from "./pipe-run.js";
 import { applyControl } from "./results.js";

@@ -1,8 +1,8 @@
-import { Raise, Retry, Skip, Stop, Suspend } from "../definition/control.js";
-import type { Target } from "../definition/types.js";
 import { messageOf } from "../events/failure.js";
 import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
+import { Raise, Retry, Skip, Stop, Suspend } from "../model/control.js";
+import type { Target } from "../model/handler-types.js";
 import type { Invocation } from "./invocation.js";
 import { startMap } from "./map.js";
 import type { PipeRun } from "./pipe-run.js";

@@ -1,4 +1,4 @@
-import type { RetryOption } from "../definition/types.js";
+import type { RetryOption } from "../model/options.js";
 
 /** A retry policy with every default filled in. */
 export interface RetryPolicy {

@@ -1,10 +1,10 @@
-import type { CompiledPipe } from "../definition/compiled.js";
-import { Stop, type StopSignal } from "../definition/control.js";
-import type { Target } from "../definition/types.js";
+import { didYouMean } from "../errors/did-you-mean.js";
 import { StepNotFoundError } from "../errors/errors.js";
 import { messageOf } from "../events/failure.js";
 import type { PlanNode } from "../graph/plan.js";
-import { didYouMean } from "../graph/similar.js";
+import { Stop, type StopSignal } from "../model/control.js";
+import type { Target } from "../model/handler-types.js";
+import type { CompiledPipe } from "./compiled-pipe.js";
 
 /** Where a jump or route leads: a step, or the error that explains why it cannot go there. */
 export type Resolution = { readonly node: PlanNode; readonly error?: undefined } | { readonly error: Error };

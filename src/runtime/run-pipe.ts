@@ -1,7 +1,8 @@
-import type { Pipe } from "../definition/pipe.js";
-import { expectedMessage, isDuration } from "../definition/registry.js";
-import type { RunOptions } from "../definition/types.js";
+import { expectedMessage } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
+import { isDuration } from "../model/option-checks.js";
+import type { RunOptions } from "../model/options.js";
+import type { CompilablePipe } from "./compiled-pipe.js";
 import { logDebug } from "./debug-log.js";
 import { PipeRun } from "./pipe-run.js";
 
@@ -43,7 +44,7 @@ const toDone = (): IteratorReturnResult<void> => DONE;
  * nothing more is delivered.
  */
 export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
-  readonly #pipe: Pipe<any, any>;
+  readonly #pipe: CompilablePipe;
   readonly #state: unknown;
   readonly #options: RunOptions<unknown>;
   #run: PipeRun | undefined;
@@ -82,7 +83,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     this.#run!.queue.onNext(this.#wake);
   };
 
-  constructor(pipe: Pipe<any, any>, state: unknown, options: RunOptions<unknown>) {
+  constructor(pipe: CompilablePipe, state: unknown, options: RunOptions<unknown>) {
     this.#pipe = pipe;
     this.#state = state;
     this.#options = options;
@@ -187,7 +188,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
 
 /** Starts a run stream (see {@link RunStream}). */
 export function runPipe(
-  pipe: Pipe<any, any>,
+  pipe: CompilablePipe,
   state: unknown,
   options: RunOptions<unknown>,
 ): AsyncGenerator<PipeEvent, void, undefined> {

@@ -1,5 +1,5 @@
-import { shownValue } from "../definition/registry.js";
-import type { AnyHandler, StepArgs } from "../definition/types.js";
+import { shownValue } from "../errors/messages.js";
+import type { AnyHandler, StepArgs } from "../model/handler-types.js";
 import { nodeUtil } from "../runtime/builtins.js";
 import { deepEqual } from "./_equal.js";
 

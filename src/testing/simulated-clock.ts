@@ -1,5 +1,5 @@
-import { shownValue } from "../definition/registry.js";
-import type { Clock } from "../runtime/clock.js";
+import { shownValue } from "../errors/messages.js";
+import type { Clock } from "../model/clock.js";
 
 interface Timer {
   readonly id: number;

@@ -1,9 +1,10 @@
 import type { Pipe } from "../definition/pipe.js";
-import { shownValue } from "../definition/registry.js";
-import type { AnyHandler, RunOptions, Target } from "../definition/types.js";
+import { didYouMean } from "../errors/did-you-mean.js";
 import { StepNotFoundError } from "../errors/errors.js";
+import { shownValue } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
-import { didYouMean } from "../graph/similar.js";
+import type { AnyHandler, Target } from "../model/handler-types.js";
+import type { RunOptions } from "../model/options.js";
 import { type MockImplementation, StepMock } from "./mock.js";
 import { TestResult } from "./test-result.js";
 

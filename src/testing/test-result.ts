@@ -1,4 +1,3 @@
-import type { Target } from "../definition/types.js";
 import {
   type EventOf,
   EventType,
@@ -6,6 +5,7 @@ import {
   type PipelineEndData,
   type PipelineTerminalStatus,
 } from "../events/types.js";
+import type { Target } from "../model/handler-types.js";
 
 /**
  * A `STEP_ERROR`, flattened: its payload with the step and invocation it belongs to.

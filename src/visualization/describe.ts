@@ -1,5 +1,5 @@
-import type { StepKind } from "../definition/registry.js";
-import type { RetryOption } from "../definition/types.js";
+import type { RetryOption } from "../model/options.js";
+import type { StepKind } from "../model/step-definition.js";
 import { hashPipe } from "./hash.js";
 import {
   buildModel,

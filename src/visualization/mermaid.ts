@@ -1,4 +1,4 @@
-import { shownValue } from "../definition/registry.js";
+import { shownValue } from "../errors/messages.js";
 import { escapeLabel, humanizeName } from "./labels.js";
 import {
   buildModel,

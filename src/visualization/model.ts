@@ -1,7 +1,7 @@
-import { Stop } from "../definition/control.js";
-import type { StepDefinition, StepKind } from "../definition/registry.js";
-import type { AnyHandler } from "../definition/types.js";
 import type { ExecutionPlan } from "../graph/plan.js";
+import { Stop } from "../model/control.js";
+import type { AnyHandler } from "../model/handler-types.js";
+import type { StepDefinition, StepKind } from "../model/step-definition.js";
 
 /**
  * What visualization reads from a pipe: its name and metadata, plus the Pipe's internal read-only

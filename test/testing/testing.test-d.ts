@@ -7,7 +7,7 @@ import {
   type StepArgs,
   type StepErrorPayload,
 } from "../../src/index.js";
-import type { Clock } from "../../src/runtime/clock.js";
+import type { Clock } from "../../src/model/clock.js";
 import {
   type MockCall,
   SimulatedClock,

@@ -1,12 +1,4 @@
-import type { ExecutionPlan } from "../graph/plan.js";
-import type { Clock } from "../runtime/clock.js";
-import type {
-  ErrorHandler,
-  FailureClassificationConfig,
-  HookHandler,
-  Target,
-  WrappedHandler,
-} from "./types.js";
+import type { PipeEvent, PipelineEndData } from "../events/types.js";
 
 /**
  * An observer of runs (see `pipe.addObserver`): sees every event of every run of the pipe, in
@@ -26,21 +18,14 @@ export interface Observer<State = unknown, Context = unknown> {
   /** Before the startup hooks. */
   onPipelineStart?(info: ObserverInfo<State, Context>): unknown;
   /** For every delivered event. */
-  onEvent?(event: import("../events/types.js").PipeEvent<State>, info: ObserverInfo<State, Context>): unknown;
+  onEvent?(event: PipeEvent<State>, info: ObserverInfo<State, Context>): unknown;
   /** After `FINISH` (or a client close) when the run did not fail. */
-  onPipelineEnd?(
-    end: import("../events/types.js").PipelineEndData,
-    info: ObserverInfo<State, Context>,
-  ): unknown;
+  onPipelineEnd?(end: PipelineEndData, info: ObserverInfo<State, Context>): unknown;
   /**
    * After `FINISH` when the run failed (status `failed`); `error` is the primary failure's thrown
    * value (or its message when the value is not known).
    */
-  onPipelineError?(
-    error: unknown,
-    end: import("../events/types.js").PipelineEndData,
-    info: ObserverInfo<State, Context>,
-  ): unknown;
+  onPipelineError?(error: unknown, end: PipelineEndData, info: ObserverInfo<State, Context>): unknown;
 }
 
 /** What observers are told about the run. */
@@ -65,31 +50,4 @@ export interface ObserverInfo<State = unknown, Context = unknown> {
  * pipe.addEventHook((event) => ({ ...event, meta: { ...event.meta, tenant: "acme" } }));
  * ```
  */
-export type EventHook = (
-  event: import("../events/types.js").PipeEvent<any>,
-) => import("../events/types.js").PipeEvent<any>;
-
-/**
- * Everything a run needs from a frozen pipe.
- *
- * @internal
- */
-export interface CompiledPipe {
-  readonly name: string;
-  readonly plan: ExecutionPlan;
-  /** Step handlers after middleware, by step name. */
-  readonly handlers: Map<string, WrappedHandler>;
-  readonly startupHooks: readonly HookHandler<any, any>[];
-  readonly shutdownHooks: readonly HookHandler<any, any>[];
-  readonly errorHooks: readonly ErrorHandler<any, any>[];
-  readonly observers: readonly Observer<any, any>[];
-  readonly eventHooks: readonly EventHook[];
-  readonly queueSize: number;
-  readonly maxRetries: number;
-  readonly metadata: Readonly<Record<string, unknown>>;
-  readonly failureClassification: FailureClassificationConfig;
-  readonly clock: Clock;
-  readonly debug: boolean;
-  /** The registered step a target names (a step name or a registered handler), if any. */
-  nameOf(target: Target): string | undefined;
-}
+export type EventHook = (event: PipeEvent<any>) => PipeEvent<any>;

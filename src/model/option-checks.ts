@@ -1,70 +1,8 @@
 import { DefinitionError } from "../errors/errors.js";
-import type { StopSignal } from "./control.js";
-import type { AnyHandler, ErrorHandler, RetryOption, SwitchRoutes, Target } from "./types.js";
+import { expected } from "../errors/messages.js";
+import type { Target } from "./handler-types.js";
+import type { RetryOption } from "./options.js";
 
-/**
- * The kinds of step a pipe can hold, named after the method that registers them: `pipe.step`,
- * `pipe.map`, `pipe.switch` and `pipe.sub`. Reported by `pipe.steps()` and `pipe.describe()`.
- */
-export type StepKind = "step" | "map" | "switch" | "sub";
-
-/**
- * One registered step, as the registry keeps it.
- *
- * @internal
- */
-export interface StepDefinition {
-  readonly name: string;
-  readonly kind: StepKind;
-  /** The handler as registered (TestPipe may swap it). */
-  handler: AnyHandler;
-  readonly to: readonly Target[];
-  readonly routes: readonly Target[];
-  readonly retries: RetryOption;
-  readonly timeout: number | undefined;
-  readonly barrierTimeout: number | undefined;
-  readonly barrierType: "all" | "any";
-  readonly onError: ErrorHandler<any, any> | undefined;
-  readonly each?: Target;
-  readonly maxConcurrency?: number;
-  readonly switchRoutes?: SwitchRoutes;
-  readonly switchDefault?: Target | StopSignal;
-  readonly pipeline?: import("./pipe.js").Pipe<any, any>;
-  /** Registration order. */
-  readonly index: number;
-}
-
-/** `expected \`x\` to be ..., got \`v\` (type).`: the one validation message template. */
-export function expectedMessage(option: string, what: string, value: unknown): string {
-  return `expected \`${option}\` to be ${what}, got ${shownValue(value)}.`;
-}
-
-/** A value as error messages show it: `` `value` (type) ``, functions by name, objects as JSON. */
-export function shownValue(value: unknown): string {
-  const shown = typeof value === "function" ? `function ${value.name || "(anonymous)"}` : safeString(value);
-  return `\`${shown}\` (${value === null ? "null" : typeof value})`;
-}
-
-/** An option of the pipe itself was invalid: the message names `where` (the call), not a step. */
-export function expectedOf(where: string, option: string, what: string, value: unknown): DefinitionError {
-  return new DefinitionError(`${where}: ${expectedMessage(option, what, value)}`, "system");
-}
-
-/** A registration option of `step` was invalid (see {@link expectedMessage}). */
-export function expected(step: string, option: string, what: string, value: unknown): DefinitionError {
-  return new DefinitionError(`Step '${step}': ${expectedMessage(option, what, value)}`, step);
-}
-
-function safeString(value: unknown): string {
-  try {
-    if (typeof value !== "object" || value === null) return String(value); // NaN, -1, "x", undefined
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Checks an optional non-negative number option. */
 /** A duration option's valid values: a finite number of milliseconds > 0. */
 export function isDuration(value: unknown): value is number {
   return typeof value === "number" && value > 0 && Number.isFinite(value);

@@ -32,7 +32,7 @@ import type { StepDefinition, StepKind } from "../model/step-definition.js";
 import { realClock } from "../runtime/clock.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
-import { NO_OPTIONS, runPipe } from "../runtime/run-pipe.js";
+import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
 import {
   describePipe,
   type GraphOptions,

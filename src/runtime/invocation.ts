@@ -33,7 +33,7 @@ export class Invocation implements Lineage {
   /** Work this invocation still owns (map workers, a child run). */
   children: unknown;
   /** Neighbours in the run's list of open invocations. */
-  prevOpen: Invocation | undefined;
+  previousOpen: Invocation | undefined;
   nextOpen: Invocation | undefined;
 
   constructor(
@@ -64,7 +64,7 @@ export class Invocation implements Lineage {
     this.children = undefined;
     this.pendingError = undefined;
     this.error = undefined;
-    this.prevOpen = undefined;
+    this.previousOpen = undefined;
     this.nextOpen = undefined;
   }
 }

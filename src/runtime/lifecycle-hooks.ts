@@ -3,7 +3,7 @@ import { EventType, FailureKind, FailureReason } from "../events/types.js";
 import type { HookArgs } from "../model/handler-types.js";
 import { isThenable } from "./guards.js";
 import { HandlerArgs } from "./invocation.js";
-import type { PipeRun } from "./pipe-run.js";
+import type { SchedulerPort } from "./scheduler-port.js";
 
 /** Resolves like `value`, or rejects with the signal's reason when it aborts first. */
 function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
@@ -25,7 +25,7 @@ function raceAbort<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T
   });
 }
 
-function hookArgs(run: PipeRun, signal: AbortSignal): HookArgs<unknown, unknown> {
+function hookArgs(run: SchedulerPort, signal: AbortSignal): HookArgs<unknown, unknown> {
   return new HandlerArgs(run, { stepMeta: undefined }, "system", 1, undefined, undefined, signal);
 }
 
@@ -33,7 +33,7 @@ function hookArgs(run: PipeRun, signal: AbortSignal): HookArgs<unknown, unknown>
  * Runs the startup hooks in order. A failing hook is reported (`STEP_ERROR` stage `startup`) and
  * stops the run before `START`. Returns whether the steps may run.
  */
-export async function runStartupHooks(run: PipeRun): Promise<boolean> {
+export async function runStartupHooks(run: SchedulerPort): Promise<boolean> {
   const signal = run.signal;
   for (const hook of run.compiled.startupHooks) {
     if (run.stopping) return false;
@@ -42,9 +42,9 @@ export async function runStartupHooks(run: PipeRun): Promise<boolean> {
     } catch (error) {
       if (run.stopping) return false;
       const message = `Startup hook failed: ${messageOf(error)}`;
-      run.emit(EventType.STEP_ERROR, "startup", { message, error, retrying: false }, "system", null);
+      run.emitRunEvent(EventType.STEP_ERROR, "startup", { message, error, retrying: false });
       run.journal.record(FailureKind.STARTUP, FailureReason.STARTUP_HOOK_ERROR, error, undefined, message);
-      run.beginStopping();
+      run.stopGracefully();
       return false;
     }
   }
@@ -52,7 +52,7 @@ export async function runStartupHooks(run: PipeRun): Promise<boolean> {
 }
 
 /** Runs every shutdown hook in order; each failure is reported (`STEP_ERROR` stage `shutdown`). */
-export async function runShutdownHooks(run: PipeRun): Promise<void> {
+export async function runShutdownHooks(run: SchedulerPort): Promise<void> {
   // Cleanup gets a live signal, even when the run itself was aborted.
   const signal = new AbortController().signal;
   for (const hook of run.compiled.shutdownHooks) {
@@ -60,7 +60,7 @@ export async function runShutdownHooks(run: PipeRun): Promise<void> {
       await hook(hookArgs(run, signal));
     } catch (error) {
       const message = `Shutdown hook failed: ${messageOf(error)}`;
-      run.emit(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false }, "system", null);
+      run.emitRunEvent(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false });
       run.journal.record(FailureKind.SHUTDOWN, FailureReason.SHUTDOWN_HOOK_ERROR, error, undefined, message);
     }
   }

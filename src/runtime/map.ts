@@ -1,7 +1,7 @@
 import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Invocation } from "./invocation.js";
-import type { PipeRun } from "./pipe-run.js";
+import type { SchedulerPort } from "./scheduler-port.js";
 
 /** A map's cursor over its items: plain data next to the iterator it pulls from. */
 export interface MapDriver {
@@ -29,7 +29,7 @@ function describeValue(value: unknown): string {
 }
 
 /** Starts fanning out a map step's items over its worker. */
-export function startMap(run: PipeRun, owner: Invocation, source: unknown): void {
+export function startMap(run: SchedulerPort, owner: Invocation, source: unknown): void {
   const node = owner.node;
   let iterator: Iterator<unknown> | AsyncIterator<unknown>;
   let isAsync = false;
@@ -45,12 +45,11 @@ export function startMap(run: PipeRun, owner: Invocation, source: unknown): void
   ) {
     iterator = (source as Iterable<unknown>)[Symbol.iterator]();
   } else {
-    run.onError(
+    run.onControlError(
       owner,
       new TypeError(
         `Map step '${node.name}' must return an Iterable or AsyncIterable of items (an array, a Set, a generator...), but returned ${describeValue(source)}.`,
       ),
-      true,
     );
     return;
   }
@@ -62,12 +61,10 @@ export function startMap(run: PipeRun, owner: Invocation, source: unknown): void
   let itemCount: number | undefined;
   if (Array.isArray(source)) itemCount = source.length;
   else if (source instanceof Set || source instanceof Map) itemCount = source.size;
-  run.emit(
+  run.emitMapEvent(
     EventType.MAP_START,
-    node.name,
-    itemCount === undefined ? { target: worker.name } : { target: worker.name, itemCount },
-    "map",
     owner,
+    itemCount === undefined ? { target: worker.name } : { target: worker.name, itemCount },
   );
   const driver: MapDriver = {
     worker,
@@ -87,13 +84,13 @@ export function startMap(run: PipeRun, owner: Invocation, source: unknown): void
 }
 
 /** Called when a worker of `owner` closed (its lineage ended). */
-export function mapWorkerClosed(run: PipeRun, owner: Invocation): void {
+export function mapWorkerClosed(run: SchedulerPort, owner: Invocation): void {
   const driver = owner.children as MapDriver;
   driver.active--;
   if (!driver.pumping) pump(run, owner, driver);
 }
 
-function pump(run: PipeRun, owner: Invocation, d: MapDriver): void {
+function pump(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
   if (d.pumping || d.completed) return;
   d.pumping = true;
   try {
@@ -123,7 +120,7 @@ function pump(run: PipeRun, owner: Invocation, d: MapDriver): void {
   maybeComplete(run, owner, d);
 }
 
-function waitForSpace(run: PipeRun, owner: Invocation, d: MapDriver): void {
+function waitForSpace(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
   d.pulling = true;
   run.hold();
   const resume = () => {
@@ -136,7 +133,7 @@ function waitForSpace(run: PipeRun, owner: Invocation, d: MapDriver): void {
   else void wait.then(resume);
 }
 
-function pull(run: PipeRun, owner: Invocation, d: MapDriver): void {
+function pull(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
   d.pulling = true;
   run.hold();
   let result: Promise<IteratorResult<unknown>>;
@@ -163,24 +160,18 @@ function pull(run: PipeRun, owner: Invocation, d: MapDriver): void {
   );
 }
 
-function spawn(run: PipeRun, owner: Invocation, d: MapDriver, item: unknown): void {
+function spawn(run: SchedulerPort, owner: Invocation, d: MapDriver, item: unknown): void {
   const index = d.index++;
   d.active++;
   const metrics = run.metrics;
   metrics.workersStarted++;
   if (d.active > metrics.peakWorkers) metrics.peakWorkers = d.active;
-  run.emit(
-    EventType.MAP_WORKER,
-    owner.node.name,
-    { index, target: d.worker.name, owner: owner.node.name },
-    "map",
-    owner,
-  );
+  run.emitMapEvent(EventType.MAP_WORKER, owner, { index, target: d.worker.name, owner: owner.node.name });
   const scope = [...owner.scope, `${d.worker.name}[${index}]`];
-  run.startStep(d.worker, owner, owner.id, item, owner, 1, scope);
+  run.startMapWorker(d.worker, owner, item, scope);
 }
 
-function maybeComplete(run: PipeRun, owner: Invocation, d: MapDriver): void {
+function maybeComplete(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
   if (d.completed || d.active > 0 || owner.closed) return;
   if (run.stopping && !(d.exhausted && !d.pulling && d.sourceError === undefined)) {
     d.completed = true;
@@ -191,16 +182,10 @@ function maybeComplete(run: PipeRun, owner: Invocation, d: MapDriver): void {
   if (!d.exhausted || d.pulling) return;
   d.completed = true;
   if (d.sourceError !== undefined) {
-    run.onError(owner, d.sourceError, true);
+    run.onControlError(owner, d.sourceError);
     return;
   }
-  run.emit(
-    EventType.MAP_COMPLETE,
-    owner.node.name,
-    { target: d.worker.name, itemCount: d.index },
-    "map",
-    owner,
-  );
+  run.emitMapEvent(EventType.MAP_COMPLETE, owner, { target: d.worker.name, itemCount: d.index });
   run.endStep(owner);
   run.follow(owner);
 }

@@ -2,9 +2,9 @@ import type { PlanNode } from "../graph/plan.js";
 import { Raise, Retry } from "../model/control.js";
 import type { AnyHandler } from "../model/handler-types.js";
 import { HandlerArgs, type Invocation } from "./invocation.js";
-import type { PipeRun } from "./pipe-run.js";
 import { applyControl } from "./results.js";
 import { backoffDelay, type RetryPolicy, retryPolicy } from "./retry.js";
+import type { SchedulerPort } from "./scheduler-port.js";
 
 const policies = new WeakMap<PlanNode, RetryPolicy>();
 
@@ -27,7 +27,12 @@ function safePredicate(predicate: (error: unknown) => boolean, error: unknown): 
  * then fail fast. `controlFailure` marks errors the runtime raised while applying a result (an
  * unknown jump, a switch without a route): those are not retried automatically.
  */
-export function handleError(run: PipeRun, inv: Invocation, error: unknown, controlFailure: boolean): void {
+export function handleError(
+  run: SchedulerPort,
+  inv: Invocation,
+  error: unknown,
+  controlFailure: boolean,
+): void {
   if (inv.closed) return;
   if (inv.handling) {
     // Applying a handler's decision failed (an unknown jump, say): fail, without asking again.
@@ -50,7 +55,7 @@ export function handleError(run: PipeRun, inv: Invocation, error: unknown, contr
       (policy.retryOn === undefined || safePredicate(policy.retryOn, error))
     ) {
       // After Stop or Suspend nothing new starts: `retry` then just ends the step.
-      run.retry(inv, error, backoffDelay(policy, inv.attempt));
+      run.retryAfterError(inv, error, backoffDelay(policy, inv.attempt));
       return;
     }
   }
@@ -63,7 +68,12 @@ export function handleError(run: PipeRun, inv: Invocation, error: unknown, contr
 }
 
 /** The step's own handler, then the global ones: the first that returns decides. */
-async function askHandlers(run: PipeRun, inv: Invocation, error: unknown, local: AnyHandler | undefined) {
+async function askHandlers(
+  run: SchedulerPort,
+  inv: Invocation,
+  error: unknown,
+  local: AnyHandler | undefined,
+) {
   const handlers = local === undefined ? run.compiled.errorHooks : [local, ...run.compiled.errorHooks];
   let current = error;
   for (const handler of handlers) {
@@ -84,7 +94,7 @@ async function askHandlers(run: PipeRun, inv: Invocation, error: unknown, local:
       run.cancelStep(inv, run.abortMessage);
       return;
     }
-    if (result instanceof Retry) run.retry(inv, current);
+    if (result instanceof Retry) run.retryAfterError(inv, current);
     else if (result instanceof Raise) run.failStep(inv, result.error ?? current);
     else applyControl(run, inv, result);
     return;

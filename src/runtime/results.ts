@@ -5,8 +5,8 @@ import { Raise, Retry, Skip, Stop, Suspend } from "../model/control.js";
 import type { Target } from "../model/handler-types.js";
 import type { Invocation } from "./invocation.js";
 import { startMap } from "./map.js";
-import type { PipeRun } from "./pipe-run.js";
 import { resolveJump, routeSwitch } from "./routing.js";
+import type { SchedulerPort } from "./scheduler-port.js";
 import { startSub } from "./sub.js";
 import { skipSuccessors } from "./transitions.js";
 
@@ -17,17 +17,17 @@ const warnedSteps = new WeakSet<PlanNode>();
  * A small state machine with its callbacks made once per stream, so a token costs one `then`
  * (no async-function frame per token).
  */
-export function streamTokens(run: PipeRun, inv: Invocation, iterator: AsyncIterator<unknown>): void {
+export function streamTokens(run: SchedulerPort, inv: Invocation, iterator: AsyncIterator<unknown>): void {
   inv.iterator = iterator;
   new TokenStream(run, inv, iterator).pull();
 }
 
 class TokenStream {
-  readonly #run: PipeRun;
+  readonly #run: SchedulerPort;
   readonly #inv: Invocation;
   readonly #iterator: AsyncIterator<unknown>;
 
-  constructor(run: PipeRun, inv: Invocation, iterator: AsyncIterator<unknown>) {
+  constructor(run: SchedulerPort, inv: Invocation, iterator: AsyncIterator<unknown>) {
     this.#run = run;
     this.#inv = inv;
     this.#iterator = iterator;
@@ -55,7 +55,7 @@ class TokenStream {
         run.settleResult(inv, step.value);
         return;
       }
-      run.emit(EventType.TOKEN, inv.node.name, step.value, inv.node.kind, inv);
+      run.emitStepEvent(EventType.TOKEN, inv, step.value);
     } catch (error) {
       this.#onError(error);
       return;
@@ -77,7 +77,7 @@ class TokenStream {
 }
 
 /** Handles what a handler returned: control values, map items, a switch key, a child state. */
-export function settle(run: PipeRun, inv: Invocation, value: unknown): void {
+export function settle(run: SchedulerPort, inv: Invocation, value: unknown): void {
   if (inv.closed || inv.handling) return;
   // A sub step's timeout covers its child run: sub.ts clears it when the child ends.
   if (inv.node.kind !== "sub") run.clearStepTimer(inv);
@@ -93,7 +93,7 @@ export function settle(run: PipeRun, inv: Invocation, value: unknown): void {
     return;
   }
   if (value instanceof Retry) {
-    run.retry(inv, undefined);
+    run.retryReturned(inv);
     return;
   }
   if (kind === "step" || value === Stop || value instanceof Suspend || value instanceof Skip) {
@@ -106,7 +106,7 @@ export function settle(run: PipeRun, inv: Invocation, value: unknown): void {
 }
 
 /** Applies a step's (or error handler's) control result and closes the step. */
-export function applyControl(run: PipeRun, inv: Invocation, value: unknown): void {
+export function applyControl(run: SchedulerPort, inv: Invocation, value: unknown): void {
   if (value === undefined || value === null) {
     run.endStep(inv);
     run.follow(inv);
@@ -115,24 +115,24 @@ export function applyControl(run: PipeRun, inv: Invocation, value: unknown): voi
   if (typeof value === "string" || typeof value === "function") {
     const jump = resolveJump(run.compiled, inv.node, value as Target);
     if (jump.error !== undefined) {
-      run.onError(inv, jump.error, true);
+      run.onControlError(inv, jump.error);
       return;
     }
     run.endStep(inv);
     skipSuccessors(run, inv.node, inv);
-    run.startStep(jump.node, inv, null, undefined);
+    run.startSuccessor(jump.node, inv);
     return;
   }
   if (value === Stop) {
     run.endStep(inv);
-    run.stop(false);
+    run.stopGracefully();
     return;
   }
   if (value instanceof Suspend) {
     const payload = { reason: value.reason, step: inv.node.name };
-    run.emit(EventType.SUSPEND, inv.node.name, payload, inv.node.kind, inv);
+    run.emitStepEvent(EventType.SUSPEND, inv, payload);
     run.endStep(inv);
-    run.stop(true);
+    run.suspend();
     return;
   }
   if (value instanceof Skip) {
@@ -151,22 +151,22 @@ export function applyControl(run: PipeRun, inv: Invocation, value: unknown): voi
   run.follow(inv);
 }
 
-function route(run: PipeRun, inv: Invocation, value: unknown): void {
+function route(run: SchedulerPort, inv: Invocation, value: unknown): void {
   const routed = routeSwitch(inv.node, value);
   if (routed.error !== undefined) {
-    run.onError(inv, routed.error, true);
+    run.onControlError(inv, routed.error);
     return;
   }
   if (routed.target === Stop) {
     run.endStep(inv);
-    run.stop(false);
+    run.stopGracefully();
     return;
   }
   const jump = resolveJump(run.compiled, inv.node, routed.target as Target);
   if (jump.error !== undefined) {
-    run.onError(inv, jump.error, true);
+    run.onControlError(inv, jump.error);
     return;
   }
   run.endStep(inv);
-  run.startStep(jump.node, inv, null, undefined);
+  run.startSuccessor(jump.node, inv);
 }

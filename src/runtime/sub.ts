@@ -2,11 +2,11 @@ import { SubPipelineError } from "../errors/errors.js";
 import { primaryFailure } from "../events/failure.js";
 import type { PipeEvent, PipelineEndData } from "../events/types.js";
 import type { Invocation } from "./invocation.js";
-import type { PipeRun } from "./pipe-run.js";
 import { RunEvent } from "./run-event.js";
+import type { SchedulerPort } from "./scheduler-port.js";
 
 /** Runs a sub-pipeline step's child run and forwards its events. */
-export function startSub(run: PipeRun, inv: Invocation, childState: unknown): void {
+export function startSub(run: SchedulerPort, inv: Invocation, childState: unknown): void {
   // After Stop or Suspend a running sub step still finishes (its child run is part of it);
   // only an abort (failure, timeout, cancellation) keeps the child from starting.
   if (run.aborted) {
@@ -20,7 +20,12 @@ export function startSub(run: PipeRun, inv: Invocation, childState: unknown): vo
   void forward(run, inv, stream, child.name);
 }
 
-async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<PipeEvent>, pipeName: string) {
+async function forward(
+  run: SchedulerPort,
+  inv: Invocation,
+  stream: AsyncGenerator<PipeEvent>,
+  pipeName: string,
+) {
   const prefix = inv.node.name;
   const scope = [...inv.scope, prefix];
   let end: PipelineEndData | undefined;
@@ -64,7 +69,7 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
     return;
   }
   if (failed) {
-    run.onError(inv, thrown, true);
+    run.onControlError(inv, thrown);
     return;
   }
   if (
@@ -88,6 +93,6 @@ async function forward(run: PipeRun, inv: Invocation, stream: AsyncGenerator<Pip
     return;
   }
   run.endStep(inv);
-  if (end.status === "suspended") run.stop(true);
+  if (end.status === "suspended") run.suspend();
   else run.follow(inv);
 }

@@ -4,7 +4,7 @@ import { isDuration } from "../model/option-checks.js";
 import type { RunOptions } from "../model/options.js";
 import type { CompilablePipe } from "./compiled-pipe.js";
 import { logDebug } from "./debug-log.js";
-import { PipeRun } from "./pipe-run.js";
+import { Scheduler } from "./scheduler.js";
 
 function invalid(option: string, what: string, value: unknown): TypeError {
   return new TypeError(`run(): ${expectedMessage(option, what, value)}`);
@@ -47,7 +47,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
   readonly #pipe: CompilablePipe;
   readonly #state: unknown;
   readonly #options: RunOptions<unknown>;
-  #run: PipeRun | undefined;
+  #run: Scheduler | undefined;
   #execution: Promise<void> | undefined;
   #finished = false;
   /** The consumer's pending `next()`, while it waits for an event. */
@@ -103,7 +103,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
       try {
         if (this.#options !== NO_OPTIONS) checkRunOptions(this.#options);
         const compiled = this.#pipe._compile(this.#options.start);
-        this.#run = new PipeRun(compiled, this.#state, this.#options);
+        this.#run = new Scheduler(compiled, this.#state, this.#options);
       } catch (error) {
         this.#finished = true;
         return Promise.reject(error);

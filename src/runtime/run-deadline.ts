@@ -1,0 +1,28 @@
+import { messageOf } from "../events/failure.js";
+import type { Clock } from "../model/clock.js";
+import type { RunOptions } from "../model/options.js";
+
+/** What the run `timeout` and `signal` end the run with. */
+export interface Terminable {
+  timeOut(reason: string): void;
+  cancel(reason: string): void;
+}
+
+/** Arms the run's `timeout` and `signal` options; returns what disarms them. */
+export function armDeadline(options: RunOptions<unknown>, clock: Clock, run: Terminable): () => void {
+  const { signal, timeout } = options;
+  let timer: unknown;
+  let onAbort: (() => void) | undefined;
+  if (timeout !== undefined) {
+    timer = clock.setTimeout(() => run.timeOut(`Run exceeded its timeout of ${timeout} ms`), timeout);
+  }
+  if (signal !== undefined) {
+    onAbort = () => run.cancel(`Run cancelled: ${messageOf(signal.reason ?? "aborted")}`);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  }
+  return () => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+  };
+}

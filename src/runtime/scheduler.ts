@@ -1,0 +1,351 @@
+import { FailureJournal, messageOf, resolveOutcome } from "../events/failure.js";
+import {
+  EventType,
+  FailureKind,
+  FailureReason,
+  type NodeKind,
+  type PipelineEndData,
+} from "../events/types.js";
+import type { PlanNode } from "../graph/plan.js";
+import type { Clock } from "../model/clock.js";
+import type { RunOptions } from "../model/options.js";
+import { ChildRuns } from "./child-runs.js";
+import type { CompiledPipe } from "./compiled-pipe.js";
+import { applyEventHooks } from "./event-hooks.js";
+import { EventQueue } from "./event-queue.js";
+import type { Invocation } from "./invocation.js";
+import { JoinBarriers } from "./join-barriers.js";
+import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
+import { MetaScope, pipelineMeta } from "./meta.js";
+import { MetricsCollector } from "./metrics.js";
+import { ObserverFeed } from "./observers.js";
+import { armDeadline } from "./run-deadline.js";
+import { type Lineage, RunEvent } from "./run-event.js";
+import { nextRunId, RunAbort } from "./run-identity.js";
+import { RunPhase, terminalSignalOf } from "./run-phase.js";
+import type { SchedulerPort } from "./scheduler-port.js";
+import { StepStarting } from "./step-starting.js";
+
+/**
+ * One execution of a pipe. Events go to {@link Scheduler.queue}; `RunStream` delivers them.
+ *
+ * Lifecycle (`execute`): observers' `onPipelineStart` and the startup hooks; `START` and the root
+ * steps; steps run, each starting its successors as it ends, until the run is idle (no invocation
+ * open and no background work held: retry backoffs, map pulls, barrier timers); child runs and
+ * cut-short generators are closed; the shutdown hooks run; the outcome is decided and `FINISH` is
+ * emitted (unless the consumer left), and the queue closes.
+ *
+ * The run's {@link RunPhase} only moves forward, through named transitions: `stopGracefully`
+ * (Stop), `suspend`, the fail-fast abort of `failStep`, `timeOut`, `cancel`, `closeByClient`, and
+ * the finish. From STOPPING on nothing new starts; from FAILING on running steps are aborted.
+ *
+ * Invariants: `FINISH` is emitted once, last, and never after a client close; every `STEP_START`
+ * is closed exactly once (by `STEP_END`, `STEP_ERROR` or `CANCELLED`), which `StepExecution`
+ * guarantees with `Invocation.closed`; no step starts once the run is stopping.
+ */
+export class Scheduler extends StepStarting implements SchedulerPort {
+  readonly runId: string;
+  readonly state: unknown;
+  readonly ctx: unknown;
+  readonly compiled: CompiledPipe;
+  readonly clock: Clock;
+  readonly queue: EventQueue<RunEvent>;
+  readonly journal: FailureJournal;
+  readonly metrics = new MetricsCollector();
+  readonly options: RunOptions<unknown>;
+  /** Delivers events to the pipe's observers (when it has any). */
+  readonly observers: ObserverFeed | undefined;
+  /** The `FINISH` payload, once the run ended (also set for a client close). */
+  end: PipelineEndData | undefined = undefined;
+  protected readonly port: SchedulerPort = this;
+  #phase: RunPhase = RunPhase.RUNNING;
+  /** Why the run was aborted (fail fast, timeout, cancellation, close), once it was. */
+  #abortReason: Error | undefined = undefined;
+  /** The run's abort controller, made on first use (a handler reading `signal`, or an abort). */
+  #controller: AbortController | undefined = undefined;
+  /** Aborted when the run starts stopping (cuts retry backoffs short); made on first use. */
+  #stopController: AbortController | undefined = undefined;
+  #runMeta: MetaScope | undefined = undefined;
+  #joins: JoinBarriers | undefined = undefined;
+  #children: ChildRuns | undefined = undefined;
+  #seq = 0;
+  #startedAt = 0;
+
+  constructor(compiled: CompiledPipe, state: unknown, options: RunOptions<unknown>) {
+    super();
+    this.compiled = compiled;
+    this.state = state;
+    this.ctx = options.context;
+    this.options = options;
+    this.clock = options.clock ?? compiled.clock;
+    this.runId = nextRunId();
+    this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
+    this.journal = new FailureJournal(compiled.failureClassification);
+    this.observers =
+      compiled.observers.length === 0
+        ? undefined
+        : new ObserverFeed(compiled.observers, {
+            pipeName: compiled.name,
+            runId: this.runId,
+            state,
+            ctx: options.context,
+          });
+  }
+
+  /** The join barriers and their timers (made on first use, like the child runs). */
+  get joins(): JoinBarriers {
+    return (this.#joins ??= new JoinBarriers(this));
+  }
+
+  /** Child runs of sub-pipeline steps still being forwarded. */
+  get children(): ChildRuns {
+    return (this.#children ??= new ChildRuns());
+  }
+
+  /** The run's own metadata scope (`meta.run`), made on first use. */
+  get runMeta(): MetaScope {
+    return (this.#runMeta ??= new MetaScope());
+  }
+
+  /** The read-only view of the pipe's `metadata` option (`meta.pipeline`). */
+  get pipelineMeta(): ReturnType<typeof pipelineMeta> {
+    return pipelineMeta(this.compiled.metadata);
+  }
+
+  /** True once nothing new may start (stop, suspend, failure, timeout, cancellation, close). */
+  get stopping(): boolean {
+    return this.#phase !== RunPhase.RUNNING;
+  }
+
+  /** The run's signal: aborts on fail fast, run timeout, cancellation and client close. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** True once the run aborted its steps (not for a graceful Stop or Suspend). */
+  get aborted(): boolean {
+    return this.#abortReason !== undefined;
+  }
+
+  /** The message of the abort, once the run aborted. */
+  get abortMessage(): string {
+    return messageOf(this.#abortReason);
+  }
+
+  /** The signal that cuts retry backoffs short when the run starts stopping. */
+  get stopSignal(): AbortSignal {
+    return (this.#stopController ??= new AbortController()).signal;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Creates, numbers and queues an event. */
+  emit(
+    type: EventType,
+    stage: string,
+    payload: unknown,
+    nodeKind: NodeKind,
+    lineage: Lineage | null,
+    meta: Readonly<Record<string, unknown>> | null,
+    timestamp: number,
+  ): RunEvent {
+    let event = new RunEvent(
+      type,
+      stage,
+      payload,
+      timestamp,
+      this.runId,
+      nodeKind,
+      lineage,
+      ++this.#seq,
+      meta,
+    );
+    if (this.compiled.eventHooks.length > 0)
+      event = applyEventHooks(this.compiled.eventHooks, event, this.journal);
+    this.metrics.observe(event);
+    this.queue.push(event);
+    return event;
+  }
+
+  emitStepEvent(type: EventType, invocation: Invocation, payload: unknown): RunEvent {
+    const node = invocation.node;
+    return this.emit(type, node.name, payload, node.kind, invocation, null, this.clock.now());
+  }
+
+  emitMapEvent(type: EventType, owner: Invocation, payload: unknown): RunEvent {
+    return this.emit(type, owner.node.name, payload, "map", owner, null, this.clock.now());
+  }
+
+  emitRunEvent(type: EventType, stage: string, payload: unknown): RunEvent {
+    return this.emit(type, stage, payload, "system", null, null, this.clock.now());
+  }
+
+  emitBarrier(type: EventType, node: PlanNode, payload: unknown, timestamp: number): RunEvent {
+    return this.emit(type, node.name, payload, "barrier", null, null, timestamp);
+  }
+
+  /** Queues an event forwarded from a child run, renumbered for this stream. */
+  forward(event: RunEvent): void {
+    event.runId = this.runId;
+    event.seq = ++this.#seq;
+    let out = event;
+    if (this.compiled.eventHooks.length > 0)
+      out = applyEventHooks(this.compiled.eventHooks, event, this.journal);
+    // Not counted in this run's metrics: the child's own FINISH carries its metrics.
+    this.queue.push(out);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Runs the whole lifecycle: startup hooks, steps, shutdown hooks, `FINISH`. The rarely needed
+   * phases live in their own functions: this one runs once per run, and V8 compiles what it inlines.
+   */
+  async execute(): Promise<void> {
+    this.#startedAt = this.clock.now();
+    const disarm =
+      this.options.timeout === undefined && this.options.signal === undefined
+        ? undefined
+        : armDeadline(this.options, this.clock, this);
+    try {
+      const ready =
+        this.observers === undefined && this.compiled.startupHooks.length === 0
+          ? !this.stopping
+          : await this.#startUp();
+      if (ready && this.#begin()) await this.untilIdle();
+    } catch (error) {
+      this.journal.record(FailureKind.INFRA, FailureReason.INTERNAL_ERROR, error, undefined);
+      this.#abortAll(RunPhase.FAILING, new RunAbort(`Internal error: ${messageOf(error)}`));
+    } finally {
+      disarm?.();
+    }
+    this.#joins?.clearTimers();
+    if (
+      (this.#children !== undefined && this.#children.size > 0) ||
+      this.closingGenerators.pending ||
+      this.compiled.shutdownHooks.length > 0
+    ) {
+      await this.#windDown();
+    }
+    this.#finish();
+  }
+
+  /** Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. */
+  async #startUp(): Promise<boolean> {
+    if (this.observers !== undefined) await this.observers.start();
+    return this.compiled.startupHooks.length === 0 ? !this.stopping : await runStartupHooks(this.port);
+  }
+
+  /** Emits `START` and starts the roots; false when there is nothing to start. */
+  #begin(): boolean {
+    if (this.compiled.plan.nodes.size === 0) {
+      const error = new Error("No steps registered: add steps with pipe.step() before run().");
+      this.emitRunEvent(EventType.STEP_ERROR, "system", { message: error.message, error, retrying: false });
+      this.journal.record(
+        FailureKind.VALIDATION,
+        FailureReason.NO_STEPS,
+        error,
+        undefined,
+        "No steps registered",
+      );
+      return false;
+    }
+    if (this.stopping) return false;
+    this.emitRunEvent(EventType.START, "system", this.state);
+    const nodes = this.compiled.plan.nodes;
+    const start = this.options.start;
+    const roots = start === undefined ? this.compiled.plan.roots : [this.compiled.nameOf(start)!];
+    if (roots.length === 1) this.startRoot(nodes.get(roots[0]!)!);
+    else
+      this.startTogether(() => {
+        for (const root of roots) this.startRoot(nodes.get(root)!);
+      });
+    return true;
+  }
+
+  /** After the steps: closes child runs and cut-short generators, then runs the shutdown hooks. */
+  async #windDown(): Promise<void> {
+    if (this.#children !== undefined) await this.#children.closeAll();
+    await this.closingGenerators.settled();
+    if (this.compiled.shutdownHooks.length > 0) await runShutdownHooks(this.port);
+  }
+
+  /** Decides the outcome, emits `FINISH` (unless the consumer left) and closes the queue. */
+  #finish(): void {
+    const durationMs = this.clock.now() - this.#startedAt;
+    const metrics = this.metrics.snapshot(this.queue.maxDepth);
+    const end = resolveOutcome(terminalSignalOf(this.#phase), this.journal, durationMs, metrics);
+    this.end = end;
+    if (this.#phase !== RunPhase.CLIENT_CLOSED) {
+      const meta = this.#runMeta?.snapshot() ?? null;
+      this.emit(EventType.FINISH, "system", end, "system", null, meta, this.clock.now());
+    }
+    this.#phase = RunPhase.FINISHED;
+    this.queue.close();
+  }
+
+  // ---------------------------------------------------------------- phase transitions
+
+  /** A step returned `Stop` (or a startup hook failed): nothing new starts, running steps finish. */
+  stopGracefully(): void {
+    this.#moveTo(RunPhase.STOPPING);
+  }
+
+  /** A step returned `Suspend` (or a child run suspended): as {@link stopGracefully}, ending `suspended`. */
+  suspend(): void {
+    this.#moveTo(RunPhase.SUSPENDING);
+  }
+
+  /** The run's `timeout` elapsed: `TIMEOUT`, then every open step is closed. */
+  timeOut(reason: string): void {
+    this.#terminate(RunPhase.TIMED_OUT, EventType.TIMEOUT, reason);
+  }
+
+  /** The run's `signal` aborted: `CANCELLED` (stage `system`), then every open step is closed. */
+  cancel(reason: string): void {
+    this.#terminate(RunPhase.CANCELLED, EventType.CANCELLED, reason);
+  }
+
+  /** The consumer left the loop: stop everything, emit nothing more. */
+  closeByClient(): void {
+    if (this.#phase === RunPhase.FINISHED) return;
+    this.queue.discard();
+    const reason = "The consumer closed the event stream";
+    this.#abortAll(RunPhase.CLIENT_CLOSED, new RunAbort(reason));
+    this.closeAllOpen(reason);
+  }
+
+  /** A step failed for good: nothing new starts and running steps are aborted (fail fast). */
+  protected failFast(reason: string): void {
+    this.#abortAll(RunPhase.FAILING, new RunAbort(reason));
+  }
+
+  #terminate(phase: RunPhase, type: EventType, reason: string): void {
+    if (this.#phase >= RunPhase.TIMED_OUT) return;
+    this.emitRunEvent(type, "system", { reason });
+    this.#abortAll(phase, new RunAbort(reason));
+    this.closeAllOpen(reason);
+  }
+
+  #abortAll(phase: RunPhase, reason: Error): void {
+    this.#moveTo(phase);
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    this.open.abortAll(reason);
+  }
+
+  /** Moves the phase forward (never back); leaving RUNNING cuts backoffs short and drops barrier timers. */
+  #moveTo(phase: RunPhase): void {
+    if (phase <= this.#phase) return;
+    const wasRunning = this.#phase === RunPhase.RUNNING;
+    this.#phase = phase;
+    if (!wasRunning) return;
+    this.#joins?.stopTimers();
+    this.#stopController?.abort();
+  }
+}

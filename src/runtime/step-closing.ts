@@ -1,0 +1,245 @@
+import { RetryLimitError, SubPipelineError } from "../errors/errors.js";
+import type { FailureJournal } from "../events/failure.js";
+import { messageOf } from "../events/failure.js";
+import { EventType, FailureKind, FailureReason, type NodeKind } from "../events/types.js";
+import type { Clock } from "../model/clock.js";
+import { sleep } from "./clock.js";
+import { ClosingGenerators } from "./closing-generators.js";
+import type { CompiledPipe } from "./compiled-pipe.js";
+import type { Invocation } from "./invocation.js";
+import type { JoinBarriers } from "./join-barriers.js";
+import { mapWorkerClosed } from "./map.js";
+import type { MetaScope, pipelineMeta } from "./meta.js";
+import type { MetricsCollector } from "./metrics.js";
+import { OpenInvocations } from "./open-invocations.js";
+import { handleError } from "./recovery.js";
+import type { Lineage, RunEvent } from "./run-event.js";
+import type { SchedulerPort } from "./scheduler-port.js";
+
+type ClosingStatus = "success" | "recovered" | "error" | "cancelled";
+
+/**
+ * How a run closes step invocations, and what it knows about the open ones. Every invocation
+ * opened with `STEP_START` is closed exactly once: by `endStep` (`STEP_END`), `failStep`
+ * (`STEP_ERROR`, then fail fast), `cancelStep` (`CANCELLED`) or a retry (the attempt's
+ * `STEP_ERROR` with `retrying: true`, then the next attempt opens); `Invocation.closed` makes a
+ * second close a no-op. Idle tracking lives here too: the run is idle when no invocation is open
+ * and no background work is held (`hold`/`release`: retry backoffs, map pulls, barrier timers),
+ * the latter ignored once the run is stopping.
+ */
+export abstract class StepClosing {
+  abstract readonly runId: string;
+  abstract readonly state: unknown;
+  abstract readonly ctx: unknown;
+  abstract readonly compiled: CompiledPipe;
+  abstract readonly clock: Clock;
+  abstract readonly metrics: MetricsCollector;
+  abstract readonly journal: FailureJournal;
+  abstract get stopping(): boolean;
+  abstract get aborted(): boolean;
+  abstract get abortMessage(): string;
+  abstract get signal(): AbortSignal;
+  abstract get stopSignal(): AbortSignal;
+  abstract get joins(): JoinBarriers;
+  abstract get runMeta(): MetaScope;
+  abstract get pipelineMeta(): ReturnType<typeof pipelineMeta>;
+  abstract emit(
+    type: EventType,
+    stage: string,
+    payload: unknown,
+    nodeKind: NodeKind,
+    lineage: Lineage | null,
+    meta: Readonly<Record<string, unknown>> | null,
+    timestamp: number,
+  ): RunEvent;
+  protected abstract failFast(reason: string): void;
+  /** The run itself, as the helpers see it (`this`, typed as the narrow interface). */
+  protected abstract readonly port: SchedulerPort;
+  protected abstract startNextAttempt(invocation: Invocation): void;
+
+  /** The invocations started and not yet closed. */
+  protected readonly open = new OpenInvocations();
+  /** Generator steps closed before they finished. */
+  protected readonly closingGenerators = new ClosingGenerators();
+  /** Background work outstanding (see {@link StepClosing.hold}). */
+  protected pending = 0;
+  /**
+   * The time of the step end being settled, reused for the steps it starts in the same synchronous
+   * turn (a clock read costs ~70 ns). Set only while a result settles; cleared before any handler runs.
+   */
+  protected reusedNow: number | undefined = undefined;
+  /** True while a result settles (see {@link StepClosing.reusedNow}). */
+  protected settling = false;
+  #onIdle: (() => void) | undefined = undefined;
+
+  // ---------------------------------------------------------------- idle
+
+  /** Resolves once the run is idle (idle is signalled synchronously: checked again on wake-up). */
+  protected async untilIdle(): Promise<void> {
+    while (!this.#isIdle()) await new Promise<void>(this.#waitIdle);
+  }
+
+  readonly #waitIdle = (resolve: () => void): void => {
+    this.#onIdle = resolve;
+    this.maybeIdle();
+  };
+
+  #isIdle(): boolean {
+    // Once stopping, pending background work (backoffs, pulls, timers) can start nothing new.
+    return this.open.count === 0 && (this.pending === 0 || this.stopping);
+  }
+
+  /** Wakes the lifecycle when the run just became idle. */
+  protected maybeIdle(): void {
+    if (this.#onIdle !== undefined && this.#isIdle()) {
+      const resolve = this.#onIdle;
+      this.#onIdle = undefined;
+      resolve();
+    }
+  }
+
+  /** Marks outstanding background work (a retry backoff, a map pull, a barrier timer). */
+  hold(): void {
+    this.pending++;
+  }
+
+  /** Ends a {@link StepClosing.hold}. */
+  release(): void {
+    this.pending--;
+    this.maybeIdle();
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /** Closes an invocation with `STEP_END`. */
+  endStep(invocation: Invocation): void {
+    const status = invocation.handling ? "recovered" : "success";
+    const durationMs = this.#emitTerminal(invocation, EventType.STEP_END, undefined, status);
+    this.metrics.stepEnded(invocation.node, durationMs);
+    this.#close(invocation, false);
+  }
+
+  /** Closes an invocation with `CANCELLED`. */
+  cancelStep(invocation: Invocation, reason: string): void {
+    if (invocation.closed) return;
+    this.#emitTerminal(invocation, EventType.CANCELLED, { reason }, "cancelled");
+    this.#close(invocation, false);
+  }
+
+  /** Closes an invocation with `STEP_ERROR`, records the failure and stops the run (fail fast). */
+  failStep(invocation: Invocation, error: unknown): void {
+    if (invocation.closed) return;
+    const message = messageOf(error);
+    const name = invocation.node.name;
+    const stepLabel = error instanceof SubPipelineError ? `${name}:${error.failedStep}` : name;
+    this.#emitTerminal(invocation, EventType.STEP_ERROR, { message, error, retrying: false }, "error");
+    this.journal.record(FailureKind.STEP, FailureReason.STEP_ERROR, error, stepLabel, message);
+    this.failFast(`Run stopped because step '${stepLabel}' failed: ${message}`);
+    this.#close(invocation, false);
+  }
+
+  /** Closes every open invocation with `CANCELLED`, children before owners (timeout, cancel, close). */
+  protected closeAllOpen(reason: string): void {
+    // Newest first; owners whose child run is still winding down are left for it to close.
+    for (const invocation of this.open.newestFirst()) {
+      if (invocation.node.kind === "sub" && invocation.children !== undefined) continue;
+      this.cancelStep(invocation, reason);
+    }
+    this.maybeIdle();
+  }
+
+  /** Cancels a step's pending `timeout` timer, if it has one. */
+  clearStepTimer(invocation: Invocation): void {
+    if (invocation.timer !== undefined) {
+      this.clock.clearTimeout(invocation.timer);
+      invocation.timer = undefined;
+    }
+  }
+
+  /** Emits an invocation's terminal event with its framework meta; returns its duration. */
+  #emitTerminal(invocation: Invocation, type: EventType, payload: unknown, status: ClosingStatus): number {
+    const now = this.clock.now();
+    // Reused by the steps this end starts, unless user code (an event hook) runs in between.
+    if (this.settling && this.compiled.eventHooks.length === 0) this.reusedNow = now;
+    const durationMs = now - invocation.startedAt;
+    const meta = stepMeta(invocation, durationMs, status);
+    const node = invocation.node;
+    this.emit(type, node.name, payload, node.kind, invocation, meta, now);
+    return durationMs;
+  }
+
+  /** Marks an invocation closed (its terminal event is already queued). */
+  #close(invocation: Invocation, retrying: boolean): void {
+    invocation.closed = true;
+    this.clearStepTimer(invocation);
+    if (invocation.iterator !== undefined) {
+      const iterator = invocation.iterator;
+      invocation.iterator = undefined;
+      this.closingGenerators.close(iterator);
+    }
+    this.open.remove(invocation);
+    this.metrics.tasksCompleted++;
+    if (!retrying && invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+    this.maybeIdle();
+  }
+
+  // ---------------------------------------------------------------- errors and retries
+
+  /** Handles an invocation's error: automatic retry, error handlers, fail fast (see `recovery.ts`). */
+  onError(invocation: Invocation, error: unknown): void {
+    handleError(this.port, invocation, error, false);
+  }
+
+  /** Handles an error the runtime raised while applying a result (a bad jump, route or map source). */
+  onControlError(invocation: Invocation, error: unknown): void {
+    handleError(this.port, invocation, error, true);
+  }
+
+  /** Closes a failed attempt (`STEP_ERROR`, `retrying: true`) and runs the step again after `delay`. */
+  retryAfterError(invocation: Invocation, error: unknown, delay = 0): void {
+    this.#retry(invocation, error, delay);
+  }
+
+  /** The step returned `Retry`: closes the attempt with `STEP_END` and runs it again at once. */
+  retryReturned(invocation: Invocation): void {
+    this.#retry(invocation, undefined, 0);
+  }
+
+  #retry(invocation: Invocation, error: unknown, delay: number): void {
+    if (this.stopping) {
+      this.cancelStep(invocation, "The run stopped before the step could run again");
+      return;
+    }
+    const maxRetries = this.compiled.maxRetries;
+    if (invocation.attempt >= maxRetries) {
+      this.failStep(invocation, new RetryLimitError(invocation.node.name, maxRetries, { cause: error }));
+      return;
+    }
+    this.metrics.retries++;
+    if (error === undefined) this.#emitTerminal(invocation, EventType.STEP_END, undefined, "success");
+    else {
+      const payload = { message: messageOf(error), error, retrying: true };
+      this.#emitTerminal(invocation, EventType.STEP_ERROR, payload, "error");
+    }
+    this.hold();
+    this.#close(invocation, true);
+    const again = () => {
+      if (!this.stopping) this.startNextAttempt(invocation);
+      else if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      this.release();
+    };
+    if (delay <= 0) again();
+    else sleep(this.clock, delay, this.stopSignal).then(again, again);
+  }
+}
+
+/** The `meta` of an invocation's terminal event: what the step wrote, and the framework's entry. */
+function stepMeta(invocation: Invocation, durationMs: number, status: ClosingStatus) {
+  const user = invocation.stepMeta?.snapshot();
+  // A step whose error handler recovered it says so, with the error it recovered from.
+  const framework =
+    status === "recovered"
+      ? { durationMs, attempt: invocation.attempt, status, error: messageOf(invocation.error) }
+      : { durationMs, attempt: invocation.attempt, status };
+  return user === undefined ? { framework } : { ...user, framework };
+}

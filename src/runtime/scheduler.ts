@@ -1,26 +1,17 @@
 import { FailureJournal, messageOf, resolveOutcome } from "../events/failure.js";
-import {
-  EventType,
-  FailureKind,
-  FailureReason,
-  type NodeKind,
-  type PipelineEndData,
-} from "../events/types.js";
-import type { PlanNode } from "../graph/plan.js";
+import { EventType, FailureKind, FailureReason, type PipelineEndData } from "../events/types.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
 import { ChildRuns } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
-import { applyEventHooks } from "./event-hooks.js";
 import { EventQueue } from "./event-queue.js";
-import type { Invocation } from "./invocation.js";
 import { JoinBarriers } from "./join-barriers.js";
 import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
 import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
 import { armDeadline } from "./run-deadline.js";
-import { type Lineage, RunEvent } from "./run-event.js";
+import type { RunEvent } from "./run-event.js";
 import { nextRunId, RunAbort } from "./run-identity.js";
 import { RunPhase, terminalSignalOf } from "./run-phase.js";
 import type { SchedulerPort } from "./scheduler-port.js";
@@ -68,7 +59,6 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   #runMeta: MetaScope | undefined = undefined;
   #joins: JoinBarriers | undefined = undefined;
   #children: ChildRuns | undefined = undefined;
-  #seq = 0;
   #startedAt = 0;
 
   constructor(compiled: CompiledPipe, state: unknown, options: RunOptions<unknown>) {
@@ -139,64 +129,6 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   /** The signal that cuts retry backoffs short when the run starts stopping. */
   get stopSignal(): AbortSignal {
     return (this.#stopController ??= new AbortController()).signal;
-  }
-
-  // ---------------------------------------------------------------- events
-
-  /** Creates, numbers and queues an event. */
-  emit(
-    type: EventType,
-    stage: string,
-    payload: unknown,
-    nodeKind: NodeKind,
-    lineage: Lineage | null,
-    meta: Readonly<Record<string, unknown>> | null,
-    timestamp: number,
-  ): RunEvent {
-    let event = new RunEvent(
-      type,
-      stage,
-      payload,
-      timestamp,
-      this.runId,
-      nodeKind,
-      lineage,
-      ++this.#seq,
-      meta,
-    );
-    if (this.compiled.eventHooks.length > 0)
-      event = applyEventHooks(this.compiled.eventHooks, event, this.journal);
-    this.metrics.observe(event);
-    this.queue.push(event);
-    return event;
-  }
-
-  emitStepEvent(type: EventType, invocation: Invocation, payload: unknown): RunEvent {
-    const node = invocation.node;
-    return this.emit(type, node.name, payload, node.kind, invocation, null, this.clock.now());
-  }
-
-  emitMapEvent(type: EventType, owner: Invocation, payload: unknown): RunEvent {
-    return this.emit(type, owner.node.name, payload, "map", owner, null, this.clock.now());
-  }
-
-  emitRunEvent(type: EventType, stage: string, payload: unknown): RunEvent {
-    return this.emit(type, stage, payload, "system", null, null, this.clock.now());
-  }
-
-  emitBarrier(type: EventType, node: PlanNode, payload: unknown, timestamp: number): RunEvent {
-    return this.emit(type, node.name, payload, "barrier", null, null, timestamp);
-  }
-
-  /** Queues an event forwarded from a child run, renumbered for this stream. */
-  forward(event: RunEvent): void {
-    event.runId = this.runId;
-    event.seq = ++this.#seq;
-    let out = event;
-    if (this.compiled.eventHooks.length > 0)
-      out = applyEventHooks(this.compiled.eventHooks, event, this.journal);
-    // Not counted in this run's metrics: the child's own FINISH carries its metrics.
-    this.queue.push(out);
   }
 
   // ---------------------------------------------------------------- lifecycle

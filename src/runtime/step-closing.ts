@@ -1,19 +1,15 @@
 import { RetryLimitError, SubPipelineError } from "../errors/errors.js";
-import type { FailureJournal } from "../events/failure.js";
 import { messageOf } from "../events/failure.js";
-import { EventType, FailureKind, FailureReason, type NodeKind } from "../events/types.js";
-import type { Clock } from "../model/clock.js";
+import { EventType, FailureKind, FailureReason } from "../events/types.js";
 import { sleep } from "./clock.js";
 import { ClosingGenerators } from "./closing-generators.js";
-import type { CompiledPipe } from "./compiled-pipe.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
 import { mapWorkerClosed } from "./map.js";
 import type { MetaScope, pipelineMeta } from "./meta.js";
-import type { MetricsCollector } from "./metrics.js";
 import { OpenInvocations } from "./open-invocations.js";
 import { handleError } from "./recovery.js";
-import type { Lineage, RunEvent } from "./run-event.js";
+import { RunEventEmitter } from "./run-event-emitter.js";
 import type { SchedulerPort } from "./scheduler-port.js";
 
 type ClosingStatus = "success" | "recovered" | "error" | "cancelled";
@@ -27,14 +23,9 @@ type ClosingStatus = "success" | "recovered" | "error" | "cancelled";
  * and no background work is held (`hold`/`release`: retry backoffs, map pulls, barrier timers),
  * the latter ignored once the run is stopping.
  */
-export abstract class StepClosing {
-  abstract readonly runId: string;
+export abstract class StepClosing extends RunEventEmitter {
   abstract readonly state: unknown;
   abstract readonly ctx: unknown;
-  abstract readonly compiled: CompiledPipe;
-  abstract readonly clock: Clock;
-  abstract readonly metrics: MetricsCollector;
-  abstract readonly journal: FailureJournal;
   abstract get stopping(): boolean;
   abstract get aborted(): boolean;
   abstract get abortMessage(): string;
@@ -43,15 +34,6 @@ export abstract class StepClosing {
   abstract get joins(): JoinBarriers;
   abstract get runMeta(): MetaScope;
   abstract get pipelineMeta(): ReturnType<typeof pipelineMeta>;
-  abstract emit(
-    type: EventType,
-    stage: string,
-    payload: unknown,
-    nodeKind: NodeKind,
-    lineage: Lineage | null,
-    meta: Readonly<Record<string, unknown>> | null,
-    timestamp: number,
-  ): RunEvent;
   protected abstract failFast(reason: string): void;
   /** The run itself, as the helpers see it (`this`, typed as the narrow interface). */
   protected abstract readonly port: SchedulerPort;

@@ -90,42 +90,48 @@ export function mapWorkerClosed(run: SchedulerPort, owner: Invocation): void {
   if (!driver.pumping) pump(run, owner, driver);
 }
 
-function pump(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
-  if (d.pumping || d.completed) return;
-  d.pumping = true;
+function pump(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
+  if (driver.pumping || driver.completed) return;
+  driver.pumping = true;
   try {
-    while (!run.stopping && !d.exhausted && !d.pulling && d.active < d.limit && !owner.closed) {
+    while (
+      !run.stopping &&
+      !driver.exhausted &&
+      !driver.pulling &&
+      driver.active < driver.limit &&
+      !owner.closed
+    ) {
       if (run.queue.full) {
-        waitForSpace(run, owner, d);
+        waitForSpace(run, owner, driver);
         break;
       }
-      if (!d.isAsync) {
+      if (!driver.isAsync) {
         let next: IteratorResult<unknown>;
         try {
-          next = (d.iterator as Iterator<unknown>).next();
+          next = (driver.iterator as Iterator<unknown>).next();
         } catch (error) {
-          d.exhausted = true;
-          d.sourceError = error;
+          driver.exhausted = true;
+          driver.sourceError = error;
           break;
         }
-        if (next.done) d.exhausted = true;
-        else spawn(run, owner, d, next.value);
+        if (next.done) driver.exhausted = true;
+        else spawn(run, owner, driver, next.value);
       } else {
-        pull(run, owner, d);
+        pull(run, owner, driver);
       }
     }
   } finally {
-    d.pumping = false;
+    driver.pumping = false;
   }
-  maybeComplete(run, owner, d);
+  maybeComplete(run, owner, driver);
 }
 
-function waitForSpace(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
-  d.pulling = true;
+function waitForSpace(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
+  driver.pulling = true;
   run.hold();
   const resume = () => {
-    d.pulling = false;
-    pump(run, owner, d);
+    driver.pulling = false;
+    pump(run, owner, driver);
     run.release();
   };
   const wait = run.queue.waitForSpace();
@@ -133,67 +139,71 @@ function waitForSpace(run: SchedulerPort, owner: Invocation, d: MapDriver): void
   else void wait.then(resume);
 }
 
-function pull(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
-  d.pulling = true;
+function pull(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
+  driver.pulling = true;
   run.hold();
   let result: Promise<IteratorResult<unknown>>;
   try {
-    result = Promise.resolve((d.iterator as AsyncIterator<unknown>).next());
+    result = Promise.resolve((driver.iterator as AsyncIterator<unknown>).next());
   } catch (error) {
     result = Promise.reject(error);
   }
   result.then(
     (next) => {
-      d.pulling = false;
-      if (next.done) d.exhausted = true;
-      else if (!owner.closed && !run.stopping) spawn(run, owner, d, next.value);
-      pump(run, owner, d);
+      driver.pulling = false;
+      if (next.done) driver.exhausted = true;
+      else if (!owner.closed && !run.stopping) spawn(run, owner, driver, next.value);
+      pump(run, owner, driver);
       run.release();
     },
     (error) => {
-      d.pulling = false;
-      d.exhausted = true;
-      d.sourceError = error;
-      pump(run, owner, d);
+      driver.pulling = false;
+      driver.exhausted = true;
+      driver.sourceError = error;
+      pump(run, owner, driver);
       run.release();
     },
   );
 }
 
-function spawn(run: SchedulerPort, owner: Invocation, d: MapDriver, item: unknown): void {
-  const index = d.index++;
-  d.active++;
+function spawn(run: SchedulerPort, owner: Invocation, driver: MapDriver, item: unknown): void {
+  const index = driver.index++;
+  driver.active++;
   const metrics = run.metrics;
   metrics.workersStarted++;
-  if (d.active > metrics.peakWorkers) metrics.peakWorkers = d.active;
-  run.emitMapEvent(EventType.MAP_WORKER, owner, { index, target: d.worker.name, owner: owner.node.name });
-  const scope = [...owner.scope, `${d.worker.name}[${index}]`];
-  run.startMapWorker(d.worker, owner, item, scope);
+  if (driver.active > metrics.peakWorkers) metrics.peakWorkers = driver.active;
+  run.emitMapEvent(EventType.MAP_WORKER, owner, {
+    index,
+    target: driver.worker.name,
+    owner: owner.node.name,
+  });
+  const scope = [...owner.scope, `${driver.worker.name}[${index}]`];
+  run.startMapWorker(driver.worker, owner, item, scope);
 }
 
-function maybeComplete(run: SchedulerPort, owner: Invocation, d: MapDriver): void {
-  if (d.completed || d.active > 0 || owner.closed) return;
-  if (run.stopping && !(d.exhausted && !d.pulling && d.sourceError === undefined)) {
-    d.completed = true;
-    closeSource(d);
+function maybeComplete(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
+  if (driver.completed || driver.active > 0 || owner.closed) return;
+  if (run.stopping && !(driver.exhausted && !driver.pulling && driver.sourceError === undefined)) {
+    driver.completed = true;
+    closeSource(driver);
     run.cancelStep(owner, "The run stopped before every item of the map ran");
     return;
   }
-  if (!d.exhausted || d.pulling) return;
-  d.completed = true;
-  if (d.sourceError !== undefined) {
-    run.onControlError(owner, d.sourceError);
+  if (!driver.exhausted || driver.pulling) return;
+  driver.completed = true;
+  if (driver.sourceError !== undefined) {
+    run.onControlError(owner, driver.sourceError);
     return;
   }
-  run.emitMapEvent(EventType.MAP_COMPLETE, owner, { target: d.worker.name, itemCount: d.index });
+  run.emitMapEvent(EventType.MAP_COMPLETE, owner, { target: driver.worker.name, itemCount: driver.index });
   run.endStep(owner);
   run.follow(owner);
 }
 
-function closeSource(d: MapDriver): void {
-  if (d.exhausted) return;
+function closeSource(driver: MapDriver): void {
+  if (driver.exhausted) return;
   try {
-    const done = d.iterator.return?.(undefined);
+    const done = driver.iterator.return?.(undefined);
     if (done instanceof Promise) done.then(undefined, () => {});
   } catch {
     // A source that fails to close has nothing left to give.

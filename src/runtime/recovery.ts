@@ -29,48 +29,48 @@ function safePredicate(predicate: (error: unknown) => boolean, error: unknown): 
  */
 export function handleError(
   run: SchedulerPort,
-  inv: Invocation,
+  invocation: Invocation,
   error: unknown,
   controlFailure: boolean,
 ): void {
-  if (inv.closed) return;
-  if (inv.handling) {
+  if (invocation.closed) return;
+  if (invocation.handling) {
     // Applying a handler's decision failed (an unknown jump, say): fail, without asking again.
     // Anything else arriving now is a late result of an invocation already being handled.
-    if (controlFailure) run.failStep(inv, error);
+    if (controlFailure) run.failStep(invocation, error);
     return;
   }
-  inv.handling = true;
-  inv.error = error;
-  run.clearStepTimer(inv);
+  invocation.handling = true;
+  invocation.error = error;
+  run.clearStepTimer(invocation);
   if (run.aborted) {
-    run.cancelStep(inv, run.abortMessage);
+    run.cancelStep(invocation, run.abortMessage);
     return;
   }
   if (!controlFailure) {
-    const policy = policyOf(inv.node);
+    const policy = policyOf(invocation.node);
     if (
-      inv.attempt <= policy.attempts &&
-      inv.attempt < run.compiled.maxRetries &&
+      invocation.attempt <= policy.attempts &&
+      invocation.attempt < run.compiled.maxRetries &&
       (policy.retryOn === undefined || safePredicate(policy.retryOn, error))
     ) {
       // After Stop or Suspend nothing new starts: `retry` then just ends the step.
-      run.retryAfterError(inv, error, backoffDelay(policy, inv.attempt));
+      run.retryAfterError(invocation, error, backoffDelay(policy, invocation.attempt));
       return;
     }
   }
-  const local = inv.node.definition.onError;
+  const local = invocation.node.definition.onError;
   if (local !== undefined || run.compiled.errorHooks.length > 0) {
-    void askHandlers(run, inv, error, local);
+    void askHandlers(run, invocation, error, local);
     return;
   }
-  run.failStep(inv, error);
+  run.failStep(invocation, error);
 }
 
 /** The step's own handler, then the global ones: the first that returns decides. */
 async function askHandlers(
   run: SchedulerPort,
-  inv: Invocation,
+  invocation: Invocation,
   error: unknown,
   local: AnyHandler | undefined,
 ) {
@@ -80,7 +80,15 @@ async function askHandlers(
     let result: unknown;
     try {
       result = await handler(
-        new HandlerArgs(run, inv, inv.node.name, inv.attempt, inv.item, current, inv.signal),
+        new HandlerArgs(
+          run,
+          invocation,
+          invocation.node.name,
+          invocation.attempt,
+          invocation.item,
+          current,
+          invocation.signal,
+        ),
       );
     } catch (thrown) {
       if (thrown instanceof Error && thrown !== current && thrown.cause === undefined) {
@@ -89,15 +97,15 @@ async function askHandlers(
       current = thrown;
       continue;
     }
-    if (inv.closed) return;
+    if (invocation.closed) return;
     if (run.aborted) {
-      run.cancelStep(inv, run.abortMessage);
+      run.cancelStep(invocation, run.abortMessage);
       return;
     }
-    if (result instanceof Retry) run.retryAfterError(inv, current);
-    else if (result instanceof Raise) run.failStep(inv, result.error ?? current);
-    else applyControl(run, inv, result);
+    if (result instanceof Retry) run.retryAfterError(invocation, current);
+    else if (result instanceof Raise) run.failStep(invocation, result.error ?? current);
+    else applyControl(run, invocation, result);
     return;
   }
-  if (!inv.closed) run.failStep(inv, current);
+  if (!invocation.closed) run.failStep(invocation, current);
 }

@@ -17,19 +17,23 @@ const warnedSteps = new WeakSet<PlanNode>();
  * A small state machine with its callbacks made once per stream, so a token costs one `then`
  * (no async-function frame per token).
  */
-export function streamTokens(run: SchedulerPort, inv: Invocation, iterator: AsyncIterator<unknown>): void {
-  inv.iterator = iterator;
-  new TokenStream(run, inv, iterator).pull();
+export function streamTokens(
+  run: SchedulerPort,
+  invocation: Invocation,
+  iterator: AsyncIterator<unknown>,
+): void {
+  invocation.iterator = iterator;
+  new TokenStream(run, invocation, iterator).pull();
 }
 
 class TokenStream {
   readonly #run: SchedulerPort;
-  readonly #inv: Invocation;
+  readonly #invocation: Invocation;
   readonly #iterator: AsyncIterator<unknown>;
 
-  constructor(run: SchedulerPort, inv: Invocation, iterator: AsyncIterator<unknown>) {
+  constructor(run: SchedulerPort, invocation: Invocation, iterator: AsyncIterator<unknown>) {
     this.#run = run;
-    this.#inv = inv;
+    this.#invocation = invocation;
     this.#iterator = iterator;
   }
 
@@ -46,16 +50,16 @@ class TokenStream {
   }
 
   readonly #onNext = (step: IteratorResult<unknown>): void => {
-    const inv = this.#inv;
-    if (inv.closed) return;
+    const invocation = this.#invocation;
+    if (invocation.closed) return;
     const run = this.#run;
     try {
       if (step.done) {
-        inv.iterator = undefined;
-        run.settleResult(inv, step.value);
+        invocation.iterator = undefined;
+        run.settleResult(invocation, step.value);
         return;
       }
-      run.emitStepEvent(EventType.TOKEN, inv, step.value);
+      run.emitStepEvent(EventType.TOKEN, invocation, step.value);
     } catch (error) {
       this.#onError(error);
       return;
@@ -66,107 +70,107 @@ class TokenStream {
   };
 
   readonly #resume = (): void => {
-    if (!this.#inv.closed) this.pull();
+    if (!this.#invocation.closed) this.pull();
   };
 
   readonly #onError = (error: unknown): void => {
-    const inv = this.#inv;
-    inv.iterator = undefined;
-    this.#run.onError(inv, error);
+    const invocation = this.#invocation;
+    invocation.iterator = undefined;
+    this.#run.onError(invocation, error);
   };
 }
 
 /** Handles what a handler returned: control values, map items, a switch key, a child state. */
-export function settle(run: SchedulerPort, inv: Invocation, value: unknown): void {
-  if (inv.closed || inv.handling) return;
+export function settle(run: SchedulerPort, invocation: Invocation, value: unknown): void {
+  if (invocation.closed || invocation.handling) return;
   // A sub step's timeout covers its child run: sub.ts clears it when the child ends.
-  if (inv.node.kind !== "sub") run.clearStepTimer(inv);
-  const kind = inv.node.kind;
+  if (invocation.node.kind !== "sub") run.clearStepTimer(invocation);
+  const kind = invocation.node.kind;
   if (value instanceof Raise) {
     run.onError(
-      inv,
+      invocation,
       value.error ??
         new Error(
-          `Step '${inv.node.name}' returned Raise() without an error: pass the error to raise, \`return new Raise(error)\`.`,
+          `Step '${invocation.node.name}' returned Raise() without an error: pass the error to raise, \`return new Raise(error)\`.`,
         ),
     );
     return;
   }
   if (value instanceof Retry) {
-    run.retryReturned(inv);
+    run.retryReturned(invocation);
     return;
   }
   if (kind === "step" || value === Stop || value instanceof Suspend || value instanceof Skip) {
-    applyControl(run, inv, value);
+    applyControl(run, invocation, value);
     return;
   }
-  if (kind === "map") startMap(run, inv, value);
-  else if (kind === "switch") route(run, inv, value);
-  else startSub(run, inv, value);
+  if (kind === "map") startMap(run, invocation, value);
+  else if (kind === "switch") route(run, invocation, value);
+  else startSub(run, invocation, value);
 }
 
 /** Applies a step's (or error handler's) control result and closes the step. */
-export function applyControl(run: SchedulerPort, inv: Invocation, value: unknown): void {
+export function applyControl(run: SchedulerPort, invocation: Invocation, value: unknown): void {
   if (value === undefined || value === null) {
-    run.endStep(inv);
-    run.follow(inv);
+    run.endStep(invocation);
+    run.follow(invocation);
     return;
   }
   if (typeof value === "string" || typeof value === "function") {
-    const jump = resolveJump(run.compiled, inv.node, value as Target);
+    const jump = resolveJump(run.compiled, invocation.node, value as Target);
     if (jump.error !== undefined) {
-      run.onControlError(inv, jump.error);
+      run.onControlError(invocation, jump.error);
       return;
     }
-    run.endStep(inv);
-    skipSuccessors(run, inv.node, inv);
-    run.startSuccessor(jump.node, inv);
+    run.endStep(invocation);
+    skipSuccessors(run, invocation.node, invocation);
+    run.startSuccessor(jump.node, invocation);
     return;
   }
   if (value === Stop) {
-    run.endStep(inv);
+    run.endStep(invocation);
     run.stopGracefully();
     return;
   }
   if (value instanceof Suspend) {
-    const payload = { reason: value.reason, step: inv.node.name };
-    run.emitStepEvent(EventType.SUSPEND, inv, payload);
-    run.endStep(inv);
+    const payload = { reason: value.reason, step: invocation.node.name };
+    run.emitStepEvent(EventType.SUSPEND, invocation, payload);
+    run.endStep(invocation);
     run.suspend();
     return;
   }
   if (value instanceof Skip) {
-    run.endStep(inv);
-    skipSuccessors(run, inv.node, inv);
+    run.endStep(invocation);
+    skipSuccessors(run, invocation.node, invocation);
     return;
   }
-  if (!warnedSteps.has(inv.node)) {
-    warnedSteps.add(inv.node);
+  if (!warnedSteps.has(invocation.node)) {
+    warnedSteps.add(invocation.node);
     process.emitWarning(
-      `Step '${inv.node.name}' returned ${typeof value} (${messageOf(value).slice(0, 80)}), which is ignored. A step returns nothing, a step name or handler to jump to, Stop, or new Suspend(); pass data through state or yield tokens. (An arrow function without braces returns its expression.)`,
+      `Step '${invocation.node.name}' returned ${typeof value} (${messageOf(value).slice(0, 80)}), which is ignored. A step returns nothing, a step name or handler to jump to, Stop, or new Suspend(); pass data through state or yield tokens. (An arrow function without braces returns its expression.)`,
       { type: "JustpipeWarning" },
     );
   }
-  run.endStep(inv);
-  run.follow(inv);
+  run.endStep(invocation);
+  run.follow(invocation);
 }
 
-function route(run: SchedulerPort, inv: Invocation, value: unknown): void {
-  const routed = routeSwitch(inv.node, value);
+function route(run: SchedulerPort, invocation: Invocation, value: unknown): void {
+  const routed = routeSwitch(invocation.node, value);
   if (routed.error !== undefined) {
-    run.onControlError(inv, routed.error);
+    run.onControlError(invocation, routed.error);
     return;
   }
   if (routed.target === Stop) {
-    run.endStep(inv);
+    run.endStep(invocation);
     run.stopGracefully();
     return;
   }
-  const jump = resolveJump(run.compiled, inv.node, routed.target as Target);
+  const jump = resolveJump(run.compiled, invocation.node, routed.target as Target);
   if (jump.error !== undefined) {
-    run.onControlError(inv, jump.error);
+    run.onControlError(invocation, jump.error);
     return;
   }
-  run.endStep(inv);
-  run.startSuccessor(jump.node, inv);
+  run.endStep(invocation);
+  run.startSuccessor(jump.node, invocation);
 }

@@ -6,28 +6,32 @@ import { RunEvent } from "./run-event.js";
 import type { SchedulerPort } from "./scheduler-port.js";
 
 /** Runs a sub-pipeline step's child run and forwards its events. */
-export function startSub(run: SchedulerPort, inv: Invocation, childState: unknown): void {
+export function startSub(run: SchedulerPort, invocation: Invocation, childState: unknown): void {
   // After Stop or Suspend a running sub step still finishes (its child run is part of it);
   // only an abort (failure, timeout, cancellation) keeps the child from starting.
   if (run.aborted) {
-    run.cancelStep(inv, "The run stopped before the sub-pipeline started");
+    run.cancelStep(invocation, "The run stopped before the sub-pipeline started");
     return;
   }
-  const child = inv.node.definition.pipeline!;
-  const stream = child.run(childState, { context: run.ctx, signal: run.signalOf(inv), clock: run.clock });
-  inv.children = stream;
+  const child = invocation.node.definition.pipeline!;
+  const stream = child.run(childState, {
+    context: run.ctx,
+    signal: run.signalOf(invocation),
+    clock: run.clock,
+  });
+  invocation.children = stream;
   run.children.add(stream);
-  void forward(run, inv, stream, child.name);
+  void forward(run, invocation, stream, child.name);
 }
 
 async function forward(
   run: SchedulerPort,
-  inv: Invocation,
+  invocation: Invocation,
   stream: AsyncGenerator<PipeEvent>,
   pipeName: string,
 ) {
-  const prefix = inv.node.name;
-  const scope = [...inv.scope, prefix];
+  const prefix = invocation.node.name;
+  const scope = [...invocation.scope, prefix];
   let end: PipelineEndData | undefined;
   let thrown: unknown;
   let failed = false;
@@ -47,8 +51,8 @@ async function forward(
       copy.originRunId = event.originRunId;
       copy.parentRunId = event.runId;
       copy.invocationId = event.invocationId;
-      copy.parentInvocationId = event.parentInvocationId ?? inv.id;
-      copy.ownerInvocationId = event.ownerInvocationId ?? inv.id;
+      copy.parentInvocationId = event.parentInvocationId ?? invocation.id;
+      copy.ownerInvocationId = event.ownerInvocationId ?? invocation.id;
       copy.attempt = event.attempt;
       copy.scope = [...scope, ...event.scope];
       copy.meta = event.meta;
@@ -60,16 +64,16 @@ async function forward(
     failed = true;
   } finally {
     run.children.delete(stream);
-    inv.children = undefined;
+    invocation.children = undefined;
   }
-  if (inv.closed) return;
-  run.clearStepTimer(inv);
-  if (inv.pendingError !== undefined) {
-    run.onError(inv, inv.pendingError);
+  if (invocation.closed) return;
+  run.clearStepTimer(invocation);
+  if (invocation.pendingError !== undefined) {
+    run.onError(invocation, invocation.pendingError);
     return;
   }
   if (failed) {
-    run.onControlError(inv, thrown);
+    run.onControlError(invocation, thrown);
     return;
   }
   if (
@@ -78,13 +82,13 @@ async function forward(
     end.status === "timeout" ||
     end.status === "client_closed"
   ) {
-    run.cancelStep(inv, `Sub-pipeline '${pipeName}' ended with status ${end?.status ?? "unknown"}`);
+    run.cancelStep(invocation, `Sub-pipeline '${pipeName}' ended with status ${end?.status ?? "unknown"}`);
     return;
   }
   if (end.status === "failed") {
     const primary = primaryFailure(end);
     run.onError(
-      inv,
+      invocation,
       new SubPipelineError(prefix, pipeName, end.failedStep ?? end.failureKind, end.error ?? "failed", {
         cause: primary?.cause,
         failureSource: end.failureSource,
@@ -92,7 +96,7 @@ async function forward(
     );
     return;
   }
-  run.endStep(inv);
+  run.endStep(invocation);
   if (end.status === "suspended") run.suspend();
-  else run.follow(inv);
+  else run.follow(invocation);
 }

@@ -35,7 +35,8 @@ export interface JoinHost {
 export class JoinBarriers {
   readonly #host: JoinHost;
   readonly #progress = new Map<string, BarrierProgress>();
-  readonly #timers = new Map<string, unknown>();
+  /** Pending `barrierTimeout` timers by join step (made on first use: most joins have none). */
+  #timers: Map<string, unknown> | undefined = undefined;
 
   constructor(host: JoinHost) {
     this.#host = host;
@@ -84,6 +85,7 @@ export class JoinBarriers {
   /** The run stops: pending timers will fire no failure, and no longer hold the run open. */
   stopTimers(): void {
     const host = this.#host;
+    if (this.#timers === undefined) return;
     for (const timer of this.#timers.values()) {
       host.clock.clearTimeout(timer);
       host.release();
@@ -93,15 +95,16 @@ export class JoinBarriers {
 
   /** The run is over: clears whatever timer is left. */
   clearTimers(): void {
+    if (this.#timers === undefined) return;
     for (const timer of this.#timers.values()) this.#host.clock.clearTimeout(timer);
     this.#timers.clear();
   }
 
   #dropTimer(name: string): void {
-    const timer = this.#timers.get(name);
+    const timer = this.#timers?.get(name);
     if (timer === undefined) return;
     this.#host.clock.clearTimeout(timer);
-    this.#timers.delete(name);
+    this.#timers!.delete(name);
     this.#host.release();
   }
 
@@ -109,7 +112,7 @@ export class JoinBarriers {
     const host = this.#host;
     host.hold();
     const timer = host.clock.setTimeout(() => {
-      this.#timers.delete(node.name);
+      this.#timers!.delete(node.name);
       const progress = this.#progress.get(node.name);
       // The wave stays, expired: parents arriving late complete it without starting the join.
       if (progress !== undefined) progress.expired = true;
@@ -122,6 +125,6 @@ export class JoinBarriers {
       }
       host.release();
     }, timeout);
-    this.#timers.set(node.name, timer);
+    (this.#timers ??= new Map()).set(node.name, timer);
   }
 }

@@ -158,7 +158,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     this.#joins?.clearTimers();
     if (
       (this.#children !== undefined && this.#children.size > 0) ||
-      this.closingGenerators.pending ||
+      this.closingGenerators?.pending === true ||
       this.compiled.shutdownHooks.length > 0
     ) {
       await this.#windDown();
@@ -202,7 +202,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   /** After the steps: closes child runs and cut-short generators, then runs the shutdown hooks. */
   async #windDown(): Promise<void> {
     if (this.#children !== undefined) await this.#children.closeAll();
-    await this.closingGenerators.settled();
+    if (this.closingGenerators !== undefined) await this.closingGenerators.settled();
     if (this.compiled.shutdownHooks.length > 0) await runShutdownHooks(this.port);
   }
 

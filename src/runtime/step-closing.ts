@@ -41,8 +41,8 @@ export abstract class StepClosing extends RunEventEmitter {
 
   /** The invocations started and not yet closed. */
   protected readonly open = new OpenInvocations();
-  /** Generator steps closed before they finished. */
-  protected readonly closingGenerators = new ClosingGenerators();
+  /** Generator steps closed before they finished (made on first use). */
+  protected closingGenerators: ClosingGenerators | undefined = undefined;
   /** Background work outstanding (see {@link StepClosing.hold}). */
   protected pending = 0;
   /**
@@ -157,7 +157,7 @@ export abstract class StepClosing extends RunEventEmitter {
     if (invocation.iterator !== undefined) {
       const iterator = invocation.iterator;
       invocation.iterator = undefined;
-      this.closingGenerators.close(iterator);
+      (this.closingGenerators ??= new ClosingGenerators()).close(iterator);
     }
     this.open.remove(invocation);
     this.metrics.tasksCompleted++;

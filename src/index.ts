@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 
-export { Pipe, type StepInfo } from "./definition/pipe.js";
+export { Pipe } from "./definition/pipe.js";
+export type { StepInfo } from "./definition/step-info.js";
 export type { SubOptions } from "./definition/sub-options.js";
 export {
   BarrierTimeoutError,

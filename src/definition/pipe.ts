@@ -1,10 +1,8 @@
 import { didYouMean } from "../errors/did-you-mean.js";
 import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
-import { expected, expectedOf } from "../errors/messages.js";
+import { expectedOf } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
 import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
-import type { Clock } from "../model/clock.js";
-import { Stop } from "../model/control.js";
 import type {
   AnyHandler,
   ErrorHandler,
@@ -17,19 +15,16 @@ import type {
 } from "../model/handler-types.js";
 import type { NestedPipe } from "../model/nested-pipe.js";
 import type { EventHook, Observer } from "../model/observer.js";
-import { checkDuration, checkRetries, checkTarget, checkTargets } from "../model/option-checks.js";
 import type {
   MapOptions,
   Middleware,
   PipeOptions,
-  RetryOption,
   RunOptions,
   StepOptions,
   SwitchOptions,
   WrappedHandler,
 } from "../model/options.js";
-import type { StepDefinition, StepKind } from "../model/step-definition.js";
-import { realClock } from "../runtime/clock.js";
+import type { StepKind } from "../model/step-definition.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
@@ -40,43 +35,20 @@ import {
   type PipeDescription,
   renderMermaid,
 } from "../visualization/index.js";
+import { nestedPipeIssues } from "./nested-pipes.js";
+import { type ResolvedPipeOptions, resolvePipeOptions } from "./pipe-options.js";
+import {
+  checkMapOptions,
+  checkRegistration,
+  checkSwitchOptions,
+  type RegisteredStep,
+  stepDefinition,
+} from "./registration.js";
+import type { StepInfo } from "./step-info.js";
 import type { SubOptions } from "./sub-options.js";
-
-/** Read-only summary of one registered step (see `pipe.steps()`). */
-export interface StepInfo {
-  /** The step's name. */
-  readonly name: string;
-  /** How it was registered: `pipe.step`, `pipe.map`, `pipe.switch` or `pipe.sub`. */
-  readonly kind: StepKind;
-  /**
-   * Every step it can lead to, by name: `to`, map `each`, switch routes and default, declared
-   * `routes` (`Stop` routes and targets that are not registered steps left out).
-   */
-  readonly targets: readonly string[];
-  /** Its `timeout` option in milliseconds, or `undefined` when it has none. */
-  readonly timeout: number | undefined;
-  /** Its `retries` option as registered (`0` when not set). */
-  readonly retries: RetryOption;
-  /** Its `barrierTimeout` option in milliseconds, or `undefined` when it has none. */
-  readonly barrierTimeout: number | undefined;
-  /** Its `barrierType` option (`"all"` when not set); it matters only for a join. */
-  readonly barrierType: "all" | "any";
-  /** Whether it has its own `onError` handler (the Pipe's global handlers are not counted). */
-  readonly hasErrorHandler: boolean;
-}
-
-/**
- * A step as this Pipe registers it: a sub step's `pipeline` is a Pipe.
- *
- * @internal
- */
-export type RegisteredStep = StepDefinition & { readonly pipeline?: Pipe<any, any> };
 
 /** The `#validated` key of a run without a `start` option. */
 const NO_START = "\u0000";
-
-const truthy = (value: string | undefined) =>
-  value !== undefined && ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
 
 /**
  * A pipeline: register steps (plain functions), wire them with `to`, and `run()` it as an async
@@ -96,12 +68,7 @@ const truthy = (value: string | undefined) =>
 export class Pipe<State = unknown, Context = undefined> {
   /** The pipeline's name. */
   readonly name: string;
-  readonly #options: Required<Pick<PipeOptions, "queueSize" | "strict" | "allowMultiRoot" | "maxRetries">> & {
-    clock: Clock;
-    debug: boolean;
-    metadata: Readonly<Record<string, unknown>>;
-    failureClassification: NonNullable<PipeOptions["failureClassification"]>;
-  };
+  readonly #options: ResolvedPipeOptions;
   readonly #steps = new Map<string, RegisteredStep>();
   readonly #names = new Map<AnyHandler, string>();
   readonly #middleware: Middleware[] = [];
@@ -121,29 +88,10 @@ export class Pipe<State = unknown, Context = undefined> {
    * @throws {@link DefinitionError} when an option is invalid.
    */
   constructor(options: PipeOptions = {}) {
-    const name = options.name ?? "Pipe";
-    if (typeof name !== "string" || name === "")
-      throw expectedOf("new Pipe()", "name", "a non-empty string", name);
-    this.name = name;
-    const queueSize = options.queueSize ?? 1000;
-    if (!Number.isInteger(queueSize) || queueSize < 0) {
-      throw expectedOf("new Pipe()", "queueSize", "an integer >= 0 (0 = unbounded)", queueSize);
-    }
-    const maxRetries = options.maxRetries ?? 100;
-    if (!Number.isInteger(maxRetries) || maxRetries < 1) {
-      throw expectedOf("new Pipe()", "maxRetries", "an integer >= 1", maxRetries);
-    }
-    this.#options = {
-      queueSize,
-      maxRetries,
-      strict: options.strict ?? true,
-      allowMultiRoot: options.allowMultiRoot ?? false,
-      clock: options.clock ?? realClock,
-      debug: options.debug ?? truthy(process.env.JUSTPIPE_DEBUG),
-      metadata: Object.freeze({ ...(options.metadata ?? {}) }),
-      failureClassification: options.failureClassification ?? {},
-    };
-    for (const mw of options.middleware ?? []) this.addMiddleware(mw);
+    const resolved = resolvePipeOptions(options);
+    this.name = resolved.name;
+    this.#options = resolved;
+    for (const middleware of options.middleware ?? []) this.addMiddleware(middleware);
   }
 
   /**
@@ -194,17 +142,7 @@ export class Pipe<State = unknown, Context = undefined> {
     options: MapOptions<State, Context>,
   ): H {
     const checked = this.#checkRegistration(name, handler, "map");
-    if (options === undefined || options.each === undefined) {
-      throw new DefinitionError(
-        `Map step '${checked}' needs an \`each\` option naming its worker step: pipe.map("${checked}", handler, { each: "worker" }).`,
-        checked,
-      );
-    }
-    checkTarget(checked, "each", options.each);
-    const limit = options.maxConcurrency;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-      throw expected(checked, "maxConcurrency", "an integer >= 1", limit);
-    }
+    checkMapOptions(checked, options);
     this.#register("map", checked, handler, options);
     return handler;
   }
@@ -226,25 +164,7 @@ export class Pipe<State = unknown, Context = undefined> {
     options: SwitchOptions<State, Context>,
   ): H {
     const checked = this.#checkRegistration(name, handler, "switch");
-    const routes = options?.to as unknown;
-    if (
-      routes === undefined ||
-      routes === null ||
-      (typeof routes !== "object" && typeof routes !== "function")
-    ) {
-      throw new DefinitionError(
-        `Switch '${checked}' needs a \`to\` routing table or routing function, got ${String(routes)}: pipe.switch("${checked}", handler, { to: { yes: "a", no: "b" } }).`,
-        checked,
-      );
-    }
-    if (typeof routes === "object") {
-      if (Array.isArray(routes)) throw expected(checked, "to", "a routing table object or function", routes);
-      for (const [key, t] of Object.entries(routes)) {
-        if (t !== Stop) checkTarget(checked, `to['${key}']`, t);
-      }
-    }
-    if (options.default !== undefined && options.default !== Stop)
-      checkTarget(checked, "default", options.default);
+    checkSwitchOptions(checked, options);
     this.#register("switch", checked, handler, { ...options, to: undefined }, options);
     return handler;
   }
@@ -654,29 +574,9 @@ export class Pipe<State = unknown, Context = undefined> {
     issues.push(...analysis.errors);
     if (this.#options.strict) issues.push(...analysis.strictErrors);
     else
-      for (const w of analysis.strictErrors)
-        process.emitWarning(w.message, { type: "PipelineValidationWarning" });
-    for (const d of this.#steps.values()) {
-      if (d.kind !== "sub" || d.pipeline === undefined) continue;
-      if (within.has(d.pipeline)) {
-        issues.push({
-          step: d.name,
-          message: `Sub-pipeline step '${d.name}' runs pipe '${d.pipeline.name}', which already contains this one: the pipes would nest forever. To repeat steps, loop inside one pipe with a switch route or a \`routes\` jump; to nest, use a pipe that does not contain this one.`,
-        });
-        continue;
-      }
-      try {
-        d.pipeline._checkWithin(new Set(within).add(d.pipeline));
-      } catch (error) {
-        if (!(error instanceof DefinitionError)) throw error;
-        for (const issue of error.issues) {
-          issues.push({
-            step: d.name,
-            message: `In sub-pipeline '${d.pipeline.name}' of step '${d.name}': ${issue.message}`,
-          });
-        }
-      }
-    }
+      for (const warning of analysis.strictErrors)
+        process.emitWarning(warning.message, { type: "PipelineValidationWarning" });
+    issues.push(...nestedPipeIssues(this.#steps.values(), within));
     if (issues.length > 0) throw new DefinitionError(issues);
     return [key, analysis];
   }
@@ -697,29 +597,7 @@ export class Pipe<State = unknown, Context = undefined> {
 
   #checkRegistration(name: string | undefined, handler: unknown, kind: StepKind): string {
     if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `add ${kind} '${name ?? "?"}'`);
-    if (typeof handler !== "function") {
-      throw expected(name ?? "?", "handler", "a function", handler);
-    }
-    const resolved = name ?? handler.name;
-    if (typeof resolved !== "string" || resolved === "") {
-      throw new DefinitionError(
-        `A ${kind} was registered with an anonymous handler. Give it a name: pipe.${kind}("myStep", handler), or use a named function.`,
-      );
-    }
-    if (handler.constructor?.name === "GeneratorFunction") {
-      throw new DefinitionError(
-        `Step '${resolved}' is a sync generator function (function*). Streaming steps must be async generators: use \`async function*\`.`,
-        resolved,
-      );
-    }
-    const existing = this.#steps.get(resolved);
-    if (existing !== undefined) {
-      throw new DefinitionError(
-        `Step '${resolved}' is already registered (as a ${existing.kind}). Step names must be unique within a pipe: rename one of them.`,
-        resolved,
-      );
-    }
-    return resolved;
+    return checkRegistration(name, handler, kind, this.#steps);
   }
 
   #register(
@@ -729,36 +607,7 @@ export class Pipe<State = unknown, Context = undefined> {
     options: (StepOptions<State, Context> & Partial<MapOptions<State, Context>>) | undefined,
     switchOptions?: SwitchOptions<State, Context>,
   ): void {
-    const o = options ?? {};
-    if (typeof o !== "object") throw expected(name, "options", "an object", o);
-    const barrierType = o.barrierType ?? "all";
-    if (barrierType !== "all" && barrierType !== "any")
-      throw expected(name, "barrierType", "'all' or 'any'", barrierType);
-    if (barrierType === "any" && o.barrierTimeout !== undefined) {
-      throw new DefinitionError(
-        `Step '${name}': \`barrierTimeout\` applies to joins that wait for all parents; an 'any' join starts on its first parent and never waits. Remove \`barrierTimeout\` or use barrierType: 'all'.`,
-        name,
-      );
-    }
-    if (o.onError !== undefined && typeof o.onError !== "function")
-      throw expected(name, "onError", "a function", o.onError);
-    const definition: RegisteredStep = {
-      name,
-      kind,
-      handler,
-      to: checkTargets(name, "to", o.to),
-      routes: checkTargets(name, "routes", o.routes),
-      retries: checkRetries(name, o.retries),
-      timeout: checkDuration(name, "timeout", o.timeout),
-      barrierTimeout: checkDuration(name, "barrierTimeout", o.barrierTimeout),
-      barrierType,
-      onError: o.onError,
-      index: this.#steps.size,
-      ...(kind === "map" ? { each: o.each, maxConcurrency: o.maxConcurrency } : {}),
-      ...(switchOptions ? { switchRoutes: switchOptions.to, switchDefault: switchOptions.default } : {}),
-      ...(kind === "sub" ? { pipeline: (o as SubOptions<State, Context>).pipeline } : {}),
-    };
-    this.#steps.set(name, definition);
+    this.#steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.#steps.size));
     if (!this.#names.has(handler)) this.#names.set(handler, name);
   }
 

@@ -1,0 +1,129 @@
+import { DefinitionError } from "../errors/errors.js";
+import { expected } from "../errors/messages.js";
+import { Stop } from "../model/control.js";
+import type { AnyHandler } from "../model/handler-types.js";
+import { checkDuration, checkRetries, checkTarget, checkTargets } from "../model/option-checks.js";
+import type { MapOptions, StepOptions, SwitchOptions } from "../model/options.js";
+import type { StepDefinition, StepKind } from "../model/step-definition.js";
+import type { Pipe } from "./pipe.js";
+import type { SubOptions } from "./sub-options.js";
+
+/**
+ * A step as this Pipe registers it: a sub step's `pipeline` is a Pipe.
+ *
+ * @internal
+ */
+export type RegisteredStep = StepDefinition & { readonly pipeline?: Pipe<any, any> };
+
+/**
+ * Checks a step's name and handler at registration: a function, named (by `name` or its own
+ * name), not a sync generator, and not already registered. Returns the step's name.
+ */
+export function checkRegistration(
+  name: string | undefined,
+  handler: unknown,
+  kind: StepKind,
+  registered: ReadonlyMap<string, RegisteredStep>,
+): string {
+  if (typeof handler !== "function") {
+    throw expected(name ?? "?", "handler", "a function", handler);
+  }
+  const resolved = name ?? handler.name;
+  if (typeof resolved !== "string" || resolved === "") {
+    throw new DefinitionError(
+      `A ${kind} was registered with an anonymous handler. Give it a name: pipe.${kind}("myStep", handler), or use a named function.`,
+    );
+  }
+  if (handler.constructor?.name === "GeneratorFunction") {
+    throw new DefinitionError(
+      `Step '${resolved}' is a sync generator function (function*). Streaming steps must be async generators: use \`async function*\`.`,
+      resolved,
+    );
+  }
+  const existing = registered.get(resolved);
+  if (existing !== undefined) {
+    throw new DefinitionError(
+      `Step '${resolved}' is already registered (as a ${existing.kind}). Step names must be unique within a pipe: rename one of them.`,
+      resolved,
+    );
+  }
+  return resolved;
+}
+
+/** Checks the options only `pipe.map` has: a worker (`each`) and `maxConcurrency`. */
+export function checkMapOptions(checked: string, options: MapOptions<any, any> | undefined): void {
+  if (options === undefined || options.each === undefined) {
+    throw new DefinitionError(
+      `Map step '${checked}' needs an \`each\` option naming its worker step: pipe.map("${checked}", handler, { each: "worker" }).`,
+      checked,
+    );
+  }
+  checkTarget(checked, "each", options.each);
+  const limit = options.maxConcurrency;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw expected(checked, "maxConcurrency", "an integer >= 1", limit);
+  }
+}
+
+/** Checks the options only `pipe.switch` has: the routing table or function, and `default`. */
+export function checkSwitchOptions(checked: string, options: SwitchOptions<any, any>): void {
+  const routes = options?.to as unknown;
+  if (
+    routes === undefined ||
+    routes === null ||
+    (typeof routes !== "object" && typeof routes !== "function")
+  ) {
+    throw new DefinitionError(
+      `Switch '${checked}' needs a \`to\` routing table or routing function, got ${String(routes)}: pipe.switch("${checked}", handler, { to: { yes: "a", no: "b" } }).`,
+      checked,
+    );
+  }
+  if (typeof routes === "object") {
+    if (Array.isArray(routes)) throw expected(checked, "to", "a routing table object or function", routes);
+    for (const [key, t] of Object.entries(routes)) {
+      if (t !== Stop) checkTarget(checked, `to['${key}']`, t);
+    }
+  }
+  if (options.default !== undefined && options.default !== Stop)
+    checkTarget(checked, "default", options.default);
+}
+
+/** Checks a step's options and builds its definition (the `index`-th registered). */
+export function stepDefinition(
+  kind: StepKind,
+  name: string,
+  handler: AnyHandler,
+  options: (StepOptions<any, any> & Partial<MapOptions<any, any>>) | undefined,
+  switchOptions: SwitchOptions<any, any> | undefined,
+  index: number,
+): RegisteredStep {
+  const given = options ?? {};
+  if (typeof given !== "object") throw expected(name, "options", "an object", given);
+  const barrierType = given.barrierType ?? "all";
+  if (barrierType !== "all" && barrierType !== "any")
+    throw expected(name, "barrierType", "'all' or 'any'", barrierType);
+  if (barrierType === "any" && given.barrierTimeout !== undefined) {
+    throw new DefinitionError(
+      `Step '${name}': \`barrierTimeout\` applies to joins that wait for all parents; an 'any' join starts on its first parent and never waits. Remove \`barrierTimeout\` or use barrierType: 'all'.`,
+      name,
+    );
+  }
+  if (given.onError !== undefined && typeof given.onError !== "function")
+    throw expected(name, "onError", "a function", given.onError);
+  return {
+    name,
+    kind,
+    handler,
+    to: checkTargets(name, "to", given.to),
+    routes: checkTargets(name, "routes", given.routes),
+    retries: checkRetries(name, given.retries),
+    timeout: checkDuration(name, "timeout", given.timeout),
+    barrierTimeout: checkDuration(name, "barrierTimeout", given.barrierTimeout),
+    barrierType,
+    onError: given.onError,
+    index,
+    ...(kind === "map" ? { each: given.each, maxConcurrency: given.maxConcurrency } : {}),
+    ...(switchOptions ? { switchRoutes: switchOptions.to, switchDefault: switchOptions.default } : {}),
+    ...(kind === "sub" ? { pipeline: (given as SubOptions<any, any>).pipeline } : {}),
+  };
+}

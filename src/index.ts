@@ -35,27 +35,29 @@ export type {
   FailureClassificationContext,
 } from "./events/failure-classification.js";
 export {
+  FailureKind,
+  FailureReason,
+  type FailureRecord,
+  FailureSource,
+  type PipelineEndData,
+  PipelineTerminalStatus,
+  type RuntimeMetrics,
+  type StepTiming,
+} from "./events/outcome.js";
+export {
   type BarrierReleasePayload,
   type BarrierWaitPayload,
   type BaseEvent,
   type EventOf,
   type EventPayloadMap,
   EventType,
-  FailureKind,
-  FailureReason,
-  type FailureRecord,
-  FailureSource,
   type MapCompletePayload,
   type MapStartPayload,
   type MapWorkerPayload,
   NodeKind,
   type PipeEvent,
-  type PipelineEndData,
-  PipelineTerminalStatus,
   type ReasonPayload,
-  type RuntimeMetrics,
   type StepErrorPayload,
-  type StepTiming,
   type SuspendPayload,
 } from "./events/types.js";
 export type { Clock } from "./model/clock.js";

@@ -8,7 +8,6 @@
  * - `STEP_NOT_FOUND`: {@link StepNotFoundError}, a jump, route or mock named no registered step.
  * - `RETRY_LIMIT`: {@link RetryLimitError}, a lineage reached the Pipe's `maxRetries`.
  * - `SUB_PIPELINE`: {@link SubPipelineError}, a sub-pipeline's run failed.
- * - `HOOK`: reserved for hook failures; no error class uses it yet.
  * - `STORE`: `StoreError`, a run store could not be opened, read or written.
  * - `CODEC`: `CodecError`, a state could not be encoded or decoded for a store.
  * - `RUN_NOT_FOUND`, `RUN_EXISTS`, `AMBIGUOUS_RUN_ID`: a stored run id matched none, already
@@ -29,7 +28,6 @@ export type JustpipeErrorCode =
   | "STEP_NOT_FOUND"
   | "RETRY_LIMIT"
   | "SUB_PIPELINE"
-  | "HOOK"
   | "STORE"
   | "CODEC"
   | "RUN_NOT_FOUND"

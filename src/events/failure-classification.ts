@@ -1,4 +1,4 @@
-import type { FailureKind, FailureReason, FailureSource } from "./types.js";
+import type { FailureKind, FailureReason, FailureSource } from "./outcome.js";
 
 /**
  * Configures how failures are attributed: the `source` of each `FailureRecord` and the

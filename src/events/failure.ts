@@ -7,7 +7,7 @@ import {
   type PipelineEndData,
   PipelineTerminalStatus,
   type RuntimeMetrics,
-} from "./types.js";
+} from "./outcome.js";
 
 /** npm package-name prefixes whose errors count as `external_dep` by default. */
 export const DEFAULT_EXTERNAL_PREFIXES: readonly string[] = [

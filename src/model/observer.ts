@@ -1,4 +1,5 @@
-import type { PipeEvent, PipelineEndData } from "../events/types.js";
+import type { PipelineEndData } from "../events/outcome.js";
+import type { PipeEvent } from "../events/types.js";
 
 /**
  * An observer of runs (see `pipe.addObserver`): sees every event of every run of the pipe, in

@@ -1,5 +1,5 @@
 import type { FailureJournal } from "../events/failure.js";
-import { FailureKind, FailureReason } from "../events/types.js";
+import { FailureKind, FailureReason } from "../events/outcome.js";
 import type { EventHook } from "../model/observer.js";
 import { isThenable } from "./guards.js";
 import type { RunEvent } from "./run-event.js";

@@ -1,5 +1,6 @@
 import { messageOf } from "../events/failure.js";
-import { EventType, FailureKind, FailureReason } from "../events/types.js";
+import { FailureKind, FailureReason } from "../events/outcome.js";
+import { EventType } from "../events/types.js";
 import type { HookArgs } from "../model/handler-types.js";
 import { isThenable } from "./guards.js";
 import { HandlerArgs } from "./invocation.js";

@@ -1,4 +1,5 @@
-import { EventType, type RuntimeMetrics, type StepTiming } from "../events/types.js";
+import type { RuntimeMetrics, StepTiming } from "../events/outcome.js";
+import { EventType } from "../events/types.js";
 import type { RunEvent } from "./run-event.js";
 
 const SAMPLE_SIZE = 512;

@@ -1,5 +1,6 @@
 import { messageOf, primaryFailure } from "../events/failure.js";
-import type { PipeEvent, PipelineEndData } from "../events/types.js";
+import type { PipelineEndData } from "../events/outcome.js";
+import type { PipeEvent } from "../events/types.js";
 import type { Observer, ObserverInfo } from "../model/observer.js";
 import { isThenable } from "./guards.js";
 

@@ -1,5 +1,6 @@
 import { FailureJournal, messageOf, resolveOutcome } from "../events/failure.js";
-import { EventType, FailureKind, FailureReason, type PipelineEndData } from "../events/types.js";
+import { FailureKind, FailureReason, type PipelineEndData } from "../events/outcome.js";
+import { EventType } from "../events/types.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
 import { ChildRuns } from "./child-runs.js";

@@ -1,6 +1,7 @@
 import { RetryLimitError, SubPipelineError } from "../errors/errors.js";
 import { messageOf } from "../events/failure.js";
-import { EventType, FailureKind, FailureReason } from "../events/types.js";
+import { FailureKind, FailureReason } from "../events/outcome.js";
+import { EventType } from "../events/types.js";
 import { sleep } from "./clock.js";
 import { ClosingGenerators } from "./closing-generators.js";
 import type { Invocation } from "./invocation.js";

@@ -1,6 +1,7 @@
 import { SubPipelineError } from "../errors/errors.js";
 import { primaryFailure } from "../events/failure.js";
-import type { PipeEvent, PipelineEndData } from "../events/types.js";
+import type { PipelineEndData } from "../events/outcome.js";
+import type { PipeEvent } from "../events/types.js";
 import type { Invocation } from "./invocation.js";
 import { RunEvent } from "./run-event.js";
 import type { SchedulerPort } from "./scheduler-port.js";

@@ -1,10 +1,5 @@
-import {
-  type EventOf,
-  EventType,
-  type PipeEvent,
-  type PipelineEndData,
-  type PipelineTerminalStatus,
-} from "../events/types.js";
+import type { PipelineEndData, PipelineTerminalStatus } from "../events/outcome.js";
+import { type EventOf, EventType, type PipeEvent } from "../events/types.js";
 import type { Target } from "../model/handler-types.js";
 
 /**

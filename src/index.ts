@@ -3,10 +3,87 @@
  *
  * @packageDocumentation
  */
+// biome-ignore-all assist/source/organizeImports: grouped by topic, one comment per group
 
+// The pipeline: define steps, run it, read what it is.
 export { Pipe } from "./definition/pipe.js";
 export type { StepInfo } from "./definition/step-info.js";
+
+// What a step returns to steer the run.
+export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./model/control.js";
+
+// Handlers and what they receive.
+export type {
+  AnyHandler,
+  ErrorHandler,
+  GlobalErrorArgs,
+  HookArgs,
+  HookHandler,
+  MapHandler,
+  Meta,
+  ScopedMeta,
+  StepArgs,
+  StepHandler,
+  StepResult,
+  SubHandler,
+  SwitchHandler,
+  Target,
+} from "./model/handler-types.js";
+export type { StepKind } from "./model/step-definition.js";
+
+// Options of the Pipe, its steps and its runs.
 export type { SubOptions } from "./definition/sub-options.js";
+export type {
+  MapOptions,
+  PipeOptions,
+  RetryOption,
+  RunOptions,
+  StepOptions,
+  SwitchOptions,
+  SwitchRoutes,
+} from "./model/options.js";
+
+// Extending a pipe: middleware, observers, event hooks.
+export type { EventHook, Observer, ObserverInfo } from "./model/observer.js";
+export type { Middleware, StepContext, WrappedHandler } from "./model/options.js";
+export { simpleLoggingMiddleware } from "./runtime/logging-middleware.js";
+
+// Events: the stream a run yields, and their payloads.
+export {
+  type BarrierReleasePayload,
+  type BarrierWaitPayload,
+  type BaseEvent,
+  type EventOf,
+  type EventPayloadMap,
+  EventType,
+  type MapCompletePayload,
+  type MapStartPayload,
+  type MapWorkerPayload,
+  NodeKind,
+  type PipeEvent,
+  type ReasonPayload,
+  type StepErrorPayload,
+  type SuspendPayload,
+} from "./events/types.js";
+
+// How a run ended: FINISH's payload, failures and their attribution, metrics.
+export {
+  FailureKind,
+  FailureReason,
+  type FailureRecord,
+  FailureSource,
+  type PipelineEndData,
+  PipelineTerminalStatus,
+  type RuntimeMetrics,
+  type StepTiming,
+} from "./events/outcome.js";
+export { DEFAULT_EXTERNAL_PREFIXES } from "./events/failure.js";
+export type {
+  FailureClassificationConfig,
+  FailureClassificationContext,
+} from "./events/failure-classification.js";
+
+// Errors: every one extends JustpipeError and has a stable `code`.
 export {
   BarrierTimeoutError,
   DefinitionError,
@@ -29,71 +106,12 @@ export {
   RunNotResumableError,
   StoreError,
 } from "./errors/store-errors.js";
-export { DEFAULT_EXTERNAL_PREFIXES } from "./events/failure.js";
-export type {
-  FailureClassificationConfig,
-  FailureClassificationContext,
-} from "./events/failure-classification.js";
-export {
-  FailureKind,
-  FailureReason,
-  type FailureRecord,
-  FailureSource,
-  type PipelineEndData,
-  PipelineTerminalStatus,
-  type RuntimeMetrics,
-  type StepTiming,
-} from "./events/outcome.js";
-export {
-  type BarrierReleasePayload,
-  type BarrierWaitPayload,
-  type BaseEvent,
-  type EventOf,
-  type EventPayloadMap,
-  EventType,
-  type MapCompletePayload,
-  type MapStartPayload,
-  type MapWorkerPayload,
-  NodeKind,
-  type PipeEvent,
-  type ReasonPayload,
-  type StepErrorPayload,
-  type SuspendPayload,
-} from "./events/types.js";
+
+// Time: the clock runs read (swap in SimulatedClock to test timing).
 export type { Clock } from "./model/clock.js";
-export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./model/control.js";
-export type {
-  AnyHandler,
-  ErrorHandler,
-  GlobalErrorArgs,
-  HookArgs,
-  HookHandler,
-  MapHandler,
-  Meta,
-  ScopedMeta,
-  StepArgs,
-  StepHandler,
-  StepResult,
-  SubHandler,
-  SwitchHandler,
-  Target,
-} from "./model/handler-types.js";
-export type { EventHook, Observer, ObserverInfo } from "./model/observer.js";
-export type {
-  MapOptions,
-  Middleware,
-  PipeOptions,
-  RetryOption,
-  RunOptions,
-  StepContext,
-  StepOptions,
-  SwitchOptions,
-  SwitchRoutes,
-  WrappedHandler,
-} from "./model/options.js";
-export type { StepKind } from "./model/step-definition.js";
 export { realClock } from "./runtime/clock.js";
-export { simpleLoggingMiddleware } from "./runtime/logging-middleware.js";
+
+// Durable runs: the run store, its records, checkpoints and the state codec.
 export type {
   Checkpoint,
   CheckpointReason,
@@ -116,17 +134,8 @@ export type {
   Store,
   WriteBatch,
 } from "./store/store.js";
-export {
-  MockAssertionError,
-  type MockCall,
-  type MockImplementation,
-  SimulatedClock,
-  type StepCall,
-  type StepErrorRecord,
-  type StepMock,
-  TestPipe,
-  type TestResult,
-} from "./testing/index.js";
+
+// Drawing and describing a pipe (pipe.graph(), pipe.describe()).
 export type {
   EdgeDescription,
   EdgeKind,
@@ -138,3 +147,16 @@ export type {
   PipeDescription,
   RetryPolicyDescription,
 } from "./visualization/index.js";
+
+// Testing: re-exported for convenience; "justpipe/testing" is their home.
+export {
+  MockAssertionError,
+  type MockCall,
+  type MockImplementation,
+  SimulatedClock,
+  type StepCall,
+  type StepErrorRecord,
+  type StepMock,
+  TestPipe,
+  type TestResult,
+} from "./testing/index.js";

@@ -9,11 +9,7 @@ import type { RetryOption, SwitchRoutes } from "./options.js";
  */
 export type StepKind = "step" | "map" | "switch" | "sub";
 
-/**
- * One registered step, as the registry keeps it.
- *
- * @internal
- */
+/** One registered step, as the registry keeps it (not exported from the package root). */
 export interface StepDefinition {
   readonly name: string;
   readonly kind: StepKind;

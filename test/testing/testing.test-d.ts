@@ -1,4 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
+import type { Clock } from "../../src/index.js";
 import {
   EventType,
   Pipe,
@@ -7,7 +8,6 @@ import {
   type StepArgs,
   type StepErrorPayload,
 } from "../../src/index.js";
-import type { Clock } from "../../src/model/clock.js";
 import {
   type MockCall,
   SimulatedClock,

@@ -149,7 +149,10 @@ export class Scheduler extends StepStarting implements SchedulerPort {
         this.observers === undefined && this.compiled.startupHooks.length === 0
           ? !this.stopping
           : await this.#startUp();
-      if (ready && this.#begin()) await this.untilIdle();
+      if (ready && this.#begin()) {
+        // Inline, not a helper: one async frame less per run.
+        while (!this.isIdle()) await new Promise<void>(this.waitIdle);
+      }
     } catch (error) {
       this.journal.record(FailureKind.INFRA, FailureReason.INTERNAL_ERROR, error, undefined);
       this.#abortAll(RunPhase.FAILING, new RunAbort(`Internal error: ${messageOf(error)}`));

@@ -57,24 +57,24 @@ export abstract class StepClosing extends RunEventEmitter {
 
   // ---------------------------------------------------------------- idle
 
-  /** Resolves once the run is idle (idle is signalled synchronously: checked again on wake-up). */
-  protected async untilIdle(): Promise<void> {
-    while (!this.#isIdle()) await new Promise<void>(this.#waitIdle);
-  }
-
-  readonly #waitIdle = (resolve: () => void): void => {
+  /**
+   * The executor of the promise the lifecycle awaits until the run is idle (idle is signalled
+   * synchronously, possibly just before a successor starts: the lifecycle checks again on wake-up).
+   */
+  protected readonly waitIdle = (resolve: () => void): void => {
     this.#onIdle = resolve;
     this.maybeIdle();
   };
 
-  #isIdle(): boolean {
+  /** True when no invocation is open and no background work is held (or the run is stopping). */
+  protected isIdle(): boolean {
     // Once stopping, pending background work (backoffs, pulls, timers) can start nothing new.
     return this.open.count === 0 && (this.pending === 0 || this.stopping);
   }
 
   /** Wakes the lifecycle when the run just became idle. */
   protected maybeIdle(): void {
-    if (this.#onIdle !== undefined && this.#isIdle()) {
+    if (this.#onIdle !== undefined && this.isIdle()) {
       const resolve = this.#onIdle;
       this.#onIdle = undefined;
       resolve();

@@ -1,11 +1,10 @@
 import type {
-  EventType,
   FailureKind,
   FailureSource,
-  NodeKind,
   PipelineEndData,
   PipelineTerminalStatus,
-} from "../events/types.js";
+} from "../events/outcome.js";
+import type { EventType, NodeKind } from "../events/types.js";
 
 /** A stored run's status: `"running"` until it ends, then its terminal status. */
 export type RunStatus = "running" | PipelineTerminalStatus;

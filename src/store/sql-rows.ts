@@ -1,4 +1,5 @@
-import type { EventType, NodeKind, PipelineEndData } from "../events/types.js";
+import type { PipelineEndData } from "../events/outcome.js";
+import type { EventType, NodeKind } from "../events/types.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { NormalizedRunQuery } from "./query.js";
 import type { PipelineRecord, RunRecord, RunStatus, StoredEvent } from "./records.js";

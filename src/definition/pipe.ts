@@ -27,6 +27,7 @@ import type {
 import type { StepKind } from "../model/step-definition.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
+import { type InvokeOptions, type InvokeResult, invokePipe } from "../runtime/invoke.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
 import {
   describePipe,
@@ -319,6 +320,26 @@ export class Pipe<State = unknown, Context = undefined> {
     options: RunOptions<Context> = NO_OPTIONS,
   ): AsyncGenerator<PipeEvent<State>, void, undefined> {
     return runPipe(this, state, options) as AsyncGenerator<PipeEvent<State>, void, undefined>;
+  }
+
+  /**
+   * Runs the pipeline to the end and returns the final state, the `FINISH` payload and the tokens:
+   * for scripts, jobs and request handlers that want the result, not the stream.
+   *
+   * @param state - the run's shared, mutable state (returned as `state`).
+   * @param options - those of {@link Pipe.run}, and `throwOnFailure` (default `true`).
+   * @returns `{ state, end, tokens }` once the run has ended `success` or `suspended` (any status
+   *   with `throwOnFailure: false`).
+   * @throws `PipelineError` (its `end` is the `FINISH` payload) when the run ended `failed`,
+   *   `timeout` or `cancelled`; {@link DefinitionError} when the definition is invalid.
+   *
+   * @example
+   * ```ts
+   * const { state, tokens } = await pipe.invoke({ question: "What is justpipe?" }, { timeout: 30_000 });
+   * ```
+   */
+  invoke(state: State, options: InvokeOptions<Context> = {}): Promise<InvokeResult<State>> {
+    return invokePipe(this, state, options);
   }
 
   /**

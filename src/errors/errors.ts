@@ -8,6 +8,8 @@
  * - `STEP_NOT_FOUND`: {@link StepNotFoundError}, a jump, route or mock named no registered step.
  * - `RETRY_LIMIT`: {@link RetryLimitError}, a lineage reached the Pipe's `maxRetries`.
  * - `SUB_PIPELINE`: {@link SubPipelineError}, a sub-pipeline's run failed.
+ * - `PIPELINE_FAILED`: `PipelineError`, `pipe.invoke()` ran a pipeline that did not succeed.
+ * - `STREAM`: `StreamError` (`justpipe/http`), a served run's stream reported an error.
  * - `STORE`: `StoreError`, a run store could not be opened, read or written.
  * - `CODEC`: `CodecError`, a state could not be encoded or decoded for a store.
  * - `RUN_NOT_FOUND`, `RUN_EXISTS`, `AMBIGUOUS_RUN_ID`: a stored run id matched none, already
@@ -28,6 +30,8 @@ export type JustpipeErrorCode =
   | "STEP_NOT_FOUND"
   | "RETRY_LIMIT"
   | "SUB_PIPELINE"
+  | "PIPELINE_FAILED"
+  | "STREAM"
   | "STORE"
   | "CODEC"
   | "RUN_NOT_FOUND"

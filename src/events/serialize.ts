@@ -103,7 +103,9 @@ function objectToJson(object: object, ancestors: Set<object>): unknown {
   }
   if (object instanceof Set) return [...object].map((item) => toJsonValue(item, ancestors) ?? null);
   if (ArrayBuffer.isView(object) && !(object instanceof DataView)) {
-    return Array.from(object as unknown as ArrayLike<number | bigint>, (item) => toJsonValue(item, ancestors));
+    return Array.from(object as unknown as ArrayLike<number | bigint>, (item) =>
+      toJsonValue(item, ancestors),
+    );
   }
   const result: Record<string, unknown> = {};
   for (const key of Object.keys(object)) {

@@ -36,7 +36,12 @@ describe("event serialisation", () => {
     const stepError = events.find((e) => e.type === EventType.STEP_ERROR)!;
     const json = JSON.parse(JSON.stringify(toJsonEvent(stepError)));
     expect(json.payload.error).toMatchObject({ name: "QuotaError", message: "quota exceeded" });
-    expect(json).toMatchObject({ type: "step_error", stage: "call", seq: stepError.seq, runId: stepError.runId });
+    expect(json).toMatchObject({
+      type: "step_error",
+      stage: "call",
+      seq: stepError.seq,
+      runId: stepError.runId,
+    });
   });
 
   it("leaves the live event untouched", async () => {

@@ -1,0 +1,90 @@
+import { expectedMessage } from "../errors/messages.js";
+import { PipelineError } from "../events/pipeline-error.js";
+import { EventType, type PipeEvent, type PipelineEndData } from "../events/types.js";
+import type { RunOptions } from "../model/options.js";
+
+/** The options of `pipe.invoke()`: those of `run()` and `throwOnFailure`. */
+export interface InvokeOptions<Context = undefined> extends RunOptions<Context> {
+  /**
+   * Throw a {@link PipelineError} when the run ends `failed`, `timeout` or `cancelled`. With
+   * `false`, `invoke()` returns in every case: read `end.status`.
+   * @default true
+   * @example
+   * ```ts
+   * const { end } = await pipe.invoke(state, { throwOnFailure: false });
+   * if (end.status !== "success") console.warn(end.error);
+   * ```
+   */
+  throwOnFailure?: boolean;
+}
+
+/** What `pipe.invoke()` resolves to once the run has ended. */
+export interface InvokeResult<State = unknown> {
+  /** The run's state: the object passed to `invoke()`, as the steps left it. */
+  state: State;
+  /** How the run ended: the `FINISH` payload (`status`, `failedStep`, `errors`, `metrics`). */
+  end: PipelineEndData;
+  /** Every `TOKEN` payload, in order, from every step (sub-pipelines included). */
+  tokens: unknown[];
+}
+
+/** Statuses `invoke()` throws for (unless `throwOnFailure: false`): `success` and `suspended` return. */
+const FAILED_STATUSES: ReadonlySet<string> = new Set(["failed", "timeout", "cancelled"]);
+
+/** What `invoke()` needs of a pipe (structural, so the runtime does not import the Pipe class). */
+export interface Invocable<State, Context> {
+  /** The pipe's name, for the error message. */
+  readonly name: string;
+  /** Starts a run. */
+  run(state: State, options: RunOptions<Context>): AsyncIterable<PipeEvent<State>>;
+}
+
+/**
+ * `pipe.invoke(state, options)`: checks `throwOnFailure`, starts the run without it, and drains it.
+ *
+ * @param pipe - the pipe to run.
+ * @param state - the run's state.
+ * @param options - the run's options and `throwOnFailure`.
+ */
+export function invokePipe<State, Context>(
+  pipe: Invocable<State, Context>,
+  state: State,
+  options: InvokeOptions<Context>,
+): Promise<InvokeResult<State>> {
+  if (options === null || typeof options !== "object") {
+    return Promise.reject(new TypeError(`invoke(): ${expectedMessage("options", "an object", options)}`));
+  }
+  const { throwOnFailure = true, ...runOptions } = options;
+  if (typeof throwOnFailure !== "boolean") {
+    return Promise.reject(
+      new TypeError(`invoke(): ${expectedMessage("throwOnFailure", "a boolean", throwOnFailure)}`),
+    );
+  }
+  return invokeRun(pipe.name, state, pipe.run(state, runOptions), throwOnFailure);
+}
+
+/**
+ * Drains a run to its `FINISH` and gathers what `invoke()` returns (the logic behind `pipe.invoke()`).
+ *
+ * @param pipeName - the pipe's name, for the error message.
+ * @param state - the run's state, returned as `state`.
+ * @param run - what `pipe.run(state, options)` returned.
+ * @param throwOnFailure - throw a {@link PipelineError} for `failed`, `timeout` and `cancelled`.
+ */
+export async function invokeRun<State>(
+  pipeName: string,
+  state: State,
+  run: AsyncIterable<PipeEvent<State>>,
+  throwOnFailure: boolean,
+): Promise<InvokeResult<State>> {
+  const tokens: unknown[] = [];
+  let end: PipelineEndData | undefined;
+  for await (const event of run) {
+    if (event.type === EventType.TOKEN) tokens.push(event.payload);
+    else if (event.type === EventType.FINISH && event.parentRunId === null) end = event.payload;
+  }
+  if (end === undefined)
+    throw new Error(`Pipeline '${pipeName}' ended without a FINISH event: please report this bug`);
+  if (throwOnFailure && FAILED_STATUSES.has(end.status)) throw new PipelineError(pipeName, end);
+  return { state, end, tokens };
+}

@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^justpipe\/inspect$/, replacement: source("inspect/index.ts") },
       { find: /^justpipe\/sqlite$/, replacement: source("sqlite/index.ts") },
       { find: /^justpipe\/postgres$/, replacement: source("postgres/index.ts") },
+      { find: /^justpipe\/http$/, replacement: source("http/index.ts") },
     ],
   },
   test: {

@@ -13,6 +13,7 @@ await build({
     "inspect/index": "src/inspect/index.ts",
     "sqlite/index": "src/sqlite/index.ts",
     "postgres/index": "src/postgres/index.ts",
+    "http/index": "src/http/index.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -90,7 +90,8 @@ export function toResponse<State>(
 ): Response {
   const session = new RunSession(run, options);
   const headers = new Headers(session.encoder.headers);
-  if (options.headers !== undefined)
-    new Headers(options.headers).forEach((value, name) => headers.set(name, value));
+  if (options.headers !== undefined) {
+    for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
+  }
   return new Response(streamOf(session), { status: options.status ?? 200, headers });
 }

@@ -113,7 +113,7 @@ describe('format "ui-message" read by the AI SDK (DefaultChatTransport + readUIM
     });
     const { message, errors } = await chat(await serve(pipe));
     expect(errors).toEqual([]);
-    const texts = message.parts.flatMap((part) => (part.type === "text" ? [part.text] : []));
+    const texts = message!.parts.flatMap((part) => (part.type === "text" ? [part.text] : []));
     // fast's STEP_END ends both open text parts; slow's last token opens a new one.
     expect([...texts].sort()).toEqual(["fast done", "later", "slow "]);
   });

@@ -27,10 +27,19 @@ const body = await new Response(toReadableStream(pipe.run({}), { format: "ndjson
 console.log(tokens[0], end.status, body.split("\\n").length - 1, typeof TestPipe);
 `;
 
-it("npm pack of a checkout without dist/ gives a tarball with dist/ that installs offline and runs", { timeout: 180_000 }, async () => {
+it("npm pack of a checkout without dist/ gives a tarball with dist/ that installs offline and runs", {
+  timeout: 180_000,
+}, async () => {
   const checkout = path.join(work, "checkout");
   mkdirSync(checkout);
-  for (const entry of ["package.json", "README.md", "src", "scripts", "tsconfig.json", "tsconfig.build.json"]) {
+  for (const entry of [
+    "package.json",
+    "README.md",
+    "src",
+    "scripts",
+    "tsconfig.json",
+    "tsconfig.build.json",
+  ]) {
     cpSync(path.join(root, entry), path.join(checkout, entry), { recursive: true });
   }
   symlinkSync(path.join(root, "node_modules"), path.join(checkout, "node_modules"), "dir");
@@ -47,7 +56,10 @@ it("npm pack of a checkout without dist/ gives a tarball with dist/ that install
 
   const consumer = path.join(work, "consumer");
   mkdirSync(consumer);
-  writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  writeFileSync(
+    path.join(consumer, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
   writeFileSync(path.join(consumer, "main.js"), CONSUMER);
   await run("npm", ["install", path.join(work, tarball!.filename), "--offline", "--no-audit", "--no-fund"], {
     cwd: consumer,

@@ -58,4 +58,20 @@ describe("resuming a suspended parallel branch with run(state, { start })", () =
     expect(await resume("draft", { barrierType: "any" })).toBe("success: draft,polish,publish");
     expect(await resume("polish", { barrierType: "any" })).toBe("success: polish,publish");
   });
+
+  it("a branch that reaches no join resumes from its suspended step", async () => {
+    const log: string[] = [];
+    const pipe = new Pipe<State>({ name: "no-join" });
+    pipe.step("plan", () => void log.push("plan"), { to: ["draft", "research"] });
+    pipe.step("draft", ({ state }) => (state.approved ? void log.push("draft") : new Suspend()), {
+      to: "polish",
+    });
+    pipe.step("polish", () => void log.push("polish"));
+    pipe.step("research", () => void log.push("research"));
+    let status = "";
+    for await (const event of pipe.run({ approved: true }, { start: "draft" })) {
+      if (event.type === "finish") status = event.payload.status;
+    }
+    expect(`${status}: ${log.join(",")}`).toBe("success: draft,polish");
+  });
 });

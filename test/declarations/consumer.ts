@@ -1,0 +1,59 @@
+/**
+ * A user's code against the BUILT declarations (dist/*.d.ts, reached through the package's own
+ * `exports`, no `paths`), type-checked by TypeScript 6 and 7 with `skipLibCheck: false` by
+ * `scripts/check-declarations.mjs` (part of `npm run check:package`). Each `@ts-expect-error`
+ * line must stay an error: if it stopped being one, tsc would report the unused directive.
+ */
+import { EventType, Pipe, type PipelineEndData, PipelineError, Suspend, serializeError } from "justpipe";
+import { readEvents, StreamError, toResponse } from "justpipe/http";
+import { TestPipe } from "justpipe/testing";
+
+interface State {
+  question: string;
+  answer?: string;
+}
+interface Context {
+  userId: string;
+}
+
+const pipe = new Pipe<State, Context>({ name: "consumer" });
+const answer = pipe.step("answer", async function* ({ state, ctx }) {
+  yield `${ctx.userId}: ${state.question}`;
+});
+pipe.step("retrieve", ({ state }) => (state.question === "" ? new Suspend({ reason: "empty" }) : undefined), {
+  to: answer,
+});
+
+export async function main(): Promise<void> {
+  for await (const event of pipe.run({ question: "hi" }, { context: { userId: "u1" } })) {
+    if (event.type === EventType.FINISH) {
+      const end: PipelineEndData = event.payload;
+      console.log(end.status);
+    }
+  }
+  try {
+    const { state, end, tokens } = await pipe.invoke({ question: "hi" }, { context: { userId: "u1" } });
+    const text: string | undefined = state.answer;
+    console.log(text, end.failureKind, tokens.length);
+  } catch (error) {
+    if (error instanceof PipelineError)
+      console.log(error.end.failedStep, serializeError(error.cause).message);
+  }
+  // @ts-expect-error: throwOnFailure is a boolean
+  void pipe.invoke({ question: "hi" }, { throwOnFailure: "no" });
+
+  const response: Response = toResponse(pipe.run({ question: "hi" }, { context: { userId: "u" } }), {
+    format: "ui-message",
+    events: "tokens",
+  });
+  // @ts-expect-error: not a format
+  toResponse(pipe.run({ question: "hi" }), { format: "xml" });
+  for await (const event of readEvents<State>(response)) {
+    if (event.type === EventType.START) console.log(event.payload.question);
+  }
+  console.log(new StreamError("x").code);
+
+  using tester = new TestPipe(pipe);
+  const result = await tester.run({ question: "hi" }, { context: { userId: "u1" } });
+  console.log(result.status, result.tokens);
+}

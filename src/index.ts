@@ -8,6 +8,7 @@
 // The pipeline: define steps, run it, read what it is.
 export { Pipe } from "./definition/pipe.js";
 export type { StepInfo } from "./definition/step-info.js";
+export type { InvokeOptions, InvokeResult } from "./runtime/invoke.js";
 
 // What a step returns to steer the run.
 export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./model/control.js";
@@ -78,6 +79,7 @@ export {
   type StepTiming,
 } from "./events/outcome.js";
 export { DEFAULT_EXTERNAL_PREFIXES } from "./events/failure.js";
+export { type SerializedError, serializeError, toJsonEvent } from "./events/serialize.js";
 export type {
   FailureClassificationConfig,
   FailureClassificationContext,
@@ -96,6 +98,7 @@ export {
   StepTimeoutError,
   SubPipelineError,
 } from "./errors/errors.js";
+export { PipelineError } from "./events/pipeline-error.js";
 export {
   AmbiguousRunIdError,
   CodecError,

@@ -1,5 +1,7 @@
+import { DefinitionError } from "../errors/errors.js";
 import { expectedOf } from "../errors/messages.js";
 import type { Clock } from "../model/clock.js";
+import { OPTION_KEYS, unknownOptionMessage } from "../model/option-checks.js";
 import type { PipeOptions } from "../model/options.js";
 import { realClock } from "../runtime/clock.js";
 
@@ -17,6 +19,10 @@ const truthy = (value: string | undefined) =>
 
 /** Checks the options of `new Pipe()` and fills in their defaults. */
 export function resolvePipeOptions(options: PipeOptions): ResolvedPipeOptions {
+  if (typeof options !== "object" || options === null)
+    throw expectedOf("new Pipe()", "options", "an object", options);
+  const unknown = unknownOptionMessage(options, OPTION_KEYS.pipe, "new Pipe()");
+  if (unknown !== undefined) throw new DefinitionError(`new Pipe(): ${unknown}`);
   const name = options.name ?? "Pipe";
   if (typeof name !== "string" || name === "")
     throw expectedOf("new Pipe()", "name", "a non-empty string", name);

@@ -2,7 +2,14 @@ import { DefinitionError } from "../errors/errors.js";
 import { expected } from "../errors/messages.js";
 import { Stop } from "../model/control.js";
 import type { AnyHandler } from "../model/handler-types.js";
-import { checkDuration, checkRetries, checkTarget, checkTargets } from "../model/option-checks.js";
+import {
+  checkDuration,
+  checkRetries,
+  checkTarget,
+  checkTargets,
+  OPTION_KEYS,
+  unknownOptionMessage,
+} from "../model/option-checks.js";
 import type { MapOptions, StepOptions, SwitchOptions } from "../model/options.js";
 import type { StepDefinition, StepKind } from "../model/step-definition.js";
 import type { Pipe } from "./pipe.js";
@@ -99,6 +106,8 @@ export function stepDefinition(
 ): RegisteredStep {
   const given = options ?? {};
   if (typeof given !== "object") throw expected(name, "options", "an object", given);
+  const unknown = unknownOptionMessage(switchOptions ?? given, OPTION_KEYS[kind], `pipe.${kind}`);
+  if (unknown !== undefined) throw new DefinitionError(`Step '${name}': ${unknown}`, name);
   const barrierType = given.barrierType ?? "all";
   if (barrierType !== "all" && barrierType !== "any")
     throw expected(name, "barrierType", "'all' or 'any'", barrierType);

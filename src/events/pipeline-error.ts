@@ -1,6 +1,6 @@
 import { JustpipeError } from "../errors/errors.js";
 import { primaryFailure } from "./failure.js";
-import type { PipelineEndData } from "./types.js";
+import type { PipelineEndData } from "./outcome.js";
 
 /**
  * Thrown by `pipe.invoke()` when the run ended `failed`, `timeout` or `cancelled`. `end` is the

@@ -1,3 +1,4 @@
+import { didYouMean } from "../errors/did-you-mean.js";
 import { DefinitionError } from "../errors/errors.js";
 import { expected } from "../errors/messages.js";
 import type { Target } from "./handler-types.js";
@@ -76,4 +77,57 @@ export function checkTargets(step: string, option: string, value: unknown): read
     if (target === "") throw expected(step, option, "a non-empty step name", target);
   }
   return list as readonly Target[];
+}
+
+/** The option keys of each registration call and of the Pipe, `run()` and `invoke()`. */
+export const OPTION_KEYS = {
+  step: ["to", "retries", "timeout", "barrierTimeout", "barrierType", "onError", "routes"],
+  map: [
+    "to",
+    "retries",
+    "timeout",
+    "barrierTimeout",
+    "barrierType",
+    "onError",
+    "routes",
+    "each",
+    "maxConcurrency",
+  ],
+  switch: ["to", "default", "retries", "timeout", "barrierTimeout", "barrierType", "onError", "routes"],
+  sub: ["pipeline", "to", "retries", "timeout", "barrierTimeout", "barrierType", "onError", "routes"],
+  pipe: [
+    "name",
+    "queueSize",
+    "strict",
+    "allowMultiRoot",
+    "middleware",
+    "failureClassification",
+    "metadata",
+    "maxRetries",
+    "debug",
+    "clock",
+  ],
+  run: ["context", "start", "timeout", "queueSize", "signal", "clock"],
+  invoke: ["context", "start", "timeout", "queueSize", "signal", "clock", "throwOnFailure"],
+} as const satisfies Record<string, readonly string[]>;
+
+/**
+ * The message for the first key of `options` that is not in `known` (a typo from JavaScript, or
+ * a cast in TypeScript), or `undefined` when every key is known: "unknown option `retry`. Did you
+ * mean 'retries'? Options of pipe.step: ...".
+ *
+ * @param options - the options object as given.
+ * @param known - the call's option keys.
+ * @param call - the call, for the list (`"pipe.step"`).
+ */
+export function unknownOptionMessage(
+  options: object,
+  known: readonly string[],
+  call: string,
+): string | undefined {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    return `unknown option \`${key}\`.${didYouMean(key, known)} Options of ${call}: ${known.join(", ")}.`;
+  }
+  return undefined;
 }

@@ -1,6 +1,8 @@
 import { expectedMessage } from "../errors/messages.js";
+import type { PipelineEndData } from "../events/outcome.js";
 import { PipelineError } from "../events/pipeline-error.js";
-import { EventType, type PipeEvent, type PipelineEndData } from "../events/types.js";
+import { EventType, type PipeEvent } from "../events/types.js";
+import { OPTION_KEYS, unknownOptionMessage } from "../model/option-checks.js";
 import type { RunOptions } from "../model/options.js";
 
 /** The options of `pipe.invoke()`: those of `run()` and `throwOnFailure`. */
@@ -54,6 +56,8 @@ export function invokePipe<State, Context>(
   if (options === null || typeof options !== "object") {
     return Promise.reject(new TypeError(`invoke(): ${expectedMessage("options", "an object", options)}`));
   }
+  const unknown = unknownOptionMessage(options, OPTION_KEYS.invoke, "invoke()");
+  if (unknown !== undefined) return Promise.reject(new TypeError(`invoke(): ${unknown}`));
   const { throwOnFailure = true, ...runOptions } = options;
   if (typeof throwOnFailure !== "boolean") {
     return Promise.reject(

@@ -1,6 +1,6 @@
 import { expectedMessage } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
-import { isDuration } from "../model/option-checks.js";
+import { isDuration, OPTION_KEYS, unknownOptionMessage } from "../model/option-checks.js";
 import type { RunOptions } from "../model/options.js";
 import type { CompilablePipe } from "./compiled-pipe.js";
 import { logDebug } from "./debug-log.js";
@@ -13,6 +13,8 @@ function invalid(option: string, what: string, value: unknown): TypeError {
 /** Validates `run()` options (thrown from the first `next()`, like definition errors). */
 function checkRunOptions(options: RunOptions<unknown>): void {
   if (options === null || typeof options !== "object") throw invalid("options", "an object", options);
+  const unknown = unknownOptionMessage(options, OPTION_KEYS.run, "run()");
+  if (unknown !== undefined) throw new TypeError(`run(): ${unknown}`);
   const { timeout, queueSize, signal, clock } = options;
   if (timeout !== undefined && !isDuration(timeout)) {
     throw invalid("timeout", "a number of milliseconds > 0", timeout);

@@ -9,6 +9,7 @@ import { allReachable } from "./rules/all-reachable.js";
 import { entryPoint } from "./rules/entry-point.js";
 import { joinNotSplitByLoop } from "./rules/join-not-split-by-loop.js";
 import { knownStart } from "./rules/known-start.js";
+import { mapWorkerNotItsTo } from "./rules/map-worker-not-its-to.js";
 import { mapWorkerWithoutTo } from "./rules/map-worker-without-to.js";
 import { noStaticCycle } from "./rules/no-static-cycle.js";
 import { singleRoot } from "./rules/single-root.js";
@@ -103,6 +104,7 @@ export function analyzeGraph(
   const errors: DefinitionIssue[] = [...targets.issues];
   const strictErrors: DefinitionIssue[] = [];
   errors.push(...mapWorkerWithoutTo(definitions, targets));
+  errors.push(...mapWorkerNotItsTo(definitions, targets));
 
   // Parents (static edges only) and targeted set (every kind of edge).
   const parents = new Map<string, string[]>();

@@ -8,6 +8,7 @@ import {
   checkTarget,
   checkTargets,
   OPTION_KEYS,
+  syncGeneratorMessage,
   unknownOptionMessage,
 } from "../model/option-checks.js";
 import type { MapOptions, StepOptions, SwitchOptions } from "../model/options.js";
@@ -41,11 +42,9 @@ export function checkRegistration(
       `A ${kind} was registered with an anonymous handler. Give it a name: pipe.${kind}("myStep", handler), or use a named function.`,
     );
   }
-  if (handler.constructor?.name === "GeneratorFunction") {
-    throw new DefinitionError(
-      `Step '${resolved}' is a sync generator function (function*). Streaming steps must be async generators: use \`async function*\`.`,
-      resolved,
-    );
+  // A map's items may come from a sync generator; every other kind streams or returns a result.
+  if (kind !== "map" && handler.constructor?.name === "GeneratorFunction") {
+    throw new DefinitionError(syncGeneratorMessage(kind, resolved), resolved);
   }
   const existing = registered.get(resolved);
   if (existing !== undefined) {

@@ -3,6 +3,7 @@ import { DefinitionError } from "../errors/errors.js";
 import { expected } from "../errors/messages.js";
 import type { Target } from "./handler-types.js";
 import type { RetryOption } from "./options.js";
+import type { StepKind } from "./step-definition.js";
 
 /** A duration option's valid values: a finite number of milliseconds > 0. */
 export function isDuration(value: unknown): value is number {
@@ -130,4 +131,16 @@ export function unknownOptionMessage(
     return `unknown option \`${key}\`.${didYouMean(key, known)} Options of ${call}: ${known.join(", ")}.`;
   }
   return undefined;
+}
+
+/** Why a sync generator function cannot be a step of this kind, and what to use instead. */
+export function syncGeneratorMessage(kind: StepKind, name: string): string {
+  switch (kind) {
+    case "switch":
+      return `Switch '${name}' is a sync generator function (function*): a switch returns the key of its route. Use a plain or async function.`;
+    case "sub":
+      return `Sub-pipeline step '${name}' is a sync generator function (function*): it returns the child's state. Use a plain or async function.`;
+    default:
+      return `Step '${name}' is a sync generator function (function*). Streaming steps must be async generators: use \`async function*\`.`;
+  }
 }

@@ -5,9 +5,13 @@ export function expectedMessage(option: string, what: string, value: unknown): s
   return `expected \`${option}\` to be ${what}, got ${shownValue(value)}.`;
 }
 
-/** A value as error messages show it: `` `value` (type) ``, functions by name, objects as JSON. */
-export function shownValue(value: unknown): string {
-  const shown = typeof value === "function" ? `function ${value.name || "(anonymous)"}` : safeString(value);
+/**
+ * A value as error messages show it: `` `value` (type) ``, functions by name, objects as JSON,
+ * cut to `maxLength` characters (with "…").
+ */
+export function shownValue(value: unknown, maxLength = 200): string {
+  let shown = typeof value === "function" ? `function ${value.name || "(anonymous)"}` : safeString(value);
+  if (shown.length > maxLength) shown = `${shown.slice(0, maxLength)}…`;
   return `\`${shown}\` (${value === null ? "null" : typeof value})`;
 }
 

@@ -1,3 +1,4 @@
+import { shownValue } from "../errors/messages.js";
 import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Invocation } from "./invocation.js";
@@ -23,9 +24,15 @@ export interface MapDriver {
 }
 
 function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "Object"})`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    value.constructor !== Object &&
+    value.constructor !== undefined
+  ) {
+    return `${shownValue(value, 80)}, an instance of ${value.constructor.name || "an anonymous class"}`;
+  }
+  return shownValue(value, 80);
 }
 
 /** Starts fanning out a map step's items over its worker. */

@@ -1,4 +1,4 @@
-import { messageOf } from "../events/failure.js";
+import { shownValue } from "../errors/messages.js";
 import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import { Raise, Retry, Skip, Stop, Suspend } from "../model/control.js";
@@ -147,7 +147,7 @@ export function applyControl(run: SchedulerPort, invocation: Invocation, value: 
   if (!warnedSteps.has(invocation.node)) {
     warnedSteps.add(invocation.node);
     process.emitWarning(
-      `Step '${invocation.node.name}' returned ${typeof value} (${messageOf(value).slice(0, 80)}), which is ignored. A step returns nothing, a step name or handler to jump to, Stop, or new Suspend(); pass data through state or yield tokens. (An arrow function without braces returns its expression.)`,
+      `Step '${invocation.node.name}' returned ${shownValue(value, 80)}, which is ignored. A step returns nothing, a step name or handler to jump to, Stop, or new Suspend(); pass data through state or yield tokens. (An arrow function without braces returns its expression.)`,
       { type: "JustpipeWarning" },
     );
   }

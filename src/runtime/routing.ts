@@ -1,6 +1,6 @@
 import { didYouMean } from "../errors/did-you-mean.js";
 import { StepNotFoundError } from "../errors/errors.js";
-import { messageOf } from "../events/failure.js";
+import { shownValue } from "../errors/messages.js";
 import type { PlanNode } from "../graph/plan.js";
 import { Stop, type StopSignal } from "../model/control.js";
 import type { Target } from "../model/handler-types.js";
@@ -55,7 +55,7 @@ export function routeSwitch(
   if (target === undefined || target === null) {
     const keys = node.switchTable === undefined ? [] : [...node.switchTable.keys()];
     const hint = typeof value === "string" ? didYouMean(value, keys) : "";
-    const shown = typeof value === "string" ? `'${value}'` : messageOf(value);
+    const shown = typeof value === "string" ? `'${value}'` : shownValue(value, 80);
     return {
       error: new StepNotFoundError(
         `Switch '${node.name}' returned ${shown}, which matches no route${keys.length ? ` (routes: ${keys.join(", ")})` : ""}.${hint} Add a route for it or a \`default\`.`,
@@ -65,7 +65,7 @@ export function routeSwitch(
   if (target !== Stop && typeof target !== "string" && typeof target !== "function") {
     return {
       error: new StepNotFoundError(
-        `The routing function of switch '${node.name}' returned ${messageOf(target)} (${typeof target}) for ${messageOf(value)}; return a step name, a registered handler, or Stop.`,
+        `The routing function of switch '${node.name}' returned ${shownValue(target, 80)} for ${shownValue(value, 80)}; return a step name, a registered handler, or Stop.`,
       ),
     };
   }

@@ -140,7 +140,9 @@ describe("map", () => {
     pipe.step("work", () => {});
     const end = finishOf(await collect(pipe.run(undefined)));
     expect(end).toMatchObject({ status: "failed", failedStep: "fan" });
-    expect(end.error).toMatch(/Map step 'fan' must return an Iterable or AsyncIterable.*returned number 42/);
+    expect(end.error).toMatch(
+      /Map step 'fan' must return an Iterable or AsyncIterable.*returned `42` \(number\)/,
+    );
   });
 
   it("fails fast on an unhandled worker error: no new workers, owner closed after its children", async () => {

@@ -331,7 +331,7 @@ describe("control flow", () => {
     await new Promise((r) => setImmediate(r));
     process.off("warning", onWarning);
     expect(trace(events, ["step_start"])).toEqual(["step_start:count", "step_start:next"]);
-    expect(warnings.some((w) => w.includes("Step 'count' returned number"))).toBe(true);
+    expect(warnings.some((w) => w.includes("Step 'count' returned `"))).toBe(true);
   });
 });
 

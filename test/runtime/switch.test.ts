@@ -133,7 +133,7 @@ describe("switch", () => {
       status: "failed",
       failedStep: "sw",
       error:
-        "The routing function of switch 'sw' returned 42 (number) for x; return a step name, a registered handler, or Stop.",
+        "The routing function of switch 'sw' returned `42` (number) for `x` (string); return a step name, a registered handler, or Stop.",
     });
   });
 });

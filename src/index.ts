@@ -8,7 +8,7 @@
 // The pipeline: define steps, run it, read what it is.
 export { Pipe } from "./definition/pipe.js";
 export type { StepInfo } from "./definition/step-info.js";
-export type { InvokeOptions, InvokeResult } from "./runtime/invoke.js";
+export type { InvokeArguments, InvokeOptions, InvokeResult } from "./runtime/invoke.js";
 
 // What a step returns to steer the run.
 export { Raise, Retry, Skip, Stop, type StopSignal, Suspend } from "./model/control.js";
@@ -38,6 +38,7 @@ export type {
   MapOptions,
   PipeOptions,
   RetryOption,
+  RunArguments,
   RunOptions,
   StepOptions,
   SwitchOptions,

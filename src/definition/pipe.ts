@@ -19,6 +19,7 @@ import type {
   MapOptions,
   Middleware,
   PipeOptions,
+  RunArguments,
   RunOptions,
   StepOptions,
   SwitchOptions,
@@ -27,7 +28,12 @@ import type {
 import type { StepKind } from "../model/step-definition.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
-import { type InvokeOptions, type InvokeResult, invokePipe } from "../runtime/invoke.js";
+import {
+  type InvokeArguments,
+  type InvokeOptions,
+  type InvokeResult,
+  invokePipe,
+} from "../runtime/invoke.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
 import {
   describePipe,
@@ -315,11 +321,10 @@ export class Pipe<State = unknown, Context = undefined> {
    * }
    * ```
    */
-  run(
-    state: State,
-    options: RunOptions<Context> = NO_OPTIONS,
-  ): AsyncGenerator<PipeEvent<State>, void, undefined> {
-    return runPipe(this, state, options) as AsyncGenerator<PipeEvent<State>, void, undefined>;
+  run(state: State, ...options: RunArguments<Context>): AsyncGenerator<PipeEvent<State>, void, undefined> {
+    const runOptions: RunOptions<Context> =
+      options.length === 0 ? NO_OPTIONS : (options[0] as RunOptions<Context>);
+    return runPipe(this, state, runOptions) as AsyncGenerator<PipeEvent<State>, void, undefined>;
   }
 
   /**
@@ -338,8 +343,11 @@ export class Pipe<State = unknown, Context = undefined> {
    * const { state, tokens } = await pipe.invoke({ question: "What is justpipe?" }, { timeout: 30_000 });
    * ```
    */
-  invoke(state: State, options: InvokeOptions<Context> = {}): Promise<InvokeResult<State>> {
-    return invokePipe(this, state, options);
+  invoke(state: State, ...options: InvokeArguments<Context>): Promise<InvokeResult<State>> {
+    const invokeOptions = (options.length === 0 ? {} : options[0]) as InvokeOptions<Context>;
+    return invokePipe(this.name, state, invokeOptions, (runOptions) =>
+      this.run(state, ...([runOptions] as RunArguments<Context>)),
+    );
   }
 
   /**

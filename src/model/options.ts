@@ -328,3 +328,18 @@ export interface RunOptions<Context = undefined> {
    */
   clock?: Clock;
 }
+
+/**
+ * The options argument of `run()`: optional, unless the Context type does not admit `undefined`
+ * (`new Pipe<State, { userId: string }>()`); then it is required and must hold `context`.
+ *
+ * @example
+ * ```ts
+ * const pipe = new Pipe<State, { userId: string }>();
+ * pipe.run(state);                               // type error: the run needs a context
+ * pipe.run(state, { context: { userId: "u1" } }); // ok
+ * ```
+ */
+export type RunArguments<Context> = undefined extends Context
+  ? [options?: RunOptions<Context>]
+  : [options: RunOptions<Context> & { context: Context }];

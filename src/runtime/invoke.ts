@@ -20,6 +20,14 @@ export interface InvokeOptions<Context = undefined> extends RunOptions<Context> 
   throwOnFailure?: boolean;
 }
 
+/**
+ * The options argument of `invoke()`: optional, unless the Context type does not admit
+ * `undefined`; then it is required and must hold `context` (as for `run()`).
+ */
+export type InvokeArguments<Context> = undefined extends Context
+  ? [options?: InvokeOptions<Context>]
+  : [options: InvokeOptions<Context> & { context: Context }];
+
 /** What `pipe.invoke()` resolves to once the run has ended. */
 export interface InvokeResult<State = unknown> {
   /** The run's state: the object passed to `invoke()`, as the steps left it. */
@@ -33,25 +41,19 @@ export interface InvokeResult<State = unknown> {
 /** Statuses `invoke()` throws for (unless `throwOnFailure: false`): `success` and `suspended` return. */
 const FAILED_STATUSES: ReadonlySet<string> = new Set(["failed", "timeout", "cancelled"]);
 
-/** What `invoke()` needs of a pipe (structural, so the runtime does not import the Pipe class). */
-export interface Invocable<State, Context> {
-  /** The pipe's name, for the error message. */
-  readonly name: string;
-  /** Starts a run. */
-  run(state: State, options: RunOptions<Context>): AsyncIterable<PipeEvent<State>>;
-}
-
 /**
  * `pipe.invoke(state, options)`: checks `throwOnFailure`, starts the run without it, and drains it.
  *
- * @param pipe - the pipe to run.
+ * @param pipeName - the pipe's name, for the error message.
  * @param state - the run's state.
  * @param options - the run's options and `throwOnFailure`.
+ * @param run - starts the run with the options of `run()`.
  */
 export function invokePipe<State, Context>(
-  pipe: Invocable<State, Context>,
+  pipeName: string,
   state: State,
   options: InvokeOptions<Context>,
+  run: (options: RunOptions<Context>) => AsyncIterable<PipeEvent<State>>,
 ): Promise<InvokeResult<State>> {
   if (options === null || typeof options !== "object") {
     return Promise.reject(new TypeError(`invoke(): ${expectedMessage("options", "an object", options)}`));
@@ -64,7 +66,7 @@ export function invokePipe<State, Context>(
       new TypeError(`invoke(): ${expectedMessage("throwOnFailure", "a boolean", throwOnFailure)}`),
     );
   }
-  return invokeRun(pipe.name, state, pipe.run(state, runOptions), throwOnFailure);
+  return invokeRun(pipeName, state, run(runOptions), throwOnFailure);
 }
 
 /**

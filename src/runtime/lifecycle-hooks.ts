@@ -4,6 +4,7 @@ import { EventType } from "../events/types.js";
 import type { HookArgs } from "../model/handler-types.js";
 import { isThenable } from "./guards.js";
 import { HandlerArgs } from "./invocation.js";
+import { failureMessage } from "./missing-context.js";
 import type { SchedulerPort } from "./scheduler-port.js";
 
 /** Resolves like `value`, or rejects with the signal's reason when it aborts first. */
@@ -42,7 +43,7 @@ export async function runStartupHooks(run: SchedulerPort): Promise<boolean> {
       await raceAbort(hook(hookArgs(run, signal)), signal);
     } catch (error) {
       if (run.stopping) return false;
-      const message = `Startup hook failed: ${messageOf(error)}`;
+      const message = `Startup hook failed: ${failureMessage(error, run.ctx)}`;
       run.emitRunEvent(EventType.STEP_ERROR, "startup", { message, error, retrying: false });
       run.journal.record(FailureKind.STARTUP, FailureReason.STARTUP_HOOK_ERROR, error, undefined, message);
       run.stopGracefully();

@@ -8,6 +8,7 @@ import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
 import { mapWorkerClosed } from "./map.js";
 import type { MetaScope, pipelineMeta } from "./meta.js";
+import { failureMessage } from "./missing-context.js";
 import { OpenInvocations } from "./open-invocations.js";
 import { handleError } from "./recovery.js";
 import { RunEventEmitter } from "./run-event-emitter.js";
@@ -112,7 +113,7 @@ export abstract class StepClosing extends RunEventEmitter {
   /** Closes an invocation with `STEP_ERROR`, records the failure and stops the run (fail fast). */
   failStep(invocation: Invocation, error: unknown): void {
     if (invocation.closed) return;
-    const message = messageOf(error);
+    const message = failureMessage(error, this.ctx);
     const name = invocation.node.name;
     const stepLabel = error instanceof SubPipelineError ? `${name}:${error.failedStep}` : name;
     this.#emitTerminal(invocation, EventType.STEP_ERROR, { message, error, retrying: false }, "error");
@@ -201,7 +202,7 @@ export abstract class StepClosing extends RunEventEmitter {
     this.metrics.retries++;
     if (error === undefined) this.#emitTerminal(invocation, EventType.STEP_END, undefined, "success");
     else {
-      const payload = { message: messageOf(error), error, retrying: true };
+      const payload = { message: failureMessage(error, this.ctx), error, retrying: true };
       this.#emitTerminal(invocation, EventType.STEP_ERROR, payload, "error");
     }
     this.hold();

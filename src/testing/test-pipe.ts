@@ -4,7 +4,7 @@ import { StepNotFoundError } from "../errors/errors.js";
 import { shownValue } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
 import type { AnyHandler, Target } from "../model/handler-types.js";
-import type { RunOptions } from "../model/options.js";
+import type { RunArguments, RunOptions } from "../model/options.js";
 import { type MockImplementation, StepMock } from "./mock.js";
 import { TestResult } from "./test-result.js";
 
@@ -110,7 +110,9 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
    */
   async run(state: State, options: RunOptions<Context> = {}): Promise<TestResult<State>> {
     const events: PipeEvent<State>[] = [];
-    for await (const event of this.pipe.run(state, options)) events.push(event);
+    // TestPipe keeps `context` optional: a test may mock every step that reads it.
+    const runArguments = [options] as RunArguments<Context>;
+    for await (const event of this.pipe.run(state, ...runArguments)) events.push(event);
     return new TestResult(events, state, (target) => this.#stageOf(target));
   }
 

@@ -25,6 +25,8 @@ pipe.step("retrieve", ({ state }) => (state.question === "" ? new Suspend({ reas
 });
 
 export async function main(): Promise<void> {
+  // @ts-expect-error: the Context type does not admit undefined, so run() needs { context }
+  pipe.run({ question: "hi" });
   for await (const event of pipe.run({ question: "hi" }, { context: { userId: "u1" } })) {
     if (event.type === EventType.FINISH) {
       const end: PipelineEndData = event.payload;
@@ -47,7 +49,7 @@ export async function main(): Promise<void> {
     events: "tokens",
   });
   // @ts-expect-error: not a format
-  toResponse(pipe.run({ question: "hi" }), { format: "xml" });
+  toResponse(pipe.run({ question: "hi" }, { context: { userId: "u" } }), { format: "xml" });
   for await (const event of readEvents<State>(response)) {
     if (event.type === EventType.START) console.log(event.payload.question);
   }

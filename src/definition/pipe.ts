@@ -21,6 +21,7 @@ import type {
   PipeOptions,
   RunArguments,
   RunOptions,
+  StepArguments,
   StepOptions,
   SwitchOptions,
   WrappedHandler,
@@ -119,18 +120,12 @@ export class Pipe<State = unknown, Context = undefined> {
    * ```
    */
   step<Item = unknown, H extends StepHandler<State, Context, Item> = StepHandler<State, Context, Item>>(
-    name: string,
-    handler: H,
-    options?: StepOptions<State, Context>,
-  ): H;
-  step<Item = unknown, H extends StepHandler<State, Context, Item> = StepHandler<State, Context, Item>>(
-    handler: H,
-    options?: StepOptions<State, Context>,
-  ): H;
-  step(nameOrHandler: string | AnyHandler, handlerOrOptions?: unknown, maybeOptions?: unknown): AnyHandler {
-    const [name, handler, options] = this.#nameArgs(nameOrHandler, handlerOrOptions, maybeOptions, "step");
+    ...args: StepArguments<H, StepOptions<State, Context>>
+  ): H {
+    const [first, second, third] = args as unknown[];
+    const [name, handler, options] = this.#nameArgs(first as string | AnyHandler, second, third, "step");
     this.#register("step", name, handler, options as StepOptions<State, Context>);
-    return handler;
+    return handler as H;
   }
 
   /**
@@ -143,11 +138,11 @@ export class Pipe<State = unknown, Context = undefined> {
    * pipe.step<string>("fetchOne", async ({ item }) => { ... });
    * ```
    */
-  map<Item = unknown, H extends MapHandler<State, Context, Item> = MapHandler<State, Context, Item>>(
+  map<Item = unknown>(
     name: string,
-    handler: H,
-    options: MapOptions<State, Context>,
-  ): H {
+    handler: MapHandler<State, Context, Item>,
+    options: MapOptions<State, Context, Item>,
+  ): MapHandler<State, Context, Item> {
     const checked = this.#checkRegistration(name, handler, "map");
     checkMapOptions(checked, options);
     this.#register("map", checked, handler, options);
@@ -633,7 +628,7 @@ export class Pipe<State = unknown, Context = undefined> {
     kind: StepKind,
     name: string,
     handler: AnyHandler,
-    options: (StepOptions<State, Context> & Partial<MapOptions<State, Context>>) | undefined,
+    options: (StepOptions<State, Context> & Partial<MapOptions<State, Context, any>>) | undefined,
     switchOptions?: SwitchOptions<State, Context>,
   ): void {
     this.#steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.#steps.size));

@@ -125,9 +125,14 @@ export interface StepOptions<State = unknown, Context = undefined> {
  * pipe.map("fetchAll", ({ state }) => state.urls, { each: "fetchOne", maxConcurrency: 4, to: "merge" });
  * ```
  */
-export interface MapOptions<State = unknown, Context = undefined> extends StepOptions<State, Context> {
-  /** The worker step, run once per item with the item as `args.item`. Required. */
-  each: Target;
+export interface MapOptions<State = unknown, Context = undefined, Item = unknown>
+  extends StepOptions<State, Context> {
+  /**
+   * The worker step, run once per item with the item as `args.item`. Required. Given as a
+   * registered handler, its item type must accept the source's items (`pipe.step<string>(...)`
+   * for a source of strings); a name is not checked.
+   */
+  each: string | MapWorker<State, Context, Item>;
   /**
    * Most workers running at once (an integer >= 1). Items are pulled from the source only as
    * workers free up, so memory stays bounded by this number.
@@ -135,6 +140,20 @@ export interface MapOptions<State = unknown, Context = undefined> extends StepOp
    */
   maxConcurrency?: number;
 }
+
+/** A map's worker as `each` accepts it: a registered handler whose `item` takes the map's items. */
+export type MapWorker<State = unknown, Context = undefined, Item = unknown> = (
+  args: StepArgs<State, Context, Item>,
+) => unknown;
+
+/**
+ * The arguments of `pipe.step`: a name, the handler and options, or the handler (named after its
+ * function) and options. (One signature with a union of tuples rather than two overloads, so that a
+ * handler returning the wrong type is reported as such, not as "the last overload" rejecting a name.)
+ */
+export type StepArguments<H, Options> =
+  | [handler: H, options?: Options]
+  | [name: string, handler: H, options?: Options];
 
 /**
  * A switch's routes: a table keyed by the handler's return value (compared as a string, so `1`

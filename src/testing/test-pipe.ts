@@ -3,7 +3,7 @@ import { didYouMean } from "../errors/did-you-mean.js";
 import { StepNotFoundError } from "../errors/errors.js";
 import { shownValue } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
-import type { AnyHandler, Target } from "../model/handler-types.js";
+import type { AnyHandler, StepArgs, Target } from "../model/handler-types.js";
 import type { RunArguments, RunOptions } from "../model/options.js";
 import { type MockImplementation, StepMock } from "./mock.js";
 import { TestResult } from "./test-result.js";
@@ -12,6 +12,16 @@ import { TestResult } from "./test-result.js";
 (Symbol as { dispose?: symbol }).dispose ??= Symbol.for("Symbol.dispose");
 
 const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * The item type of a registered handler (`pipe.step<string>(...)` gives `string`), so a mock of
+ * that handler takes the same arguments; `any` when the handler does not say.
+ */
+export type ItemOf<H> = H extends (args: StepArgs<any, any, infer Item>) => unknown
+  ? unknown extends Item
+    ? any
+    : Item
+  : any;
 
 /**
  * A test harness around a {@link Pipe}: mock steps, run to completion, assert on the result.
@@ -77,6 +87,14 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
    * const save = tester.mock(saveResult);          // records calls, does nothing
    * ```
    */
+  mock<H extends AnyHandler>(
+    step: H,
+    impl?: MockImplementation<State, Context, ItemOf<H>>,
+  ): StepMock<State, Context, ItemOf<H>>;
+  mock<Item = any>(
+    step: string,
+    impl?: MockImplementation<State, Context, Item>,
+  ): StepMock<State, Context, Item>;
   mock<Item = any>(
     step: Target,
     impl?: MockImplementation<State, Context, Item>,

@@ -64,6 +64,9 @@ const NO_START = "\u0000";
  *
  * @typeParam State - the shared, mutable state every step receives.
  * @typeParam Context - the per-run context (`run(state, { context })`).
+ * @typeParam Token - what streaming steps yield: the `TOKEN` payload type (`string` for LLM text).
+ *   Steps may only yield it; the pipe's own events type their tokens with it. Tokens forwarded
+ *   from a sub-pipeline have the child's type.
  *
  * @example
  * ```ts
@@ -73,7 +76,7 @@ const NO_START = "\u0000";
  * for await (const event of pipe.run({ message: "" })) console.log(event.type);
  * ```
  */
-export class Pipe<State = unknown, Context = undefined> {
+export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   /** The pipeline's name. */
   readonly name: string;
   readonly #options: ResolvedPipeOptions;
@@ -119,9 +122,10 @@ export class Pipe<State = unknown, Context = undefined> {
    * pipe.step("a", async () => {}, { to: b });
    * ```
    */
-  step<Item = unknown, H extends StepHandler<State, Context, Item> = StepHandler<State, Context, Item>>(
-    ...args: StepArguments<H, StepOptions<State, Context>>
-  ): H {
+  step<
+    Item = unknown,
+    H extends StepHandler<State, Context, Item, Token> = StepHandler<State, Context, Item, Token>,
+  >(...args: StepArguments<H, StepOptions<State, Context>>): H {
     const [first, second, third] = args as unknown[];
     const [name, handler, options] = this.#nameArgs(first as string | AnyHandler, second, third, "step");
     this.#register("step", name, handler, options as StepOptions<State, Context>);
@@ -316,10 +320,13 @@ export class Pipe<State = unknown, Context = undefined> {
    * }
    * ```
    */
-  run(state: State, ...options: RunArguments<Context>): AsyncGenerator<PipeEvent<State>, void, undefined> {
+  run(
+    state: State,
+    ...options: RunArguments<Context>
+  ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
     const runOptions: RunOptions<Context> =
       options.length === 0 ? NO_OPTIONS : (options[0] as RunOptions<Context>);
-    return runPipe(this, state, runOptions) as AsyncGenerator<PipeEvent<State>, void, undefined>;
+    return runPipe(this, state, runOptions) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
   }
 
   /**
@@ -338,7 +345,7 @@ export class Pipe<State = unknown, Context = undefined> {
    * const { state, tokens } = await pipe.invoke({ question: "What is justpipe?" }, { timeout: 30_000 });
    * ```
    */
-  invoke(state: State, ...options: InvokeArguments<Context>): Promise<InvokeResult<State>> {
+  invoke(state: State, ...options: InvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
     const invokeOptions = (options.length === 0 ? {} : options[0]) as InvokeOptions<Context>;
     return invokePipe(this.name, state, invokeOptions, (runOptions) =>
       this.run(state, ...([runOptions] as RunArguments<Context>)),

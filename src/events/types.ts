@@ -173,8 +173,9 @@ export interface ReasonPayload {
  * {@link PipelineEndData}. Checking `event.type` narrows `event.payload` to the matching entry.
  *
  * @typeParam State - the run's state, which is the payload of `START`.
+ * @typeParam Token - what streaming steps yield, the payload of `TOKEN` (`new Pipe<State, Context, string>()`).
  */
-export interface EventPayloadMap<State = unknown> {
+export interface EventPayloadMap<State = unknown, Token = unknown> {
   /** The run's state: the object passed to `run()`, by reference. */
   start: State;
   /** How the run ended. */
@@ -192,7 +193,7 @@ export interface EventPayloadMap<State = unknown> {
   /** The failure. */
   step_error: StepErrorPayload;
   /** The value the streaming step yielded. */
-  token: unknown;
+  token: Token;
   /** The parents the join still waits for. */
   barrier_wait: BarrierWaitPayload;
   /** How long the join waited. */
@@ -251,6 +252,10 @@ export interface BaseEvent<T extends EventType, P> {
 /**
  * Any event of a run: a union discriminated by `type`.
  *
+ * @typeParam State - the run's state (the `START` payload).
+ * @typeParam Token - what streaming steps yield (the `TOKEN` payload); `unknown` unless the Pipe
+ *   says (`new Pipe<State, Context, string>()`).
+ *
  * @example
  * ```ts
  * for await (const event of pipe.run(state)) {
@@ -258,8 +263,8 @@ export interface BaseEvent<T extends EventType, P> {
  * }
  * ```
  */
-export type PipeEvent<State = unknown> = {
-  [K in EventType]: BaseEvent<K, EventPayloadMap<State>[K]>;
+export type PipeEvent<State = unknown, Token = unknown> = {
+  [K in EventType]: BaseEvent<K, EventPayloadMap<State, Token>[K]>;
 }[EventType];
 
 /**
@@ -272,8 +277,8 @@ export type PipeEvent<State = unknown> = {
  * }
  * ```
  */
-export type EventOf<T extends EventType, State = unknown> = Extract<
-  PipeEvent<State>,
+export type EventOf<T extends EventType, State = unknown, Token = unknown> = Extract<
+  PipeEvent<State, Token>,
   {
     /** The event type to select. */
     type: T;

@@ -39,10 +39,10 @@ export interface ReadEventsOptions {
  * }
  * ```
  */
-export async function* readEvents<State = unknown>(
+export async function* readEvents<State = unknown, Token = unknown>(
   source: EventStreamSource,
   options: ReadEventsOptions = {},
-): AsyncGenerator<PipeEvent<State>, void, undefined> {
+): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
   let format = options.format;
   let body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
   if (isResponse(source)) {
@@ -67,7 +67,7 @@ export async function* readEvents<State = unknown>(
   const sse = new SseParser();
   let pending = "";
   let sawFinish = false;
-  const parse = (text: string): PipeEvent<State>[] => {
+  const parse = (text: string): PipeEvent<State, Token>[] => {
     if (format === undefined) {
       const first = text.trimStart()[0];
       if (first === undefined) {
@@ -80,7 +80,7 @@ export async function* readEvents<State = unknown>(
     }
     const events = format === "ndjson" ? ndjsonRecords(text) : sse.feed(text).map(sseRecord);
     for (const event of events) if (isRunFinish(event)) sawFinish = true;
-    return events as PipeEvent<State>[];
+    return events as PipeEvent<State, Token>[];
   };
   let line = "";
   const ndjsonRecords = (text: string): PipeEvent[] => {

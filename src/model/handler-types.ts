@@ -85,11 +85,11 @@ export type AnyHandler = (args: any) => unknown;
 
 /**
  * A step: sync, async, or an async generator whose every `yield` is a `TOKEN` event and whose
- * `return` value is its control result.
+ * `return` value is its control result. `Token` is the type of what it may yield (the Pipe's).
  */
-export type StepHandler<State = unknown, Context = undefined, Item = unknown> = (
+export type StepHandler<State = unknown, Context = undefined, Item = unknown, Token = unknown> = (
   args: StepArgs<State, Context, Item>,
-) => StepResult | Promise<StepResult> | AsyncGenerator<unknown, StepResult, undefined>;
+) => StepResult | Promise<StepResult> | AsyncGenerator<Token, StepResult, undefined>;
 
 /** A map step: returns (or is a generator of) the items to fan out over. */
 export type MapHandler<State = unknown, Context = undefined, Item = unknown> = (

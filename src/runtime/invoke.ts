@@ -29,13 +29,13 @@ export type InvokeArguments<Context> = undefined extends Context
   : [options: InvokeOptions<Context> & { context: Context }];
 
 /** What `pipe.invoke()` resolves to once the run has ended. */
-export interface InvokeResult<State = unknown> {
+export interface InvokeResult<State = unknown, Token = unknown> {
   /** The run's state: the object passed to `invoke()`, as the steps left it. */
   state: State;
   /** How the run ended: the `FINISH` payload (`status`, `failedStep`, `errors`, `metrics`). */
   end: PipelineEndData;
   /** Every `TOKEN` payload, in order, from every step (sub-pipelines included). */
-  tokens: unknown[];
+  tokens: Token[];
 }
 
 /** Statuses `invoke()` throws for (unless `throwOnFailure: false`): `success` and `suspended` return. */
@@ -49,12 +49,12 @@ const FAILED_STATUSES: ReadonlySet<string> = new Set(["failed", "timeout", "canc
  * @param options - the run's options and `throwOnFailure`.
  * @param run - starts the run with the options of `run()`.
  */
-export function invokePipe<State, Context>(
+export function invokePipe<State, Context, Token>(
   pipeName: string,
   state: State,
   options: InvokeOptions<Context>,
-  run: (options: RunOptions<Context>) => AsyncIterable<PipeEvent<State>>,
-): Promise<InvokeResult<State>> {
+  run: (options: RunOptions<Context>) => AsyncIterable<PipeEvent<State, Token>>,
+): Promise<InvokeResult<State, Token>> {
   if (options === null || typeof options !== "object") {
     return Promise.reject(new TypeError(`invoke(): ${expectedMessage("options", "an object", options)}`));
   }
@@ -77,13 +77,13 @@ export function invokePipe<State, Context>(
  * @param run - what `pipe.run(state, options)` returned.
  * @param throwOnFailure - throw a {@link PipelineError} for `failed`, `timeout` and `cancelled`.
  */
-export async function invokeRun<State>(
+export async function invokeRun<State, Token>(
   pipeName: string,
   state: State,
-  run: AsyncIterable<PipeEvent<State>>,
+  run: AsyncIterable<PipeEvent<State, Token>>,
   throwOnFailure: boolean,
-): Promise<InvokeResult<State>> {
-  const tokens: unknown[] = [];
+): Promise<InvokeResult<State, Token>> {
+  const tokens: Token[] = [];
   let end: PipelineEndData | undefined;
   for await (const event of run) {
     if (event.type === EventType.TOKEN) tokens.push(event.payload);

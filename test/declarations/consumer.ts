@@ -16,7 +16,7 @@ interface Context {
   userId: string;
 }
 
-const pipe = new Pipe<State, Context>({ name: "consumer" });
+const pipe = new Pipe<State, Context, string>({ name: "consumer" });
 const answer = pipe.step("answer", async function* ({ state, ctx }) {
   yield `${ctx.userId}: ${state.question}`;
 });
@@ -36,6 +36,8 @@ export async function main(): Promise<void> {
   try {
     const { state, end, tokens } = await pipe.invoke({ question: "hi" }, { context: { userId: "u1" } });
     const text: string | undefined = state.answer;
+    const firstToken: string | undefined = tokens[0];
+    console.log(firstToken);
     console.log(text, end.failureKind, tokens.length);
   } catch (error) {
     if (error instanceof PipelineError)
@@ -55,6 +57,13 @@ export async function main(): Promise<void> {
   }
   console.log(new StreamError("x").code);
 
+  // @ts-expect-error: the pipe streams strings
+  pipe.step("numbers", async function* () {
+    yield 1;
+  });
+  const worker = pipe.step<number>("double", ({ item }) => void (item * 2));
+  // @ts-expect-error: the map's items are strings, its worker takes numbers
+  pipe.map("fan", () => ["a"], { each: worker });
   using tester = new TestPipe(pipe);
   const result = await tester.run({ question: "hi" }, { context: { userId: "u1" } });
   console.log(result.status, result.tokens);

@@ -60,8 +60,34 @@ export function serializeError(value: unknown): SerializedError {
  * for await (const event of pipe.run(state)) log.write(`${JSON.stringify(toJsonEvent(event))}\n`);
  * ```
  */
-export function toJsonEvent<State = unknown>(event: PipeEvent<State>): PipeEvent {
-  return toJsonValue(event, new Set()) as PipeEvent;
+export function toJsonEvent<State = unknown, Token = unknown>(event: PipeEvent<State, Token>): PipeEvent {
+  // The fields every event has are plain data; only the payload and meta need converting. (Written
+  // out rather than walked: this runs once per token when a run is served over HTTP.)
+  return {
+    type: event.type,
+    stage: event.stage,
+    payload: jsonField(event.payload),
+    timestamp: event.timestamp,
+    runId: event.runId,
+    originRunId: event.originRunId,
+    parentRunId: event.parentRunId,
+    seq: event.seq,
+    nodeKind: event.nodeKind,
+    invocationId: event.invocationId,
+    parentInvocationId: event.parentInvocationId,
+    ownerInvocationId: event.ownerInvocationId,
+    attempt: event.attempt,
+    scope: event.scope,
+    meta: event.meta === null ? null : jsonField(event.meta),
+  } as PipeEvent;
+}
+
+/** A field as JSON-safe data: strings, booleans and finite numbers as they are, the rest walked. */
+function jsonField(value: unknown): unknown {
+  if (typeof value === "string" || typeof value === "boolean" || value === undefined || value === null)
+    return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  return toJsonValue(value, new Set());
 }
 
 /** `value` as JSON-safe data; `ancestors` holds the objects being converted above it (for cycles). */

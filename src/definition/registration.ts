@@ -57,7 +57,7 @@ export function checkRegistration(
 }
 
 /** Checks the options only `pipe.map` has: a worker (`each`) and `maxConcurrency`. */
-export function checkMapOptions(checked: string, options: MapOptions<any, any> | undefined): void {
+export function checkMapOptions(checked: string, options: MapOptions<any, any, any> | undefined): void {
   if (options === undefined || options.each === undefined) {
     throw new DefinitionError(
       `Map step '${checked}' needs an \`each\` option naming its worker step: pipe.map("${checked}", handler, { each: "worker" }).`,
@@ -99,7 +99,7 @@ export function stepDefinition(
   kind: StepKind,
   name: string,
   handler: AnyHandler,
-  options: (StepOptions<any, any> & Partial<MapOptions<any, any>>) | undefined,
+  options: (StepOptions<any, any> & Partial<MapOptions<any, any, any>>) | undefined,
   switchOptions: SwitchOptions<any, any> | undefined,
   index: number,
 ): RegisteredStep {

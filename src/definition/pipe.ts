@@ -335,10 +335,11 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    *
    * @param state - the run's shared, mutable state (returned as `state`).
    * @param options - those of {@link Pipe.run}, and `throwOnFailure` (default `true`).
-   * @returns `{ state, end, tokens }` once the run has ended `success` or `suspended` (any status
-   *   with `throwOnFailure: false`).
-   * @throws `PipelineError` (its `end` is the `FINISH` payload) when the run ended `failed`,
-   *   `timeout` or `cancelled`; {@link DefinitionError} when the definition is invalid.
+   * @returns `{ state, end, tokens }` once the run has ended `success` (any status with
+   *   `throwOnFailure: false`).
+   * @throws `PipelineError` (its `end` is the `FINISH` payload) when the run did not succeed:
+   *   `failed`, `timeout`, `cancelled` or `suspended`; {@link DefinitionError} when the definition
+   *   is invalid.
    *
    * @example
    * ```ts

@@ -3,7 +3,8 @@ import { primaryFailure } from "./failure.js";
 import type { PipelineEndData } from "./outcome.js";
 
 /**
- * Thrown by `pipe.invoke()` when the run ended `failed`, `timeout` or `cancelled`. `end` is the
+ * Thrown by `pipe.invoke()` when the run did not succeed (`failed`, `timeout`, `cancelled` or
+ * `suspended`). `end` is the
  * run's `FINISH` payload (status, failed step, every failure record, metrics); `cause` is the
  * primary failure's thrown value, when there was one. Pass `throwOnFailure: false` to `invoke()`
  * to get the end data back instead.
@@ -54,6 +55,8 @@ function describeEnd(pipeName: string, end: PipelineEndData): string {
       return `Pipeline '${pipeName}' timed out: its run \`timeout\` elapsed${hint}`;
     case "cancelled":
       return `Pipeline '${pipeName}' was cancelled${hint}`;
+    case "suspended":
+      return `Pipeline '${pipeName}' suspended and has no result yet; resume it to finish${hint}`;
     default:
       return `Pipeline '${pipeName}' ended with status '${end.status}'${hint}`;
   }

@@ -8,8 +8,10 @@ import type { RunOptions } from "../model/options.js";
 /** The options of `pipe.invoke()`: those of `run()` and `throwOnFailure`. */
 export interface InvokeOptions<Context = undefined> extends RunOptions<Context> {
   /**
-   * Throw a {@link PipelineError} when the run ends `failed`, `timeout` or `cancelled`. With
-   * `false`, `invoke()` returns in every case: read `end.status`.
+   * Throw a {@link PipelineError} when the run did not succeed: it ended `failed`, `timeout`,
+   * `cancelled` or `suspended` (a suspended run has not produced its result yet: catch the error,
+   * or pass `false`, and resume it). With `false`, `invoke()` returns in every case: read
+   * `end.status`.
    * @default true
    * @example
    * ```ts
@@ -38,8 +40,6 @@ export interface InvokeResult<State = unknown, Token = unknown> {
   tokens: Token[];
 }
 
-/** Statuses `invoke()` throws for (unless `throwOnFailure: false`): `success` and `suspended` return. */
-const FAILED_STATUSES: ReadonlySet<string> = new Set(["failed", "timeout", "cancelled"]);
 
 /**
  * `pipe.invoke(state, options)`: checks `throwOnFailure`, starts the run without it, and drains it.
@@ -75,7 +75,7 @@ export function invokePipe<State, Context, Token>(
  * @param pipeName - the pipe's name, for the error message.
  * @param state - the run's state, returned as `state`.
  * @param run - what `pipe.run(state, options)` returned.
- * @param throwOnFailure - throw a {@link PipelineError} for `failed`, `timeout` and `cancelled`.
+ * @param throwOnFailure - throw a {@link PipelineError} for every status but `success`.
  */
 export async function invokeRun<State, Token>(
   pipeName: string,
@@ -91,6 +91,6 @@ export async function invokeRun<State, Token>(
   }
   if (end === undefined)
     throw new Error(`Pipeline '${pipeName}' ended without a FINISH event: please report this bug`);
-  if (throwOnFailure && FAILED_STATUSES.has(end.status)) throw new PipelineError(pipeName, end);
+  if (throwOnFailure && end.status !== "success") throw new PipelineError(pipeName, end);
   return { state, end, tokens };
 }

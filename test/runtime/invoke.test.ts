@@ -59,7 +59,7 @@ describe("pipe.invoke()", () => {
     expect(result.tokens).toEqual([]);
   });
 
-  it("throws for a run timeout and a cancelled run, returns for a suspended run", async () => {
+  it("throws for a run timeout, a cancelled run and a suspended run", async () => {
     const clock = new SimulatedClock();
     const slow = new Pipe({ name: "slow", clock });
     slow.step("wait", ({ signal }) => untilAborted(signal));
@@ -78,8 +78,12 @@ describe("pipe.invoke()", () => {
 
     const approval = new Pipe({ name: "approval" });
     approval.step("ask", () => new Suspend({ reason: "needs approval" }));
-    const suspended = await approval.invoke({});
+    const suspended = (await approval.invoke({}).catch((e: unknown) => e)) as PipelineError;
+    expect(suspended).toBeInstanceOf(PipelineError);
     expect(suspended.end.status).toBe("suspended");
+    expect(suspended.message).toContain("Pipeline 'approval' suspended and has no result yet");
+    const returned = await approval.invoke({}, { throwOnFailure: false });
+    expect(returned.end.status).toBe("suspended");
   });
 
   it("rejects a throwOnFailure that is not a boolean", async () => {

@@ -40,7 +40,6 @@ export interface InvokeResult<State = unknown, Token = unknown> {
   tokens: Token[];
 }
 
-
 /**
  * `pipe.invoke(state, options)`: checks `throwOnFailure`, starts the run without it, and drains it.
  *

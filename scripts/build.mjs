@@ -2,7 +2,7 @@
 // `justpipe/testing` share one copy of every class), plus `.d.ts` files from tsc.
 // Bundling matters for cold start: loading ~45 small modules costs far more than one file.
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 rmSync("dist", { recursive: true, force: true });
@@ -27,6 +27,32 @@ await build({
   minifySyntax: true,
   packages: "external",
   chunkNames: "chunks/[name]-[hash]",
+  logLevel: "warning",
+});
+// The `justpipe` command: one file with its parser (commander) and colours (picocolors) bundled in,
+// so `npx justpipe` needs nothing installed beyond justpipe and the core entry stays dependency-free.
+// The library itself is imported by name ("justpipe", "justpipe/sqlite", ...): the package
+// resolves to itself, so a user's module and the command share one copy of every class.
+const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
+await build({
+  entryPoints: { "cli/index": "src/cli/index.ts" },
+  outdir: "dist",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  external: ["justpipe", "justpipe/*"],
+  define: { JUSTPIPE_VERSION: JSON.stringify(packageJson.version) },
+  banner: {
+    js: [
+      "// Bundles commander (MIT, (c) 2011 TJ Holowaychuk) and picocolors (ISC, (c) 2021 Alexey Raspopov, Kostiantyn Denysov).",
+      // Both are CommonJS and require Node's built-ins, which an ES module bundle does through this.
+      'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+    ].join("\n"),
+  },
   logLevel: "warning",
 });
 execFileSync(

@@ -1,0 +1,100 @@
+/** `justpipe run <module>[#export]`: runs a pipe from a module and stores the run. */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { PipeEvent, PipelineEndData } from "justpipe";
+import type { CommandContext } from "../context.js";
+import { withStore } from "../context.js";
+import { UsageError } from "../errors.js";
+import { loadPipe, parseModuleReference } from "../load-module.js";
+import { colorsFor, writeJson } from "../output.js";
+import { Progress } from "../progress.js";
+import { recordRun } from "../record-run.js";
+import { readJsonOption } from "../state-option.js";
+
+/** Options of `run`. */
+export interface RunCommandOptions {
+  readonly state?: string;
+  readonly runId?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+/** A random run id: 20 lowercase base-32 characters, random from the first (a prefix tells runs apart). */
+export function newRunId(): string {
+  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  return [...randomBytes(20)].map((byte) => alphabet[byte % 32]).join("");
+}
+
+/** Writes a token to stdout: strings as they are, anything else as a JSON line. */
+export function writeToken(payload: unknown): string {
+  const text = typeof payload === "string" ? payload : `${JSON.stringify(payload)}\n`;
+  process.stdout.write(text);
+  return text;
+}
+
+/** Streams a run: tokens to stdout, progress to stderr; returns the end data. */
+export async function streamRun(
+  events: AsyncIterable<PipeEvent>,
+  runIdOf: () => string,
+  options: { json?: boolean; quiet?: boolean },
+): Promise<PipelineEndData | undefined> {
+  const progress = new Progress(colorsFor(process.stderr), process.stderr.isTTY === true && !options.quiet);
+  let end: PipelineEndData | undefined;
+  for await (const event of events) {
+    if (event.type === "token" && event.stage.indexOf(":") === -1 && !options.json) {
+      progress.tokenWritten(writeToken(event.payload));
+    } else if (event.type === "finish" && event.stage === "system") {
+      end = event.payload;
+    } else {
+      progress.event(event);
+    }
+  }
+  if (!options.quiet || end?.status !== "success") progress.finish(runIdOf(), end);
+  return end;
+}
+
+/** Runs the module's pipe with the given state; sets the exit status from how it ended. */
+export async function runModule(
+  context: CommandContext,
+  moduleText: string,
+  options: RunCommandOptions,
+): Promise<void> {
+  const reference = parseModuleReference(moduleText);
+  const state = readJsonOption("--state", options.state) ?? {};
+  if (typeof state !== "object" || state === null || Array.isArray(state)) {
+    throw new UsageError("--state must be a JSON object (the pipe's initial state)");
+  }
+  if (options.runId !== undefined && !/^[\w.-]{1,128}$/.test(options.runId)) {
+    throw new UsageError(
+      `--run-id may hold letters, digits, "_", "-" and "." (at most 128), got "${options.runId}"`,
+    );
+  }
+  const pipe = await loadPipe(reference);
+  const runId = options.runId ?? newRunId();
+  if (context.location.kind === "sqlite") mkdirSync(dirname(context.location.location), { recursive: true });
+  const end = await withStore(
+    context,
+    async (store) => {
+      const controller = new AbortController();
+      const cancel = () => controller.abort(new Error("interrupted (Ctrl-C)"));
+      process.once("SIGINT", cancel);
+      try {
+        return await streamRun(
+          recordRun(pipe, state, store, {
+            runId,
+            labels: { module: reference.text },
+            signal: controller.signal,
+          }),
+          () => runId,
+          options,
+        );
+      } finally {
+        process.off("SIGINT", cancel);
+      }
+    },
+    { create: true },
+  );
+  if (options.json) writeJson({ runId, status: end?.status ?? "client_closed", end: end ?? null });
+  process.exitCode = end?.status === "success" ? 0 : 1;
+}

@@ -1,0 +1,123 @@
+/** `justpipe runs show <id>`: one run in detail, with its step table. */
+import type { CommandContext } from "../context.js";
+import { findRun, withStore } from "../context.js";
+import { colorStatus, renderTable, writeJson, writeLines } from "../output.js";
+import { runToJson, shortId } from "../run-json.js";
+import { type StepSummary, summarizeSteps } from "../step-summary.js";
+import type { RunRecord, Store, StoredEvent } from "../store-view.js";
+import { formatDuration, formatRelative, formatTimestamp } from "../time.js";
+
+/** Options of `runs show`. */
+export interface ShowOptions {
+  readonly json?: boolean;
+}
+
+/** The segments of the run's resume chain (same thread), oldest first. */
+async function resumeChain(store: Store, run: RunRecord): Promise<RunRecord[]> {
+  if (run.threadId === run.runId && run.resumedFrom === null) {
+    const later = await store.countRuns({ threadId: run.threadId });
+    if (later <= 1) return [run];
+  }
+  const chain = await store.listRuns({ threadId: run.threadId, limit: 1000 });
+  return chain.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/** The stack of the error that ended the run, when its STEP_ERROR event kept one. */
+function failureStack(events: readonly StoredEvent[], run: RunRecord): string | undefined {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index]!;
+    if (event.type !== "step_error") continue;
+    const payload = event.payload as { retrying?: boolean; error?: unknown; message?: string };
+    if (payload.retrying) continue;
+    if (run.failedStep && event.stage !== run.failedStep) continue;
+    const error: unknown = payload.error;
+    if (typeof error === "string" && error.includes("\n")) return error;
+    const stack = (error as { stack?: unknown } | undefined)?.stack;
+    if (typeof stack === "string") return stack;
+  }
+  return undefined;
+}
+
+/** Shows a run. */
+export async function showRun(context: CommandContext, id: string, options: ShowOptions): Promise<void> {
+  const { run, events, chain } = await withStore(context, async (store) => {
+    const found = await findRun(context, store, id);
+    const [stored, resumes] = await Promise.all([store.getEvents(found.runId), resumeChain(store, found)]);
+    return { run: found, events: stored, chain: resumes };
+  });
+  const steps = summarizeSteps(events);
+  const stack = failureStack(events, run);
+  if (options.json) {
+    writeJson({
+      run: runToJson(run),
+      events: events.length,
+      resumeChain: chain.map((link) => link.runId),
+      errorStack: stack ?? null,
+      steps,
+    });
+    return;
+  }
+  const { colors } = context;
+  const label = (text: string) => colors.dim(text.padEnd(10));
+  const lines = [
+    `${label("run")}${colors.bold(run.runId)}`,
+    `${label("pipe")}${run.pipeName} ${colors.dim(`(${run.pipeHash.slice(0, 12)})`)}`,
+    `${label("status")}${colorStatus(run.status, colors)}${
+      run.failureKind && run.failureKind !== "none"
+        ? `  ${colors.dim("kind")} ${run.failureKind}  ${colors.dim("source")} ${run.failureSource ?? "-"}`
+        : ""
+    }${run.failedStep ? `  ${colors.dim("step")} ${colors.red(run.failedStep)}` : ""}`,
+    `${label("started")}${formatRelative(run.startedAt, context.now)} ${colors.dim(`(${formatTimestamp(run.startedAt)})`)}`,
+    `${label("duration")}${formatDuration(run.durationMs)}${run.status === "running" ? colors.dim(" (still running)") : ""}`,
+    `${label("events")}${events.length}`,
+  ];
+  if (run.labels && Object.keys(run.labels).length > 0) {
+    lines.push(
+      `${label("labels")}${Object.entries(run.labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join("  ")}`,
+    );
+  }
+  if (run.suspendedStep || run.suspendReason) {
+    lines.push(
+      `${label("suspended")}${colors.yellow(run.suspendReason ?? "")} ${colors.dim(`at ${run.suspendedStep ?? "?"}`)}`,
+    );
+  }
+  if (chain.length > 1) {
+    lines.push(
+      `${label("resumes")}${chain.map((link) => (link.runId === run.runId ? colors.bold(shortId(link.runId)) : shortId(link.runId))).join(" → ")}`,
+    );
+  }
+  if (run.error) {
+    lines.push(`${label("error")}${colors.red(run.error.split("\n")[0]!)}`);
+    const body = (stack ?? run.error).split("\n").slice(1);
+    for (const line of body) lines.push(`${" ".repeat(10)}${colors.dim(line.trim())}`);
+  }
+  writeLines(...lines);
+  if (steps.length === 0) return;
+  writeLines(
+    "",
+    renderTable<StepSummary>(
+      steps,
+      [
+        { header: "STEP", cell: (step) => step.step },
+        { header: "KIND", cell: (step) => colors.dim(step.kind) },
+        { header: "CALLS", cell: (step) => String(step.invocations), align: "right" },
+        { header: "ATTEMPTS", cell: (step) => String(step.attempts), align: "right" },
+        { header: "STATUS", cell: (step) => colorStatus(step.status, colors) },
+        { header: "TOTAL", cell: (step) => formatDuration(step.totalMs), align: "right" },
+        {
+          header: "P50",
+          cell: (step) => (step.attempts > 1 ? formatDuration(step.p50Ms) : ""),
+          align: "right",
+        },
+        {
+          header: "MAX",
+          cell: (step) => (step.attempts > 1 ? formatDuration(step.maxMs) : ""),
+          align: "right",
+        },
+      ],
+      colors,
+    ),
+  );
+}

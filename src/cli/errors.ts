@@ -35,6 +35,6 @@ export function parseJsonOption(option: string, text: string, origin = "the valu
     return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${option}: ${origin} is not valid JSON (${reason})`);
+    throw new CommandError(`${option}: ${origin} is not valid JSON (${reason})`);
   }
 }

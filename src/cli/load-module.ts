@@ -18,16 +18,20 @@ export interface ModuleReference {
   readonly text: string;
   readonly path: string;
   readonly exportName: string | undefined;
+  /** The absolute path with the export (`/app/pipes.ts#ingest`), as recorded for `resume`. */
+  readonly absolute: string;
 }
 
 /** Splits `./pipes.ts#ingest` into the path and the export name. */
 export function parseModuleReference(text: string): ModuleReference {
   const hash = text.lastIndexOf("#");
-  if (hash <= 0) return { text, path: text, exportName: undefined };
+  if (hash <= 0) return { text, path: text, exportName: undefined, absolute: resolve(text) };
   const exportName = text.slice(hash + 1);
-  if (!/^[A-Za-z_$][\w$]*$/.test(exportName))
+  if (!/^[A-Za-z_$][\w$]*$/.test(exportName)) {
     throw new UsageError(`"${exportName}" in ${text} is not an export name`);
-  return { text, path: text.slice(0, hash), exportName };
+  }
+  const path = text.slice(0, hash);
+  return { text, path, exportName, absolute: `${resolve(path)}#${exportName}` };
 }
 
 /** Whether a value is a Pipe (by shape: a module may load its own copy of justpipe). */

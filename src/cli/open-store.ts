@@ -53,20 +53,25 @@ export function describeLocation(location: StoreLocation): string {
  * it looked and how to make one, instead of creating an empty database.
  */
 export async function openStore(location: StoreLocation, options: { create?: boolean } = {}): Promise<Store> {
+  let store: Store;
   if (location.kind === "sqlite") {
     if (!options.create && !existsSync(location.location)) throw missingStore(location);
     const sqlite = await importDriver("justpipe/sqlite", "better-sqlite3");
-    const store = new sqlite.SqliteStore({ path: location.location }) as unknown as Store & {
-      init?(): Promise<void>;
-    };
-    await guardStore(location, async () => store.init?.());
-    return store;
+    const busy = process.env.JUSTPIPE_BUSY_TIMEOUT;
+    store = new sqlite.SqliteStore({
+      path: location.location,
+      ...(busy !== undefined && busy !== "" && { busyTimeout: Number(busy) }),
+    });
+  } else {
+    const postgres = await importDriver("justpipe/postgres", "pg");
+    store = new postgres.PostgresStore({ connectionString: location.location });
   }
-  const postgres = await importDriver("justpipe/postgres", "pg");
-  const store = new postgres.PostgresStore({ connectionString: location.location }) as unknown as Store & {
-    init?(): Promise<void>;
-  };
-  await guardStore(location, async () => store.init?.());
+  try {
+    await store.init();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw storeFailure(location, error);
+  }
   return store;
 }
 

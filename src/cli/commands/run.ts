@@ -83,7 +83,7 @@ export async function runModule(
         return await streamRun(
           recordRun(pipe, state, store, {
             runId,
-            labels: { module: reference.text },
+            labels: { module: reference.absolute },
             signal: controller.signal,
           }),
           () => runId,

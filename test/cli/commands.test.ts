@@ -1,0 +1,241 @@
+// `run`, `graph`, `prune`, `runs events --follow` and the error cases, as the built `justpipe`.
+import { spawn } from "node:child_process";
+import { copyFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  FIXTURES,
+  fillStore,
+  finished,
+  justpipe,
+  normalize,
+  RUNS,
+  start,
+  temporaryDirectory,
+} from "./support.js";
+
+let directory: string;
+let filled: string;
+
+beforeAll(async () => {
+  directory = temporaryDirectory();
+  filled = join(directory, "filled.db");
+  await fillStore(filled);
+}, 60_000);
+
+/** A copy of the filled store that a test may change. */
+function copyOfStore(name: string): string {
+  const path = join(directory, name);
+  copyFileSync(filled, path);
+  return path;
+}
+
+describe("run", () => {
+  it("streams tokens to stdout, stores the run with its module, and exits 0", async () => {
+    const store = join(directory, "run.db");
+    const result = await justpipe([
+      "--store",
+      store,
+      "run",
+      join(FIXTURES, "pipes.mjs"),
+      "--run-id",
+      "first-run",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("Hello, world\n");
+    expect(result.stderr).toBe("success in 280 ms  run first-run\n");
+    const shown = JSON.parse(
+      (await justpipe(["--store", store, "runs", "show", "first-run", "--json"])).stdout,
+    );
+    expect(shown.run).toMatchObject({ status: "success", labels: { module: join(FIXTURES, "pipes.mjs") } });
+  });
+
+  it("exits 1 when the run fails or suspends, and says where", async () => {
+    const store = join(directory, "run-fail.db");
+    const pipes = join(FIXTURES, "pipes.mjs");
+    const failed = await justpipe(["--store", store, "run", pipes, "--state", '{"fail":"always"}']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /^failed at answer: model unavailable \(503\) in 380 ms {2}run [0-9a-z]{20}\n$/,
+    );
+    const suspended = await justpipe(["--store", store, "run", `${pipes}#approval`, "--json"]);
+    expect(suspended.code).toBe(1);
+    expect(JSON.parse(suspended.stdout)).toMatchObject({ status: "suspended", end: { status: "suspended" } });
+  });
+
+  it("takes the state from a file with --state @file.json", async () => {
+    const state = join(directory, "state.json");
+    writeFileSync(state, '{"fail":"always"}');
+    const result = await justpipe([
+      "--store",
+      join(directory, "run-file.db"),
+      "run",
+      join(FIXTURES, "pipes.mjs"),
+      "--state",
+      `@${state}`,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("failed at answer");
+  });
+
+  it("refuses invalid --state JSON, a module without that Pipe export, and a missing module in one line", async () => {
+    const store = join(directory, "run-errors.db");
+    const pipes = join(FIXTURES, "pipes.mjs");
+    const json = await justpipe(["--store", store, "run", pipes, "--state", "{fail:"]);
+    expect(json.code).toBe(1);
+    expect(json.stderr).toMatch(/^justpipe: --state: the value is not valid JSON \(.+\)\n$/);
+    const notPipe = await justpipe(["--store", store, "run", `${pipes}#notAPipe`]);
+    expect(notPipe.code).toBe(1);
+    expect(notPipe.stderr).toBe(
+      `justpipe: export "notAPipe" of ${pipes} is not a Pipe\nPipe exports: approval\n`,
+    );
+    const missing = await justpipe(["--store", store, "run", join(directory, "nope.mjs")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.split("\n")[0]).toContain("cannot find module");
+    expect(missing.stderr).not.toContain("    at ");
+  });
+});
+
+describe("graph", () => {
+  it("prints the module's Mermaid text, and JSON with --json", async () => {
+    const result = await justpipe(["graph", `${join(FIXTURES, "pipes.mjs")}#approval`]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchSnapshot();
+    const json = JSON.parse((await justpipe(["graph", join(FIXTURES, "pipes.mjs"), "--json"])).stdout);
+    expect(json).toMatchObject({ name: "ingest", mermaid: expect.stringContaining("graph TD") });
+  });
+});
+
+describe("runs prune", () => {
+  it("counts with --dry-run, refuses without --yes when not on a terminal, deletes with --yes", async () => {
+    const store = copyOfStore("prune.db");
+    const dry = await justpipe(["--store", store, "runs", "prune", "--older-than", "50m", "--dry-run"]);
+    expect(dry.stdout).toBe("Would delete 3 runs started before 2026-12-07T09:10:00.000Z.\n");
+    const refused = await justpipe(["--store", store, "runs", "prune", "--older-than", "50m"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("pass --yes");
+    const failedOnly = await justpipe([
+      "--store",
+      store,
+      "runs",
+      "prune",
+      "--older-than",
+      "50m",
+      "--status",
+      "failed",
+      "--yes",
+      "--json",
+    ]);
+    expect(JSON.parse(failedOnly.stdout)).toEqual({ deleted: 1, olderThan: "2026-12-07T09:10:00.000Z" });
+    const rest = await justpipe(["--store", store, "runs", "prune", "--older-than", "50m", "--yes"]);
+    expect(rest.stdout).toBe("Deleted 2 runs started before 2026-12-07T09:10:00.000Z.\n");
+    const left = JSON.parse((await justpipe(["--store", store, "runs", "list", "--json"])).stdout);
+    expect(left.map((run: { runId: string }) => run.runId)).toEqual([RUNS.slower]);
+    expect((await justpipe(["--store", store, "runs", "prune"])).code).toBe(2);
+  });
+});
+
+describe("runs events --follow", () => {
+  it("tails a run another process is writing and exits when it finishes", async () => {
+    const store = join(directory, "follow.db");
+    const writer = start(["--store", store, "run", join(FIXTURES, "slow.mjs"), "--run-id", "slow-run-1"], {
+      SLOW_STEP_MS: "300",
+    });
+    const written = finished(writer);
+    // Wait until the writer has stored the run (it is then still in its first step).
+    let status: string | undefined;
+    for (let tries = 0; tries < 200 && status === undefined; tries++) {
+      const shown = await justpipe(["--store", store, "runs", "show", "slow-run-1", "--json"]);
+      if (shown.code === 0) status = JSON.parse(shown.stdout).run.status;
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(status).toBe("running");
+    const followed = await justpipe(["--store", store, "runs", "events", "slow-run-1", "--follow"]);
+    const writerResult = await written;
+    expect(writerResult.code).toBe(0);
+    expect(followed.code).toBe(0);
+    const types = followed.stdout
+      .trim()
+      .split("\n")
+      .map((line) => line.trim().split(/\s+/)[2]);
+    expect(types).toEqual([
+      "start",
+      "step_start",
+      "step_end",
+      "step_start",
+      "token",
+      "step_end",
+      "step_start",
+      "step_end",
+      "finish",
+    ]);
+  });
+});
+
+describe("errors", () => {
+  it("says where it looked when there is no store, and how to make one", async () => {
+    const result = await justpipe(["runs", "list"], {}, { cwd: directory });
+    expect(result.code).toBe(1);
+    expect(normalize(result.stderr, { [directory]: "<dir>" })).toMatchSnapshot();
+    const fromEnv = await justpipe(["runs", "list"], { JUSTPIPE_STORE: join(directory, "missing.db") });
+    expect(fromEnv.stderr.split("\n")[0]).toBe(
+      `justpipe: no store at ${join(directory, "missing.db")} (from JUSTPIPE_STORE)`,
+    );
+  });
+
+  it("reports a file that is not a database in one line", async () => {
+    const corrupt = join(directory, "corrupt.db");
+    writeFileSync(corrupt, "this is not a database, just text ".repeat(200));
+    const result = await justpipe(["--store", corrupt, "runs", "list"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `justpipe: ${corrupt} is not a justpipe store (the file is not a SQLite database or is corrupt)\n`,
+    );
+  });
+
+  it("reports an unreachable Postgres in one line", async () => {
+    const result = await justpipe(["--store", "postgres://justpipe:secret@127.0.0.1:1/none", "runs", "list"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("cannot reach Postgres at postgres://justpipe:***@127.0.0.1:1/none");
+    expect(result.stderr).not.toContain("secret");
+  });
+
+  it("exits 2 on usage errors: unknown command, missing argument, unknown option", async () => {
+    for (const args of [
+      ["runs", "lsit"],
+      ["runs", "show"],
+      ["runs", "list", "--colour"],
+    ]) {
+      const result = await justpipe(["--store", filled, ...args]);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toMatch(/^error: /);
+    }
+  });
+
+  it("reports a locked database in one line", async () => {
+    const store = copyOfStore("locked.db");
+    const locker = spawn(process.execPath, [join(FIXTURES, "lock.mjs"), store], { stdio: "pipe" });
+    await new Promise((resolve) => locker.stdout.once("data", resolve));
+    try {
+      const result = await justpipe(["--store", store, "runs", "list"], { JUSTPIPE_BUSY_TIMEOUT: "50" });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `justpipe: ${store} is locked by another process; try again when it is done\n`,
+      );
+    } finally {
+      locker.stdin.end();
+      await new Promise((resolve) => locker.once("close", resolve));
+    }
+  });
+
+  it("prints the stack of what went wrong only with --debug", async () => {
+    const broken = join(FIXTURES, "broken.mjs");
+    const quiet = await justpipe(["graph", broken]);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toBe(`justpipe: cannot load ${broken}: broken at import\n`);
+    const debug = await justpipe(["--debug", "graph", broken]);
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain(`broken.mjs:2`);
+  });
+});

@@ -36,7 +36,7 @@ export interface StepStats {
   readonly step: string;
   /** Runs in which the step ran at least once. */
   readonly runs: number;
-  /** Its invocations (attempts included) over those runs. */
+  /** Its invocations that ended successfully over those runs (the runs' metrics count those). */
   readonly invocations: number;
   /** Runs that failed at this step. */
   readonly failures: number;
@@ -53,8 +53,11 @@ export interface PipeStats {
   readonly runs: number;
   /** Runs per status (`success`, `failed`, `running`, ...). */
   readonly statuses: Readonly<Record<string, number>>;
-  /** Successful runs over runs that ended (running ones are left out); 0 when none ended. */
-  readonly successRate: number;
+  /**
+   * Successful runs over runs that ended (running and suspended ones are left out); `null` when
+   * none ended.
+   */
+  readonly successRate: number | null;
   /** Percentiles of the ended runs' durations in ms. */
   readonly p50Ms: number;
   readonly p95Ms: number;
@@ -143,12 +146,12 @@ function pipeStats(pipe: string, runs: readonly StatsInput[], topFailures: numbe
     }
   }
   durations.sort((a, b) => a - b);
-  const ended = runs.length - (statuses.running ?? 0);
+  const ended = runs.length - (statuses.running ?? 0) - (statuses.suspended ?? 0);
   return {
     pipe,
     runs: runs.length,
     statuses,
-    successRate: ended === 0 ? 0 : (statuses.success ?? 0) / ended,
+    successRate: ended === 0 ? null : (statuses.success ?? 0) / ended,
     p50Ms: nearestRank(durations, 0.5),
     p95Ms: nearestRank(durations, 0.95),
     lastRunAt,

@@ -150,14 +150,14 @@ describe("runs events --follow", () => {
       else await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(status).toBe("running");
-    const followed = await justpipe(["--store", store, "runs", "events", "slow-run-1", "--follow"]);
+    const followed = await justpipe(["--store", store, "runs", "events", "slow-run-1", "--follow", "--json"]);
     const writerResult = await written;
     expect(writerResult.code).toBe(0);
     expect(followed.code).toBe(0);
     const types = followed.stdout
       .trim()
       .split("\n")
-      .map((line) => line.trim().split(/\s+/)[2]);
+      .map((line) => JSON.parse(line).type);
     expect(types).toEqual([
       "start",
       "step_start",

@@ -15,7 +15,7 @@ beforeAll(async () => {
   await fillStore(store);
 }, 60_000);
 
-describe("runs list", () => {
+describe.concurrent("runs list", () => {
   it("lists runs newest first with id prefix, pipe, status, relative start, duration and failed step", async () => {
     const result = await read(["runs", "list"]);
     expect(result.code).toBe(0);
@@ -59,7 +59,7 @@ describe("runs list", () => {
   });
 });
 
-describe("runs show", () => {
+describe.concurrent("runs show", () => {
   it("shows a failed run: failure kind and source, error with stack, and the step table", async () => {
     const result = await read(["runs", "show", RUNS.failed.slice(0, 8)]);
     expect(result.code).toBe(0);
@@ -107,7 +107,7 @@ describe("runs show", () => {
   });
 });
 
-describe("runs events", () => {
+describe.concurrent("runs events", () => {
   it("prints a run's events, filtered by type and step", async () => {
     expect((await read(["runs", "events", RUNS.failed])).stdout).toMatchSnapshot();
     const errors = await read(["runs", "events", RUNS.failed, "--type", "step_error"]);
@@ -120,7 +120,7 @@ describe("runs events", () => {
   });
 });
 
-describe("runs stats", () => {
+describe.concurrent("runs stats", () => {
   it("summarises per pipe and per step, with the most common failures", async () => {
     const result = await read(["runs", "stats"]);
     expect(result.stdout).toMatchSnapshot();
@@ -132,7 +132,7 @@ describe("runs stats", () => {
   });
 });
 
-describe("runs export", () => {
+describe.concurrent("runs export", () => {
   it("writes the run and its events as one JSON document or as JSON lines", async () => {
     const document = JSON.parse((await read(["runs", "export", RUNS.ok])).stdout);
     expect(document.run.runId).toBe(RUNS.ok);
@@ -146,7 +146,7 @@ describe("runs export", () => {
   });
 });
 
-describe("pipelines", () => {
+describe.concurrent("pipelines", () => {
   it("lists the pipelines with hash, runs and last run, and draws one as Mermaid", async () => {
     expect((await read(["pipelines"])).stdout).toMatchSnapshot();
     const listed = JSON.parse((await read(["pipelines", "--json"])).stdout);
@@ -162,7 +162,7 @@ describe("pipelines", () => {
   });
 });
 
-describe("output", () => {
+describe.concurrent("output", () => {
   it("is plain when piped, coloured with FORCE_COLOR, and NO_COLOR wins", async () => {
     const plain = await read(["runs", "list"]);
     expect(plain.stdout).not.toContain("\u001b[");

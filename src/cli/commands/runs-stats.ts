@@ -66,7 +66,7 @@ export async function showStats(context: CommandContext, options: StatsCommandOp
           [
             { header: "  STEP", cell: (step) => `  ${step.step}` },
             { header: "RUNS", cell: (step) => String(step.runs), align: "right" },
-            { header: "CALLS", cell: (step) => String(step.invocations), align: "right" },
+            { header: "DONE", cell: (step) => String(step.invocations), align: "right" },
             { header: "SUCCESS", cell: (step) => rateColor(step.successRate, colors), align: "right" },
             { header: "P50", cell: (step) => formatDuration(step.p50Ms), align: "right" },
             { header: "P95", cell: (step) => formatDuration(step.p95Ms), align: "right" },
@@ -84,7 +84,8 @@ export async function showStats(context: CommandContext, options: StatsCommandOp
   writeLines(...blocks);
 }
 
-function rateColor(rate: number, colors: CommandContext["colors"]): string {
+function rateColor(rate: number | null, colors: CommandContext["colors"]): string {
+  if (rate === null) return colors.dim("-");
   const text = percent(rate);
   return rate >= 0.99 ? colors.green(text) : rate >= 0.9 ? colors.yellow(text) : colors.red(text);
 }

@@ -95,12 +95,10 @@ async function importDriver(entry: string, driver: string): Promise<any> {
     return await import(entry);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (message.includes(driver) || (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND") {
-      throw new CommandError(`${entry} needs the "${driver}" package: npm install ${driver}`, {
-        cause: error,
-      });
+    if (message.includes(`'${driver}'`) || message.includes(`"${driver}"`)) {
+      throw new CommandError(`${entry} needs the "${driver}" package: npm install ${driver}`, { cause: error });
     }
-    throw error;
+    throw new CommandError(`cannot load ${entry}: ${message.split("\n")[0]}`, { cause: error });
   }
 }
 

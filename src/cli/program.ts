@@ -5,6 +5,7 @@
 import { Command, Option } from "commander";
 import { dashboardCommand } from "./commands/dashboard-options.js";
 import { graphModule } from "./commands/graph.js";
+import { inspectCommands } from "./commands/inspect-commands.js";
 import { showPipelines } from "./commands/pipelines.js";
 import { resumeRun } from "./commands/resume.js";
 import { runModule } from "./commands/run.js";
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
     .option("--interval <ms>", "how often --follow looks for new events", "200")
     .option("--json", "JSON (with --follow: one event per line)")
     .action(action(showEvents));
+  inspectCommands(runs, action);
   runs
     .command("stats")
     .description("per pipe and per step: runs, success rate, p50/p95 durations, common failures")

@@ -27,6 +27,16 @@ export type { InspectEvent } from "./event-input.js";
 export { formatDuration } from "./format.js";
 export { type GanttOptions, type GanttRole, renderGantt } from "./gantt.js";
 export {
+  computeStats,
+  type FailureCount,
+  nearestRank,
+  type PipeStats,
+  type RunStats,
+  type StatsInput,
+  type StatsOptions,
+  type StepStats,
+} from "./stats.js";
+export {
   buildTimeline,
   type InvocationStatus,
   type LaneCounts,

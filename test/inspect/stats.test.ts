@@ -1,8 +1,10 @@
 import type { PipelineEndData } from "justpipe";
+import { computeStats, nearestRank, type StatsInput } from "justpipe/inspect";
 import { describe, expect, it } from "vitest";
-import { computeStats, nearestRank, type StatsInput } from "../../src/inspect/stats.js";
 
-function run(overrides: Partial<StatsInput> & { steps?: Record<string, [count: number, totalMs: number]> }): StatsInput {
+function run(
+  overrides: Partial<StatsInput> & { steps?: Record<string, [count: number, totalMs: number]> },
+): StatsInput {
   const { steps, ...rest } = overrides;
   const stepLatency = Object.fromEntries(
     Object.entries(steps ?? {}).map(([step, [count, totalMs]]) => [
@@ -33,7 +35,11 @@ describe("computeStats", () => {
       run({ durationMs: 5, status: "suspended" }),
     ];
     const [ingest] = computeStats(runs).pipes;
-    expect(ingest).toMatchObject({ pipe: "ingest", runs: 6, statuses: { success: 3, failed: 1, running: 1, suspended: 1 } });
+    expect(ingest).toMatchObject({
+      pipe: "ingest",
+      runs: 6,
+      statuses: { success: 3, failed: 1, running: 1, suspended: 1 },
+    });
     expect(ingest!.successRate).toBe(3 / 4);
     expect(ingest!.p50Ms).toBe(20);
     expect(ingest!.p95Ms).toBe(40);
@@ -47,7 +53,12 @@ describe("computeStats", () => {
       run({ steps: { load: [1, 50] }, status: "failed", failedStep: "embed", error: "rate limited" }),
     ];
     const steps = computeStats(runs).pipes[0]!.steps;
-    expect(steps.find((step) => step.step === "load")).toMatchObject({ runs: 3, invocations: 3, failures: 0, p50Ms: 50 });
+    expect(steps.find((step) => step.step === "load")).toMatchObject({
+      runs: 3,
+      invocations: 3,
+      failures: 0,
+      p50Ms: 50,
+    });
     const embed = steps.find((step) => step.step === "embed")!;
     expect(embed).toMatchObject({ runs: 3, invocations: 6, failures: 1, p50Ms: 90, p95Ms: 150 });
     expect(embed.successRate).toBeCloseTo(2 / 3);

@@ -1,5 +1,5 @@
 /** `justpipe runs stats`: per pipe and per step, runs, success rate, p50/p95 and common failures. */
-import { computeStats, type PipeStats, type StepStats } from "../../inspect/stats.js";
+import { computeStats, type PipeStats, type StepStats } from "justpipe/inspect";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../context.js";
 import { renderTable, writeJson, writeLines } from "../output.js";

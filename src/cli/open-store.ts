@@ -96,7 +96,9 @@ async function importDriver(entry: string, driver: string): Promise<any> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (message.includes(`'${driver}'`) || message.includes(`"${driver}"`)) {
-      throw new CommandError(`${entry} needs the "${driver}" package: npm install ${driver}`, { cause: error });
+      throw new CommandError(`${entry} needs the "${driver}" package: npm install ${driver}`, {
+        cause: error,
+      });
     }
     throw new CommandError(`cannot load ${entry}: ${message.split("\n")[0]}`, { cause: error });
   }

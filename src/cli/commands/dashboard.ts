@@ -1,4 +1,5 @@
 /** `justpipe dashboard`: serves the web UI over the store (loaded only by this command). */
+import { randomBytes } from "node:crypto";
 import type { CommandContext } from "../context.js";
 import { CommandError, UsageError } from "../errors.js";
 import { openStore } from "../open-store.js";
@@ -9,7 +10,8 @@ import type { Store } from "../store-view.js";
 export interface DashboardCommandOptions {
   readonly port?: string;
   readonly host?: string;
-  readonly token?: string;
+  /** A bearer token, or `true` for a random one. */
+  readonly token?: string | true;
 }
 
 interface DashboardModule {
@@ -21,8 +23,8 @@ interface DashboardModule {
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
 
-/** Where the dashboard lives, relative to this bundle (`dist/cli/` next to `dist/dashboard/`). */
-const DASHBOARD_ENTRY = "../dashboard/index.js";
+/** The dashboard entry point (a variable, so neither the bundler nor the type checker pulls it in). */
+const DASHBOARD_ENTRY = "justpipe/dashboard";
 
 /** Starts the dashboard and keeps serving until Ctrl-C. */
 export async function startDashboardCommand(
@@ -39,14 +41,16 @@ export async function startDashboardCommand(
   } catch (error) {
     throw new CommandError("the dashboard is not part of this build of justpipe", { cause: error });
   }
+  const token = options.token === true ? randomBytes(18).toString("base64url") : options.token;
   const store = await openStore(context.location);
   const server = await dashboard.startDashboard({
     store,
     port,
     host: options.host ?? "127.0.0.1",
-    ...(options.token !== undefined && { token: options.token }),
+    ...(token !== undefined && { token }),
   });
   writeLines(`justpipe dashboard on ${server.url} (store ${context.location.location}); Ctrl-C stops it`);
+  if (options.token === true) writeLines(`token: ${token}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

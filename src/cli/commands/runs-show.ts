@@ -12,6 +12,9 @@ export interface ShowOptions {
   readonly json?: boolean;
 }
 
+/** The events the step table and the error stack are built from. */
+const STEP_EVENT_TYPES = ["step_start", "step_end", "step_error", "cancelled"];
+
 /** The segments of the run's resume chain (same thread), oldest first. */
 async function resumeChain(store: Store, run: RunRecord): Promise<RunRecord[]> {
   if (run.threadId === run.runId && run.resumedFrom === null) {
@@ -42,7 +45,11 @@ function failureStack(events: readonly StoredEvent[], run: RunRecord): string | 
 export async function showRun(context: CommandContext, id: string, options: ShowOptions): Promise<void> {
   const { run, events, chain } = await withStore(context, async (store) => {
     const found = await findRun(context, store, id);
-    const [stored, resumes] = await Promise.all([store.getEvents(found.runId), resumeChain(store, found)]);
+    // The step table needs only the steps' own events: a long run is mostly tokens and map items.
+    const [stored, resumes] = await Promise.all([
+      store.getEvents(found.runId, { types: STEP_EVENT_TYPES }),
+      resumeChain(store, found),
+    ]);
     return { run: found, events: stored, chain: resumes };
   });
   const steps = summarizeSteps(events);
@@ -50,7 +57,7 @@ export async function showRun(context: CommandContext, id: string, options: Show
   if (options.json) {
     writeJson({
       run: runToJson(run),
-      events: events.length,
+      events: run.lastSeq,
       resumeChain: chain.map((link) => link.runId),
       errorStack: stack ?? null,
       steps,
@@ -69,7 +76,7 @@ export async function showRun(context: CommandContext, id: string, options: Show
     }${run.failedStep ? `  ${colors.dim("step")} ${colors.red(run.failedStep)}` : ""}`,
     `${label("started")}${formatRelative(run.startedAt, context.now)} ${colors.dim(`(${formatTimestamp(run.startedAt)})`)}`,
     `${label("duration")}${formatDuration(run.durationMs)}${run.status === "running" ? colors.dim(" (still running)") : ""}`,
-    `${label("events")}${events.length}`,
+    `${label("events")}${run.lastSeq}`,
   ];
   if (run.labels && Object.keys(run.labels).length > 0) {
     lines.push(

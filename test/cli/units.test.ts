@@ -59,7 +59,16 @@ describe("output", () => {
       ],
       colors,
     );
-    const plain = table.replace(/\u001b\[[0-9;]*m/g, "");
+    expect(table).toContain("\u001b[32mlonger\u001b[39m");
+    const plain = table
+      .split("\u001b[32m")
+      .join("")
+      .split("\u001b[39m")
+      .join("")
+      .split("\u001b[2m")
+      .join("")
+      .split("\u001b[22m")
+      .join("");
     expect(plain).toBe("NAME      N\na         1\nlonger  200");
   });
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
   await fillStore(store);
 }, 60_000);
 
-describe.concurrent("runs list", () => {
+describe("runs list", () => {
   it("lists runs newest first with id prefix, pipe, status, relative start, duration and failed step", async () => {
     const result = await read(["runs", "list"]);
     expect(result.code).toBe(0);
@@ -59,7 +59,7 @@ describe.concurrent("runs list", () => {
   });
 });
 
-describe.concurrent("runs show", () => {
+describe("runs show", () => {
   it("shows a failed run: failure kind and source, error with stack, and the step table", async () => {
     const result = await read(["runs", "show", RUNS.failed.slice(0, 8)]);
     expect(result.code).toBe(0);
@@ -107,7 +107,7 @@ describe.concurrent("runs show", () => {
   });
 });
 
-describe.concurrent("runs events", () => {
+describe("runs events", () => {
   it("prints a run's events, filtered by type and step", async () => {
     expect((await read(["runs", "events", RUNS.failed])).stdout).toMatchSnapshot();
     const errors = await read(["runs", "events", RUNS.failed, "--type", "step_error"]);
@@ -120,7 +120,32 @@ describe.concurrent("runs events", () => {
   });
 });
 
-describe.concurrent("runs stats", () => {
+describe("runs timeline", () => {
+  it("draws a Gantt chart of the steps that fits the given width", async () => {
+    const result = await read(["runs", "timeline", RUNS.slower, "--width", "80"]);
+    expect(result.code).toBe(0);
+    for (const line of result.stdout.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(80);
+    expect(result.stdout).toMatchSnapshot();
+    const json = JSON.parse((await read(["runs", "timeline", RUNS.failed, "--json"])).stdout);
+    expect(json.run.runId).toBe(RUNS.failed);
+    expect(json.timeline).toMatchObject({ status: "failed", failedStep: "answer" });
+  });
+});
+
+describe("runs compare", () => {
+  it("puts each step's status and duration side by side with the change, and gives a verdict", async () => {
+    const result = await read(["runs", "compare", RUNS.ok, RUNS.failed]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatchSnapshot();
+    const json = JSON.parse((await read(["runs", "compare", RUNS.ok, RUNS.slower, "--json"])).stdout);
+    expect(json.comparison.verdict).toBe("slower");
+    expect(json.comparison.steps.find((step: { step: string }) => step.step === "answer")).toMatchObject({
+      change: "slower",
+    });
+  });
+});
+
+describe("runs stats", () => {
   it("summarises per pipe and per step, with the most common failures", async () => {
     const result = await read(["runs", "stats"]);
     expect(result.stdout).toMatchSnapshot();
@@ -132,7 +157,7 @@ describe.concurrent("runs stats", () => {
   });
 });
 
-describe.concurrent("runs export", () => {
+describe("runs export", () => {
   it("writes the run and its events as one JSON document or as JSON lines", async () => {
     const document = JSON.parse((await read(["runs", "export", RUNS.ok])).stdout);
     expect(document.run.runId).toBe(RUNS.ok);
@@ -146,7 +171,7 @@ describe.concurrent("runs export", () => {
   });
 });
 
-describe.concurrent("pipelines", () => {
+describe("pipelines", () => {
   it("lists the pipelines with hash, runs and last run, and draws one as Mermaid", async () => {
     expect((await read(["pipelines"])).stdout).toMatchSnapshot();
     const listed = JSON.parse((await read(["pipelines", "--json"])).stdout);
@@ -162,7 +187,7 @@ describe.concurrent("pipelines", () => {
   });
 });
 
-describe.concurrent("output", () => {
+describe("output", () => {
   it("is plain when piped, coloured with FORCE_COLOR, and NO_COLOR wins", async () => {
     const plain = await read(["runs", "list"]);
     expect(plain.stdout).not.toContain("\u001b[");

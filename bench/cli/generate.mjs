@@ -5,8 +5,8 @@
 //
 //   node bench/cli/generate.mjs [store.db] [--runs 100000] [--big 100000]
 import { rmSync } from "node:fs";
-import { Pipe } from "justpipe";
-import { SqliteStore } from "justpipe/sqlite";
+import { Pipe } from "../../dist/index.js";
+import { SqliteStore } from "../../dist/sqlite/index.js";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {

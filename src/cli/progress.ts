@@ -13,6 +13,8 @@ export class Progress {
   readonly #live: boolean;
   readonly #write: (text: string) => void;
   #tokensEndedLine = true;
+  /** Item counts of maps that completed, until their own STEP_END. */
+  readonly #items = new Map<string, number>();
 
   constructor(
     colors: Colors,
@@ -33,12 +35,21 @@ export class Progress {
   event(event: PipeEvent): void {
     if (!this.#live) return;
     const colors = this.#colors;
+    // A map's workers can be thousands: only their failures get a line; the map's own end counts them.
+    const isWorker = event.scope.length > 0 && /\[\d+\]$/.test(event.scope[event.scope.length - 1]!);
+    if (isWorker && event.type !== "step_error") return;
+    if (event.type === "map_complete") {
+      this.#items.set(event.stage, event.payload.itemCount);
+      return;
+    }
     let line: string | undefined;
     if (event.type === "step_start")
       line = colors.dim(`▸ ${event.stage}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`);
     else if (event.type === "step_end") {
       const ms = (event.meta as { framework?: { durationMs?: number } } | null)?.framework?.durationMs;
-      line = `${colors.green("✓")} ${event.stage} ${colors.dim(formatDuration(ms))}`;
+      const items = this.#items.get(event.stage);
+      this.#items.delete(event.stage);
+      line = `${colors.green("✓")} ${event.stage} ${colors.dim(`${formatDuration(ms)}${items === undefined ? "" : `, ${items} items`}`)}`;
     } else if (event.type === "step_error") {
       line = `${colors.red("✗")} ${event.stage}: ${event.payload.message}${event.payload.retrying ? colors.dim(" (retrying)") : ""}`;
     } else if (event.type === "suspend")

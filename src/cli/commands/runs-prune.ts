@@ -1,5 +1,4 @@
 /** `justpipe runs prune --older-than 30d`: deletes old runs (asks first on a terminal). */
-import { createInterface } from "node:readline/promises";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../context.js";
 import { CommandError, UsageError } from "../errors.js";
@@ -18,6 +17,8 @@ export interface PruneOptions {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  // Loaded only when asking: most commands never need readline.
+  const { createInterface } = await import("node:readline/promises");
   const reader = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await reader.question(question);

@@ -35,6 +35,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
+// `justpipe runs events <id> | head`: the reader went away, which is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main().then(
   (status) => {
     process.exitCode = status;

@@ -1,6 +1,6 @@
 // `run`, `graph`, `prune`, `runs events --follow` and the error cases, as the built `justpipe`.
 import { spawn } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -237,5 +237,24 @@ describe("errors", () => {
     const debug = await justpipe(["--debug", "graph", broken]);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toContain(`broken.mjs:2`);
+  });
+});
+
+describe("packaging", () => {
+  it("is the package's bin, one executable file, and the library entries never load its parser or colours", () => {
+    const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
+    expect(packageJson.bin).toEqual({ justpipe: "./dist/cli/index.js" });
+    expect(packageJson.dependencies ?? {}).toEqual({});
+    expect(readFileSync("dist/cli/index.js", "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    const library = [
+      ...readdirSync("dist")
+        .filter((name) => name.endsWith(".js"))
+        .map((name) => join("dist", name)),
+      ...readdirSync("dist/chunks")
+        .filter((name) => name.endsWith(".js"))
+        .map((name) => join("dist/chunks", name)),
+    ];
+    expect(library.length).toBeGreaterThan(1);
+    for (const file of library) expect(readFileSync(file, "utf8"), file).not.toMatch(/commander|picocolors/);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { descriptionToMermaid } from "../../src/cli/description-mermaid.js";
 import { parseModuleReference } from "../../src/cli/load-module.js";
 import { renderTable, shouldColor } from "../../src/cli/output.js";
-import { summarizeSteps } from "../../src/cli/step-summary.js";
+import { kindsFromDescription, summarizeFromMetrics, summarizeSteps } from "../../src/cli/step-summary.js";
 import { formatDuration, formatRelative, parseAge, parseTimePoint } from "../../src/cli/time.js";
 
 describe("time", () => {
@@ -140,5 +140,61 @@ describe("step summary", () => {
       }),
       expect.objectContaining({ step: "b", attempts: 1, running: 1, status: "running" }),
     ]);
+  });
+});
+
+describe("step table from metrics", () => {
+  it("takes timings from the end metrics (sub-pipelines from their forwarded FINISH) and failures from errors", () => {
+    const kinds = kindsFromDescription({
+      nodes: [
+        { name: "load", kind: "step" },
+        { name: "fan", kind: "map" },
+        { name: "work", kind: "step" },
+        { name: "sub", kind: "sub", pipeline: { nodes: [{ name: "inner", kind: "step" }], edges: [] } },
+      ],
+      edges: [{ source: "fan", target: "work", kind: "map" }],
+    });
+    expect([...kinds]).toEqual([
+      ["load", "step"],
+      ["fan", "map"],
+      ["work", "map worker"],
+      ["sub", "sub"],
+      ["sub:inner", "step"],
+    ]);
+    const timing = (count: number, totalMs: number) => ({
+      count,
+      totalMs,
+      maxMs: totalMs,
+      p50Ms: totalMs / count,
+    });
+    const event = (type: string, stage: string, payload: unknown) => ({
+      type,
+      stage,
+      payload,
+      invocationId: "r:9",
+    });
+    const steps = summarizeFromMetrics(
+      { work: timing(3, 30), load: timing(1, 5), fan: timing(1, 40), sub: timing(1, 2) },
+      [
+        event("step_error", "work", { retrying: true }),
+        event("step_error", "work", { retrying: false }),
+        {
+          ...event("finish", "sub:system", { metrics: { stepLatency: { inner: timing(1, 1) } } }),
+          invocationId: null,
+        },
+        { ...event("finish", "system", {}), invocationId: null },
+      ] as never,
+      kinds,
+    );
+    expect(steps.map((step) => step.step)).toEqual(["load", "fan", "work", "sub", "sub:inner"]);
+    expect(steps[2]).toMatchObject({
+      kind: "map worker",
+      invocations: 4,
+      attempts: 5,
+      failed: 1,
+      status: "failed",
+      totalMs: 30,
+    });
+    expect(steps[4]).toMatchObject({ kind: "step", invocations: 1, status: "success" });
   });
 });

@@ -3,7 +3,12 @@ import type { CommandContext } from "../context.js";
 import { findRun, withStore } from "../context.js";
 import { colorStatus, renderTable, writeJson, writeLines } from "../output.js";
 import { runToJson, shortId } from "../run-json.js";
-import { type StepSummary, summarizeSteps } from "../step-summary.js";
+import {
+  kindsFromDescription,
+  type StepSummary,
+  summarizeFromMetrics,
+  summarizeSteps,
+} from "../step-summary.js";
 import type { RunRecord, Store, StoredEvent } from "../store-view.js";
 import { formatDuration, formatRelative, formatTimestamp } from "../time.js";
 
@@ -12,8 +17,17 @@ export interface ShowOptions {
   readonly json?: boolean;
 }
 
-/** The events the step table and the error stack are built from. */
+/**
+ * Up to this many events, the step table is built from the steps' events (exact: every attempt's
+ * duration); past it, from the run's end metrics and its error events (successful attempts'
+ * durations, the runtime's sampled percentiles), which costs the same for any length.
+ */
+const EXACT_STEP_TABLE_LIMIT = 10_000;
+
+/** The events the step table is built from (exact table). */
 const STEP_EVENT_TYPES = ["step_start", "step_end", "step_error", "cancelled"];
+/** The events an ended run's step table needs besides its end metrics (sub-pipelines' FINISH). */
+const ENDED_RUN_EVENT_TYPES = ["step_error", "cancelled", "finish"];
 
 /** The segments of the run's resume chain (same thread), oldest first. */
 async function resumeChain(store: Store, run: RunRecord): Promise<RunRecord[]> {
@@ -43,16 +57,36 @@ function failureStack(events: readonly StoredEvent[], run: RunRecord): string | 
 
 /** Shows a run. */
 export async function showRun(context: CommandContext, id: string, options: ShowOptions): Promise<void> {
-  const { run, events, chain } = await withStore(context, async (store) => {
+  const { run, events, chain, steps, stepsFrom } = await withStore(context, async (store) => {
     const found = await findRun(context, store, id);
-    // The step table needs only the steps' own events: a long run is mostly tokens and map items.
-    const [stored, resumes] = await Promise.all([
-      store.getEvents(found.runId, { types: STEP_EVENT_TYPES }),
-      resumeChain(store, found),
-    ]);
-    return { run: found, events: stored, chain: resumes };
+    const resumes = resumeChain(store, found);
+    const latency = found.end?.metrics?.stepLatency;
+    if (latency && found.lastSeq > EXACT_STEP_TABLE_LIMIT) {
+      // A long ended run: timings from its end metrics, failures from its few error events, so a
+      // run of 100,000 events shows about as fast as one of ten.
+      const [stored, pipeline] = await Promise.all([
+        store.getEvents(found.runId, { types: ENDED_RUN_EVENT_TYPES }),
+        store.getPipeline(found.pipeHash),
+      ]);
+      const kinds = kindsFromDescription(pipeline?.describe as Parameters<typeof kindsFromDescription>[0]);
+      return {
+        run: found,
+        events: stored,
+        chain: await resumes,
+        steps: summarizeFromMetrics(latency, stored, kinds),
+        stepsFrom: "metrics" as const,
+      };
+    }
+    // Exact, from the steps' own events: every attempt's duration, failed ones included.
+    const stored = await store.getEvents(found.runId, { types: STEP_EVENT_TYPES });
+    return {
+      run: found,
+      events: stored,
+      chain: await resumes,
+      steps: summarizeSteps(stored),
+      stepsFrom: "events" as const,
+    };
   });
-  const steps = summarizeSteps(events);
   const stack = failureStack(events, run);
   if (options.json) {
     writeJson({
@@ -60,6 +94,7 @@ export async function showRun(context: CommandContext, id: string, options: Show
       events: run.lastSeq,
       resumeChain: chain.map((link) => link.runId),
       errorStack: stack ?? null,
+      stepsFrom,
       steps,
     });
     return;
@@ -127,4 +162,9 @@ export async function showRun(context: CommandContext, id: string, options: Show
       colors,
     ),
   );
+  if (stepsFrom === "metrics") {
+    writeLines(
+      colors.dim(`(${run.lastSeq} events: times of successful attempts from the run's metrics, sampled p50)`),
+    );
+  }
 }

@@ -2,10 +2,10 @@
  * Loads a user's module and finds its `Pipe`: `<module>[#export]`, the default export unless an
  * export is named; TypeScript through tsx when the project has it installed.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Pipe } from "justpipe";
 import { CommandError, UsageError } from "./errors.js";
 
@@ -51,29 +51,47 @@ const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
 let tsxRegistered = false;
 
-/** Registers tsx's loader from the user's project (or next to this package), once. */
-function registerTsx(path: string): void {
-  if (tsxRegistered) return;
-  for (const base of [resolve("package.json"), import.meta.url]) {
+/**
+ * The ES module entry of `tsx/esm/api` in the user's project (or next to this package), read from
+ * tsx's own `exports` map: its CommonJS build cannot register the loader.
+ */
+function findTsxApi(): string | undefined {
+  for (const base of [resolve("package.json"), fileURLToPath(import.meta.url)]) {
     try {
-      const api = createRequire(base)("tsx/esm/api") as { register(): unknown };
-      api.register();
-      tsxRegistered = true;
-      return;
+      const manifestPath = createRequire(base).resolve("tsx/package.json");
+      const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as {
+        exports?: Record<string, { import?: { default?: string } | string }>;
+      };
+      const entry = manifest.exports?.["./esm/api"];
+      const target =
+        typeof entry === "object" && typeof entry.import === "object" ? entry.import.default : undefined;
+      if (target) return pathToFileURL(join(dirname(manifestPath), target)).href;
     } catch {
       // not installed there: try the next place
     }
   }
-  throw new CommandError(`${path} is TypeScript, and running it needs tsx: npm install --save-dev tsx`, {
-    details: ["Or compile it to JavaScript first and give the .js file."],
-  });
+  return undefined;
+}
+
+/** Registers tsx's loader (once), so TypeScript modules can be imported. */
+async function registerTsx(path: string): Promise<void> {
+  if (tsxRegistered) return;
+  const api = findTsxApi();
+  if (api === undefined) {
+    throw new CommandError(`${path} is TypeScript, and running it needs tsx: npm install --save-dev tsx`, {
+      details: ["Or compile it to JavaScript first and give the .js file."],
+    });
+  }
+  const { register } = (await import(api)) as { register(): unknown };
+  register();
+  tsxRegistered = true;
 }
 
 /** Imports the module and returns its Pipe (the default export, or the named one). */
 export async function loadPipe(reference: ModuleReference): Promise<AnyPipe> {
   const file = resolve(reference.path);
   if (!existsSync(file)) throw new CommandError(`cannot find module ${reference.path} (looked at ${file})`);
-  if (TYPESCRIPT.has(extname(file))) registerTsx(reference.path);
+  if (TYPESCRIPT.has(extname(file))) await registerTsx(reference.path);
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

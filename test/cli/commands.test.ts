@@ -96,6 +96,26 @@ describe("run", () => {
   });
 });
 
+describe("TypeScript modules", () => {
+  it("runs a .ts module's named Pipe through tsx, with the state from --state", async () => {
+    const store = join(directory, "typed.db");
+    const result = await justpipe([
+      "--store",
+      store,
+      "run",
+      `${join(FIXTURES, "typed.ts")}#greeting`,
+      "--state",
+      '{"name":"Ada"}',
+      "-q",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("Hello, Ada!\n");
+    const graph = await justpipe(["graph", `${join(FIXTURES, "typed.ts")}#greeting`]);
+    expect(graph.stdout).toContain("graph TD");
+  });
+});
+
 describe("graph", () => {
   it("prints the module's Mermaid text, and JSON with --json", async () => {
     const result = await justpipe(["graph", `${join(FIXTURES, "pipes.mjs")}#approval`]);

@@ -5,7 +5,10 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
-rmSync("dist", { recursive: true, force: true });
+// `--js-only` (the command-line tests' setup) rebuilds the JavaScript in place: it keeps the .d.ts
+// files and anything else an earlier full build put in dist/.
+const jsOnly = process.argv.includes("--js-only");
+if (!jsOnly) rmSync("dist", { recursive: true, force: true });
 await build({
   entryPoints: {
     index: "src/index.ts",
@@ -55,8 +58,7 @@ await build({
   },
   logLevel: "warning",
 });
-// `--js-only` (used by the command-line tests' setup) skips the declaration files.
-if (!process.argv.includes("--js-only")) {
+if (!jsOnly) {
   execFileSync(
     process.execPath,
     ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly"],

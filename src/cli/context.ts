@@ -2,10 +2,11 @@
  * What every command gets: the global options, colours for each stream, "now", and the store
  * location, plus helpers to open the store and find a run by id or prefix.
  */
+
+import { AmbiguousRunIdError, closestRunIds, RunNotFoundError, type RunRecord, type Store } from "justpipe";
 import { CommandError } from "./errors.js";
 import { guardStore, openStore, resolveStoreLocation, type StoreLocation } from "./open-store.js";
 import { type Colors, colorsFor } from "./output.js";
-import type { RunRecord, Store } from "./store-view.js";
 import { now } from "./time.js";
 
 /** The options every command accepts (set on the program). */
@@ -53,18 +54,6 @@ export async function withStore<T>(
   }
 }
 
-/** How many ids "did you mean" suggests. */
-const SUGGESTIONS = 5;
-
-/** Stored ids sharing the longest prefix with `id` (one indexed lookup per shorter prefix). */
-async function closestRunIds(store: Store, id: string): Promise<string[]> {
-  for (let length = Math.min(id.length - 1, 32); length >= 1; length--) {
-    const ids = await store.findRunIds(id.slice(0, length), SUGGESTIONS);
-    if (ids.length > 0) return ids;
-  }
-  return [];
-}
-
 /**
  * Finds a run by full id or unique prefix. An unknown id lists the closest stored ids; an
  * ambiguous prefix lists the runs it matches.
@@ -75,9 +64,8 @@ export async function findRun(context: CommandContext, store: Store, id: string)
   try {
     run = await store.getRun(id);
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === "AmbiguousRunIdError") {
-      const matches = (error as { matches?: readonly string[] }).matches ?? [];
+    if (error instanceof AmbiguousRunIdError) {
+      const matches = error.matches;
       throw new CommandError(
         `run id "${id}" is ambiguous: it matches ${matches.length >= 10 ? "10 or more" : matches.length} runs`,
         {
@@ -86,11 +74,11 @@ export async function findRun(context: CommandContext, store: Store, id: string)
         },
       );
     }
-    if (name !== "RunNotFoundError") throw error;
-    suggestions = (error as { suggestions?: readonly string[] }).suggestions;
+    if (!(error instanceof RunNotFoundError)) throw error;
+    suggestions = error.suggestions;
   }
   if (run) return run;
-  const closest = suggestions && suggestions.length > 0 ? suggestions : await closestRunIds(store, id);
+  const closest = suggestions && suggestions.length > 0 ? suggestions : await closestRunIds(store, id, 5);
   const details =
     closest.length > 0
       ? ["Closest run ids:", ...closest.map((candidate) => `  ${candidate}`)]

@@ -1,7 +1,8 @@
 /** One stored event as one line of text (`runs events`, `run`'s progress). */
+
+import type { StoredEvent } from "justpipe";
 import type { Colors } from "./output.js";
 import { pad, truncate } from "./output.js";
-import type { StoredEvent } from "./store-view.js";
 import { formatDuration } from "./time.js";
 
 function short(value: unknown, width = 60): string {

@@ -4,8 +4,8 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { Store } from "justpipe";
 import { CommandError } from "./errors.js";
-import type { Store } from "./store-view.js";
 
 /** The default store file, relative to the working directory (the same default `SqliteStore` uses). */
 export const DEFAULT_STORE_PATH = "./.justpipe/runs.db";

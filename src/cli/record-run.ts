@@ -3,9 +3,8 @@
  * issue): runs a pipe and writes its run record, definition and events through the store's own
  * write API, in batches while it runs (so another process can follow it).
  */
-import type { PipeEvent, PipelineEndData } from "justpipe";
+import type { PipeEvent, PipelineEndData, RunRecord, Store, StoredEvent } from "justpipe";
 import type { AnyPipe } from "./load-module.js";
-import type { RunRecord, Store, StoredEvent } from "./store-view.js";
 
 /** Writes at most this many events per batch, or what arrived within {@link FLUSH_MS}. */
 const BATCH = 256;

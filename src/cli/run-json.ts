@@ -1,7 +1,7 @@
 /**
  * The JSON shape of a run for `--json`: the stored record, with its times also as ISO strings.
  */
-import type { RunRecord } from "./store-view.js";
+import type { RunRecord } from "justpipe";
 import { formatTimestamp } from "./time.js";
 
 /** A run record with exact ISO times next to the stored milliseconds. */

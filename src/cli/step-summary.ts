@@ -2,7 +2,7 @@
  * The per-step table of `runs show`: one row per step (sub-pipeline steps as `sub:child`), built
  * from a run's stored events.
  */
-import type { StoredEvent } from "./store-view.js";
+import type { StoredEvent } from "justpipe";
 
 /** One step of a run, summarised over its invocations. */
 export interface StepSummary {

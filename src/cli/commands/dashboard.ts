@@ -1,10 +1,10 @@
 /** `justpipe dashboard`: serves the web UI over the store (loaded only by this command). */
 import { randomBytes } from "node:crypto";
+import type { Store } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { CommandError, UsageError } from "../errors.js";
 import { openStore } from "../open-store.js";
 import { writeLines } from "../output.js";
-import type { Store } from "../store-view.js";
 
 /** Options of `dashboard`. */
 export interface DashboardCommandOptions {

@@ -1,10 +1,11 @@
 /** `justpipe pipelines [name]`: the pipelines a store has seen; with a name, its Mermaid graph. */
+
+import type { PipelineRecord, PipelineSummary } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../context.js";
 import { descriptionToMermaid, isStoredDescription } from "../description-mermaid.js";
 import { CommandError } from "../errors.js";
 import { renderTable, writeJson, writeLines } from "../output.js";
-import type { PipelineRecord, PipelineSummary } from "../store-view.js";
 import { formatRelative, formatTimestamp } from "../time.js";
 
 /** Options of `pipelines`. */

@@ -1,12 +1,11 @@
 /** `justpipe resume <id>`: continues a stored run with the module `run` recorded (or `--module`). */
-import type { PipeEvent } from "justpipe";
+import type { PipeEvent, Store } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { findRun, withStore } from "../context.js";
 import { CommandError } from "../errors.js";
 import { loadPipe, parseModuleReference } from "../load-module.js";
 import { writeJson } from "../output.js";
 import { readJsonOption } from "../state-option.js";
-import type { Store } from "../store-view.js";
 import { streamRun } from "./run.js";
 
 /** Options of `resume`. */

@@ -1,8 +1,7 @@
 /** `justpipe run <module>[#export]`: runs a pipe from a module and stores the run. */
-import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { PipeEvent, PipelineEndData } from "justpipe";
+import { generateRunId, type PipeEvent, type PipelineEndData } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -18,12 +17,6 @@ export interface RunCommandOptions {
   readonly runId?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
-}
-
-/** A random run id: 20 lowercase base-32 characters, random from the first (a prefix tells runs apart). */
-export function newRunId(): string {
-  const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
-  return [...randomBytes(20)].map((byte) => alphabet[byte % 32]).join("");
 }
 
 /** Writes a token to stdout: strings as they are, anything else as a JSON line. */
@@ -71,7 +64,7 @@ export async function runModule(
     );
   }
   const pipe = await loadPipe(reference);
-  const runId = options.runId ?? newRunId();
+  const runId = options.runId ?? generateRunId();
   if (context.location.kind === "sqlite") mkdirSync(dirname(context.location.location), { recursive: true });
   const end = await withStore(
     context,

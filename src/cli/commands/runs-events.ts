@@ -1,10 +1,11 @@
 /** `justpipe runs events <id>`: a run's events, filtered, or followed while it runs. */
+
+import type { EventType, StoredEvent } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { findRun, withStore } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatEventLine } from "../event-line.js";
 import { jsonReplacer, writeLines } from "../output.js";
-import type { StoredEvent } from "../store-view.js";
 import { parseCount } from "./runs-list.js";
 
 /** Options of `runs events`. */
@@ -16,7 +17,7 @@ export interface EventsOptions {
   readonly json?: boolean;
 }
 
-const EVENT_TYPES = [
+const EVENT_TYPES: readonly EventType[] = [
   "start",
   "finish",
   "suspend",
@@ -36,10 +37,11 @@ const EVENT_TYPES = [
 
 /** Prints (or follows) a run's events. */
 export async function showEvents(context: CommandContext, id: string, options: EventsOptions): Promise<void> {
-  const types = options.type?.flatMap((value) => value.split(",")).map((value) => value.trim());
+  const types = options.type?.flatMap((value) => value.split(",")).map((value) => value.trim() as EventType);
   for (const type of types ?? []) {
-    if (!EVENT_TYPES.includes(type))
+    if (!EVENT_TYPES.includes(type)) {
       throw new UsageError(`--type must be one of ${EVENT_TYPES.join(", ")}; got "${type}"`);
+    }
   }
   const steps = options.step?.flatMap((value) => value.split(",")).map((value) => value.trim());
   const interval = parseCount("--interval", options.interval, 200);

@@ -1,10 +1,11 @@
 /** `justpipe runs list`: newest runs first, filtered by pipe, status and age. */
+
+import type { RunRecord, RunStatus } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../context.js";
 import { UsageError } from "../errors.js";
 import { colorStatus, renderTable, truncate, writeJson, writeLines } from "../output.js";
 import { runToJson, shortId } from "../run-json.js";
-import type { RunRecord } from "../store-view.js";
 import { formatDuration, formatRelative, parseTimePoint } from "../time.js";
 
 /** Options of `runs list`. */
@@ -28,7 +29,7 @@ export const RUN_STATUSES = [
 ] as const;
 
 /** Checks `--status` values (comma-separated or repeated). */
-export function parseStatuses(values: readonly string[] | undefined): string[] | undefined {
+export function parseStatuses(values: readonly string[] | undefined): RunStatus[] | undefined {
   if (!values || values.length === 0) return undefined;
   const statuses = values.flatMap((value) => value.split(",")).map((value) => value.trim());
   for (const status of statuses) {
@@ -36,7 +37,7 @@ export function parseStatuses(values: readonly string[] | undefined): string[] |
       throw new UsageError(`--status must be one of ${RUN_STATUSES.join(", ")}; got "${status}"`);
     }
   }
-  return statuses;
+  return statuses as RunStatus[];
 }
 
 /** Checks a positive integer option. */

@@ -1,4 +1,6 @@
 /** `justpipe runs show <id>`: one run in detail, with its step table. */
+
+import type { EventType, RunRecord, Store, StoredEvent } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { findRun, withStore } from "../context.js";
 import { colorStatus, renderTable, writeJson, writeLines } from "../output.js";
@@ -9,7 +11,6 @@ import {
   summarizeFromMetrics,
   summarizeSteps,
 } from "../step-summary.js";
-import type { RunRecord, Store, StoredEvent } from "../store-view.js";
 import { formatDuration, formatRelative, formatTimestamp } from "../time.js";
 
 /** Options of `runs show`. */
@@ -25,9 +26,9 @@ export interface ShowOptions {
 const EXACT_STEP_TABLE_LIMIT = 10_000;
 
 /** The events the step table is built from (exact table). */
-const STEP_EVENT_TYPES = ["step_start", "step_end", "step_error", "cancelled"];
+const STEP_EVENT_TYPES: readonly EventType[] = ["step_start", "step_end", "step_error", "cancelled"];
 /** The events an ended run's step table needs besides its end metrics (sub-pipelines' FINISH). */
-const ENDED_RUN_EVENT_TYPES = ["step_error", "cancelled", "finish"];
+const ENDED_RUN_EVENT_TYPES: readonly EventType[] = ["step_error", "cancelled", "finish"];
 
 /** The segments of the run's resume chain (same thread), oldest first. */
 async function resumeChain(store: Store, run: RunRecord): Promise<RunRecord[]> {

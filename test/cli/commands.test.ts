@@ -4,11 +4,14 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  CLI,
+  childEnv,
   FIXTURES,
   fillStore,
   finished,
   justpipe,
   normalize,
+  type Result,
   RUNS,
   start,
   temporaryDirectory,
@@ -152,6 +155,28 @@ describe("runs prune", () => {
     const left = JSON.parse((await justpipe(["--store", store, "runs", "list", "--json"])).stdout);
     expect(left.map((run: { runId: string }) => run.runId)).toEqual([RUNS.slower]);
     expect((await justpipe(["--store", store, "runs", "prune"])).code).toBe(2);
+  });
+});
+
+describe("runs prune on a terminal", () => {
+  /** Runs the command on a pseudo-terminal (util-linux `script`), typing `input`. */
+  function onTerminal(args: readonly string[], input: string): Promise<Result> {
+    const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(" ");
+    return finished(
+      spawn("script", ["-qec", command, "/dev/null"], { env: childEnv(), stdio: "pipe" }),
+      input,
+    );
+  }
+
+  it("asks before deleting and deletes nothing unless the answer is yes", async () => {
+    const store = copyOfStore("prune-terminal.db");
+    const declined = await onTerminal(["--store", store, "runs", "prune", "--older-than", "50m"], "n\n");
+    expect(declined.stdout).toContain("Delete 3 runs started before 2026-12-07T09:10:00.000Z? [y/N]");
+    expect(declined.stdout).toContain("Nothing deleted.");
+    const accepted = await onTerminal(["--store", store, "runs", "prune", "--older-than", "50m"], "y\n");
+    expect(accepted.stdout).toContain("Deleted 3 runs started before 2026-12-07T09:10:00.000Z.");
+    const left = JSON.parse((await justpipe(["--store", store, "runs", "list", "--json"])).stdout);
+    expect(left.map((run: { runId: string }) => run.runId)).toEqual([RUNS.slower]);
   });
 });
 

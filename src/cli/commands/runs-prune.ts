@@ -42,7 +42,7 @@ export async function pruneRuns(context: CommandContext, options: PruneOptions):
     ...(status !== undefined && { status }),
     ...(options.pipe !== undefined && { pipe: options.pipe }),
   };
-  const what = `runs started before ${formatTimestamp(olderThan)}${status ? ` with status ${status.join("/")}` : ""}${
+  const what = (count: number) => `${count === 1 ? "run" : "runs"} started before ${formatTimestamp(olderThan)}${status ? ` with status ${status.join("/")}` : ""}${
     options.pipe ? ` of pipe ${options.pipe}` : ""
   }`;
   await withStore(context, async (store) => {
@@ -51,14 +51,14 @@ export async function pruneRuns(context: CommandContext, options: PruneOptions):
       if (options.dryRun) {
         if (options.json)
           writeJson({ dryRun: true, olderThan: formatTimestamp(olderThan), wouldDelete: count });
-        else writeLines(`Would delete ${count} ${what}.`);
+        else writeLines(`Would delete ${count} ${what(count)}.`);
         return;
       }
       if (count === 0) {
-        writeLines(`No ${what}.`);
+        writeLines(`No ${what(2)}.`);
         return;
       }
-      if (!(await confirm(`Delete ${count} ${what}? [y/N] `))) {
+      if (!(await confirm(`Delete ${count} ${what(count)}? [y/N] `))) {
         writeLines("Nothing deleted.");
         return;
       }
@@ -72,6 +72,6 @@ export async function pruneRuns(context: CommandContext, options: PruneOptions):
     }
     const deleted = await store.deleteRuns(filter);
     if (options.json) writeJson({ deleted, olderThan: formatTimestamp(olderThan) });
-    else writeLines(`Deleted ${deleted} ${what}.`);
+    else writeLines(`Deleted ${deleted} ${what(deleted)}.`);
   });
 }

@@ -64,7 +64,14 @@ export async function openStore(location: StoreLocation, options: { create?: boo
     });
   } else {
     const postgres = await importDriver("justpipe/postgres", "pg");
-    store = new postgres.PostgresStore({ connectionString: location.location });
+    // `?schema=name` picks the schema (default "justpipe"); the rest is pg's connection string.
+    const url = new URL(location.location);
+    const schema = url.searchParams.get("schema");
+    url.searchParams.delete("schema");
+    store = new postgres.PostgresStore({
+      connectionString: url.toString(),
+      ...(schema !== null && { schema }),
+    });
   }
   try {
     await store.init();

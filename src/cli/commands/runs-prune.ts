@@ -42,9 +42,10 @@ export async function pruneRuns(context: CommandContext, options: PruneOptions):
     ...(status !== undefined && { status }),
     ...(options.pipe !== undefined && { pipe: options.pipe }),
   };
-  const what = (count: number) => `${count === 1 ? "run" : "runs"} started before ${formatTimestamp(olderThan)}${status ? ` with status ${status.join("/")}` : ""}${
-    options.pipe ? ` of pipe ${options.pipe}` : ""
-  }`;
+  const what = (count: number) =>
+    `${count === 1 ? "run" : "runs"} started before ${formatTimestamp(olderThan)}${status ? ` with status ${status.join("/")}` : ""}${
+      options.pipe ? ` of pipe ${options.pipe}` : ""
+    }`;
   await withStore(context, async (store) => {
     if (options.dryRun || (!options.yes && process.stdin.isTTY)) {
       const count = await store.deleteRuns({ ...filter, dryRun: true });

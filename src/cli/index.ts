@@ -30,7 +30,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     const message = error instanceof Error ? `${error.message}` : String(error);
     process.stderr.write(`${colors.red("justpipe:")} ${message.split("\n")[0]}\n`);
     if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    else process.stderr.write(colors.dim("(--debug prints the stack)\n"));
+    // justpipe's own errors (and system errors) carry a code and say what to do: one line is enough.
+    else if (typeof (error as { code?: unknown } | null)?.code !== "string") {
+      process.stderr.write(colors.dim("(--debug prints the stack)\n"));
+    }
     return 1;
   }
 }

@@ -47,6 +47,9 @@ export async function showEvents(context: CommandContext, id: string, options: E
   const interval = parseCount("--interval", options.interval, 200);
   await withStore(context, async (store) => {
     const run = await findRun(context, store, id);
+    // Offsets count from the run's first event (its START), on the clock the events were stamped with.
+    const [first] = await store.getEvents(run.runId, { limit: 1 });
+    const origin = first?.timestamp ?? run.startedAt;
     if (!options.follow) {
       const events = await store.getEvents(run.runId, {
         ...(types !== undefined && { types }),
@@ -54,9 +57,10 @@ export async function showEvents(context: CommandContext, id: string, options: E
       });
       if (options.json) process.stdout.write(`${JSON.stringify(events, jsonReplacer, 2)}\n`);
       else if (events.length > 0)
-        writeLines(...events.map((event) => formatEventLine(event, run.startedAt, context.colors)));
+        writeLines(...events.map((event) => formatEventLine(event, origin, context.colors)));
       return;
     }
+    let followOrigin = first?.timestamp;
     const keep = (event: StoredEvent) =>
       (types === undefined || types.includes(event.type)) &&
       (steps === undefined || steps.includes(event.stage));
@@ -73,7 +77,10 @@ export async function showEvents(context: CommandContext, id: string, options: E
       })) {
         if (!keep(event)) continue;
         if (options.json) process.stdout.write(`${JSON.stringify(event, jsonReplacer)}\n`);
-        else process.stdout.write(`${formatEventLine(event, run.startedAt, context.colors)}\n`);
+        else
+          process.stdout.write(
+            `${formatEventLine(event, (followOrigin ??= event.timestamp), context.colors)}\n`,
+          );
       }
     } finally {
       process.off("SIGINT", stop);

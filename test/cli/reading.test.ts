@@ -1,7 +1,7 @@
 // The reading commands, run as the built `justpipe` against a store filled by real runs
 // (`justpipe run` of test/cli/fixtures/pipes.mjs), in text (snapshots, fixed "now") and --json.
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, it } from "vitest";
 import { fillStore, justpipe, normalize, RUNS, temporaryDirectory } from "./support.js";
 
 let store: string;
@@ -15,15 +15,17 @@ beforeAll(async () => {
   await fillStore(store);
 }, 60_000);
 
-describe("runs list", () => {
-  it("lists runs newest first with id prefix, pipe, status, relative start, duration and failed step", async () => {
+describe.concurrent("runs list", () => {
+  it("lists runs newest first with id prefix, pipe, status, relative start, duration and failed step", async ({
+    expect,
+  }) => {
     const result = await read(["runs", "list"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatchSnapshot();
   });
 
-  it("filters by pipe, status, age and count", async () => {
+  it("filters by pipe, status, age and count", async ({ expect }) => {
     expect((await read(["runs", "list", "--pipe", "approval"])).stdout).toContain(RUNS.suspended.slice(0, 8));
     const failed = await read(["runs", "list", "--status", "failed,suspended", "--json"]);
     expect(JSON.parse(failed.stdout).map((run: { runId: string }) => run.runId)).toEqual([
@@ -39,7 +41,7 @@ describe("runs list", () => {
     expect(JSON.parse((await read(["runs", "list", "--limit", "1", "--json"])).stdout)).toHaveLength(1);
   });
 
-  it("gives exact times in --json", async () => {
+  it("gives exact times in --json", async ({ expect }) => {
     const [newest] = JSON.parse((await read(["runs", "list", "--json"])).stdout);
     expect(newest).toMatchObject({
       runId: RUNS.slower,
@@ -50,7 +52,7 @@ describe("runs list", () => {
     });
   });
 
-  it("rejects bad filter values as usage errors (exit 2)", async () => {
+  it("rejects bad filter values as usage errors (exit 2)", async ({ expect }) => {
     const status = await read(["runs", "list", "--status", "done"]);
     expect(status.code).toBe(2);
     expect(status.stderr).toContain("--status must be one of running, success, failed");
@@ -59,8 +61,10 @@ describe("runs list", () => {
   });
 });
 
-describe("runs show", () => {
-  it("shows a failed run: failure kind and source, error with stack, and the step table", async () => {
+describe.concurrent("runs show", () => {
+  it("shows a failed run: failure kind and source, error with stack, and the step table", async ({
+    expect,
+  }) => {
     const result = await read(["runs", "show", RUNS.failed.slice(0, 8)]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/error {5}model unavailable \(503\)\n {10}at .*pipes\.mjs:\d+/);
@@ -68,7 +72,7 @@ describe("runs show", () => {
     expect(text(result.stdout.replace(/^ {10}at .*\n/gm, ""))).toMatchSnapshot();
   });
 
-  it("shows a suspended run's reason and step, and map workers' p50/max", async () => {
+  it("shows a suspended run's reason and step, and map workers' p50/max", async ({ expect }) => {
     expect(text((await read(["runs", "show", RUNS.suspended])).stdout)).toMatchSnapshot();
     const ok = await read(["runs", "show", RUNS.ok, "--json"]);
     const shown = JSON.parse(ok.stdout);
@@ -87,7 +91,7 @@ describe("runs show", () => {
     });
   });
 
-  it("counts retries as attempts of one invocation", async () => {
+  it("counts retries as attempts of one invocation", async ({ expect }) => {
     const shown = JSON.parse((await read(["runs", "show", RUNS.slower, "--json"])).stdout);
     expect(shown.steps.find((step: { step: string }) => step.step === "answer")).toMatchObject({
       invocations: 1,
@@ -97,7 +101,9 @@ describe("runs show", () => {
     });
   });
 
-  it("lists the closest ids for an unknown id and the matches of an ambiguous prefix (exit 1)", async () => {
+  it("lists the closest ids for an unknown id and the matches of an ambiguous prefix (exit 1)", async ({
+    expect,
+  }) => {
     const unknown = await read(["runs", "show", "k7p3zz"]);
     expect(unknown.code).toBe(1);
     expect(text(unknown.stderr)).toMatchSnapshot();
@@ -107,8 +113,8 @@ describe("runs show", () => {
   });
 });
 
-describe("runs events", () => {
-  it("prints a run's events, filtered by type and step", async () => {
+describe.concurrent("runs events", () => {
+  it("prints a run's events, filtered by type and step", async ({ expect }) => {
     expect((await read(["runs", "events", RUNS.failed])).stdout).toMatchSnapshot();
     const errors = await read(["runs", "events", RUNS.failed, "--type", "step_error"]);
     expect(errors.stdout.trim().split("\n")).toHaveLength(2);
@@ -120,8 +126,8 @@ describe("runs events", () => {
   });
 });
 
-describe("runs timeline", () => {
-  it("draws a Gantt chart of the steps that fits the given width", async () => {
+describe.concurrent("runs timeline", () => {
+  it("draws a Gantt chart of the steps that fits the given width", async ({ expect }) => {
     const result = await read(["runs", "timeline", RUNS.slower, "--width", "80"]);
     expect(result.code).toBe(0);
     for (const line of result.stdout.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(80);
@@ -132,8 +138,10 @@ describe("runs timeline", () => {
   });
 });
 
-describe("runs compare", () => {
-  it("puts each step's status and duration side by side with the change, and gives a verdict", async () => {
+describe.concurrent("runs compare", () => {
+  it("puts each step's status and duration side by side with the change, and gives a verdict", async ({
+    expect,
+  }) => {
     const result = await read(["runs", "compare", RUNS.ok, RUNS.failed]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatchSnapshot();
@@ -145,8 +153,8 @@ describe("runs compare", () => {
   });
 });
 
-describe("runs stats", () => {
-  it("summarises per pipe and per step, with the most common failures", async () => {
+describe.concurrent("runs stats", () => {
+  it("summarises per pipe and per step, with the most common failures", async ({ expect }) => {
     const result = await read(["runs", "stats"]);
     expect(result.stdout).toMatchSnapshot();
     const stats = JSON.parse((await read(["runs", "stats", "--json"])).stdout);
@@ -157,8 +165,8 @@ describe("runs stats", () => {
   });
 });
 
-describe("runs export", () => {
-  it("writes the run and its events as one JSON document or as JSON lines", async () => {
+describe.concurrent("runs export", () => {
+  it("writes the run and its events as one JSON document or as JSON lines", async ({ expect }) => {
     const document = JSON.parse((await read(["runs", "export", RUNS.ok])).stdout);
     expect(document.run.runId).toBe(RUNS.ok);
     expect(document.events.at(-1)).toMatchObject({ type: "finish", stage: "system" });
@@ -171,8 +179,8 @@ describe("runs export", () => {
   });
 });
 
-describe("pipelines", () => {
-  it("lists the pipelines with hash, runs and last run, and draws one as Mermaid", async () => {
+describe.concurrent("pipelines", () => {
+  it("lists the pipelines with hash, runs and last run, and draws one as Mermaid", async ({ expect }) => {
     expect((await read(["pipelines"])).stdout).toMatchSnapshot();
     const listed = JSON.parse((await read(["pipelines", "--json"])).stdout);
     expect(listed.find((pipe: { name: string }) => pipe.name === "ingest")).toMatchObject({ runCount: 3 });
@@ -187,8 +195,8 @@ describe("pipelines", () => {
   });
 });
 
-describe("output", () => {
-  it("is plain when piped, coloured with FORCE_COLOR, and NO_COLOR wins", async () => {
+describe.concurrent("output", () => {
+  it("is plain when piped, coloured with FORCE_COLOR, and NO_COLOR wins", async ({ expect }) => {
     const plain = await read(["runs", "list"]);
     expect(plain.stdout).not.toContain("\u001b[");
     const forced = await read(["runs", "list"], { FORCE_COLOR: "1" });

@@ -1,7 +1,8 @@
 /**
- * TEMPORARY bridge until `pipe.run(state, { store })` persists runs itself (the durable-runs
- * issue): runs a pipe and writes its run record, definition and events through the store's own
- * write API, in batches while it runs (so another process can follow it).
+ * For a justpipe without durable runs (no `pipe.resume`): runs a pipe and writes its run record,
+ * definition and events through the store's own write API, in batches while it runs (so another
+ * process can follow it). With durable runs, `justpipe run` uses `pipe.run(state, { store })`
+ * instead, and this file can go.
  */
 import type { PipeEvent, PipelineEndData, RunRecord, Store, StoredEvent } from "justpipe";
 import type { AnyPipe } from "./load-module.js";

@@ -1,7 +1,7 @@
 /** `justpipe run <module>[#export]`: runs a pipe from a module and stores the run. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { generateRunId, type PipeEvent, type PipelineEndData } from "justpipe";
+import { generateRunId, type PipeEvent, type PipelineEndData, type Store } from "justpipe";
 import type { CommandContext } from "../context.js";
 import { withStore } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -17,6 +17,23 @@ export interface RunCommandOptions {
   readonly runId?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+}
+
+/** A pipe whose `run()` stores runs itself (`run(state, { store, runId, labels })`, with `resume()`). */
+interface DurablePipe {
+  run(
+    state: unknown,
+    options: { store: Store; runId: string; labels: Record<string, string>; signal: AbortSignal },
+  ): AsyncIterable<PipeEvent>;
+  resume(runId: string, options: object): AsyncIterable<PipeEvent>;
+}
+
+/**
+ * Whether the pipe's justpipe persists runs itself (the durable-runs layer); older builds are
+ * recorded through the store's write API by `recordRun`.
+ */
+function isDurable(pipe: unknown): pipe is DurablePipe {
+  return typeof (pipe as { resume?: unknown }).resume === "function";
 }
 
 /** Writes a token to stdout: strings as they are, anything else as a JSON line. */
@@ -73,15 +90,11 @@ export async function runModule(
       const cancel = () => controller.abort(new Error("interrupted (Ctrl-C)"));
       process.once("SIGINT", cancel);
       try {
-        return await streamRun(
-          recordRun(pipe, state, store, {
-            runId,
-            labels: { module: reference.absolute },
-            signal: controller.signal,
-          }),
-          () => runId,
-          options,
-        );
+        const labels = { module: reference.absolute };
+        const events = isDurable(pipe)
+          ? pipe.run(state, { store, runId, labels, signal: controller.signal })
+          : recordRun(pipe, state, store, { runId, labels, signal: controller.signal });
+        return await streamRun(events, () => runId, options);
       } finally {
         process.off("SIGINT", cancel);
       }

@@ -28,7 +28,7 @@ describe(`a chain of ${CHAIN.toLocaleString("en")} steps`, () => {
   });
 
   it.fails("is described and hashed", () => {
-    expect(pipe.describe().steps).toHaveLength(CHAIN);
+    expect(pipe.describe().nodes).toHaveLength(CHAIN);
     expect(pipe.hash()).toMatch(/^[0-9a-f]+$/);
   });
 

@@ -132,7 +132,8 @@ export function analyzeGraph(
   }
 
   const nodes = buildNodes(definitions, targets, parents);
-  errors.push(...joinNotSplitByLoop(nodes, allEdges));
+  const entries = start !== undefined && names.has(start) ? [start] : roots;
+  errors.push(...joinNotSplitByLoop(nodes, allEdges, entries));
   if (start !== undefined && names.has(start))
     strictErrors.push(...startReachesJoinParents(start, nodes, allEdges));
   return { plan: { nodes, roots }, errors, strictErrors };

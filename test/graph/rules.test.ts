@@ -129,7 +129,7 @@ describe("rule joinNotSplitByLoop", () => {
     ];
     const { plan } = analyzeGraph(definitions, byName, { allowMultiRoot: false });
     const edges: Edges = (name) => plan.nodes.get(name)!.successors;
-    expect(joinNotSplitByLoop(plan.nodes, edges)).toEqual([
+    expect(joinNotSplitByLoop(plan.nodes, edges, ["start"])).toEqual([
       expect.objectContaining({
         step: "join",
         message: expect.stringContaining("'again' only runs after 'join'"),
@@ -144,7 +144,18 @@ describe("rule joinNotSplitByLoop", () => {
       step("d"),
     ];
     const { plan } = analyzeGraph(definitions, byName, { allowMultiRoot: false });
-    expect(joinNotSplitByLoop(plan.nodes, (name) => plan.nodes.get(name)!.successors)).toEqual([]);
+    expect(joinNotSplitByLoop(plan.nodes, (name) => plan.nodes.get(name)!.successors, ["a"])).toEqual([]);
+  });
+  it("accepts a returned jump back into a parent when the join's first wave can gather", () => {
+    const definitions = [
+      step("a", { to: ["b", "c"] }),
+      step("b", { to: ["j"] }),
+      step("c", { to: ["j"] }),
+      step("j"),
+    ];
+    const { plan } = analyzeGraph(definitions, byName, { allowMultiRoot: false });
+    const edges: Edges = (name) => (name === "j" ? ["b"] : plan.nodes.get(name)!.successors);
+    expect(joinNotSplitByLoop(plan.nodes, edges, ["a"])).toEqual([]);
   });
 });
 

@@ -14,11 +14,11 @@ describe("a jump back into a parent of an all-join", () => {
     return pipe;
   }
 
-  it.fails("passes validation", () => {
+  it("passes validation", () => {
     expect(() => diamondWithJumpBack().validate()).not.toThrow();
   });
 
-  it.fails("runs: the first wave fires the join, and the jump re-runs the parent", async () => {
+  it("runs: the first wave fires the join, and the jump re-runs the parent", async () => {
     const events = await collect(diamondWithJumpBack().run({ again: 1 }));
     expect(finishOf(events).status).toBe("success");
     const starts = events.filter((e) => e.type === EventType.STEP_START).map((e) => e.stage);

@@ -48,7 +48,8 @@ export function startMap(run: SchedulerPort, owner: Invocation, source: unknown)
     s !== null &&
     s !== undefined &&
     typeof s[Symbol.iterator] === "function" &&
-    typeof source !== "string"
+    typeof source !== "string" &&
+    !(source instanceof String)
   ) {
     iterator = (source as Iterable<unknown>)[Symbol.iterator]();
   } else {
@@ -56,6 +57,15 @@ export function startMap(run: SchedulerPort, owner: Invocation, source: unknown)
       owner,
       new TypeError(
         `Map step '${node.name}' must return an Iterable or AsyncIterable of items (an array, a Set, a generator...), but returned ${describeValue(source)}.`,
+      ),
+    );
+    return;
+  }
+  if (iterator === null || typeof iterator !== "object" || typeof iterator.next !== "function") {
+    run.onControlError(
+      owner,
+      new TypeError(
+        `Map step '${node.name}' returned an iterable whose iterator has no next() method (got ${describeValue(iterator)}). Return an array, a Set, a generator, or an object whose [Symbol.iterator]() returns { next() }.`,
       ),
     );
     return;
@@ -121,6 +131,11 @@ function pump(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
           driver.sourceError = error;
           break;
         }
+        if (next === null || typeof next !== "object") {
+          driver.exhausted = true;
+          driver.sourceError = badResult(owner, next);
+          break;
+        }
         if (next.done) driver.exhausted = true;
         else spawn(run, owner, driver, next.value);
       } else {
@@ -158,7 +173,10 @@ function pull(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
   result.then(
     (next) => {
       driver.pulling = false;
-      if (next.done) driver.exhausted = true;
+      if (next === null || typeof next !== "object") {
+        driver.exhausted = true;
+        driver.sourceError = badResult(owner, next);
+      } else if (next.done) driver.exhausted = true;
       else if (!owner.closed && !run.stopping) spawn(run, owner, driver, next.value);
       pump(run, owner, driver);
       run.release();
@@ -170,6 +188,13 @@ function pull(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
       pump(run, owner, driver);
       run.release();
     },
+  );
+}
+
+/** The error of a source whose `next()` gave something other than an iterator result. */
+function badResult(owner: Invocation, result: unknown): TypeError {
+  return new TypeError(
+    `Map step '${owner.node.name}': its source's next() returned ${describeValue(result)}, not an iterator result. next() must return (or resolve to) an object { value, done }.`,
   );
 }
 

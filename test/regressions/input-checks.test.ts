@@ -11,7 +11,7 @@ function failureOf(events: readonly PipeEvent<unknown>[]): string {
 }
 
 describe("retry options", () => {
-  it.fails.each([
+  it.each([
     ["jitter", { attempts: 2, jitter: Number.NaN }],
     ["factor", { attempts: 2, factor: Number.NaN }],
   ])("refuses retries.%s that is NaN (%o)", (option, retries) => {
@@ -37,7 +37,7 @@ describe("retry options", () => {
 });
 
 describe("handlers", () => {
-  it.fails("refuses a class passed as a handler, naming the step", () => {
+  it("refuses a class passed as a handler, naming the step", () => {
     class Fetcher {
       run() {}
     }
@@ -61,25 +61,25 @@ function badAsyncSource(bad: () => unknown): never {
 }
 
 describe("map sources", () => {
-  it.fails("fails the map when its iterator's next() returns a non-object", async () => {
+  it("fails the map when its iterator's next() returns a non-object", async () => {
     const pipe = new Pipe({ name: "bad-source" });
     pipe.map("fan", () => badSource(() => 42), { each: "work" });
     let calls = 0;
     pipe.step("work", () => void calls++);
     const events = await collect(pipe.run({}));
-    expect(failureOf(events)).toMatch(/'fan'.*next\(\).*returned number.*\{ value, done \}/);
+    expect(failureOf(events)).toMatch(/'fan'.*next\(\).*returned .*42.*\{ value, done \}/);
     expect(calls).toBe(0);
   });
 
-  it.fails("fails the map when its async iterator's next() resolves to a non-object", async () => {
+  it("fails the map when its async iterator's next() resolves to a non-object", async () => {
     const pipe = new Pipe({ name: "bad-async-source" });
     pipe.map("fan", () => badAsyncSource(() => 42), { each: "work" });
     pipe.step("work", () => {});
     const events = await collect(pipe.run({}));
-    expect(failureOf(events)).toMatch(/'fan'.*next\(\).*returned number/);
+    expect(failureOf(events)).toMatch(/'fan'.*next\(\).*returned .*42/);
   });
 
-  it.fails("fails the map clearly when its iterator has no next function", async () => {
+  it("fails the map clearly when its iterator has no next function", async () => {
     const pipe = new Pipe({ name: "no-next" });
     pipe.map("fan", () => ({ [Symbol.iterator]: () => ({ next: 1 }) }) as never, { each: "work" });
     pipe.step("work", () => {});
@@ -89,7 +89,7 @@ describe("map sources", () => {
     expect(message).not.toMatch(/is not a function/);
   });
 
-  it.fails("refuses a String object as it refuses a string", async () => {
+  it("refuses a String object as it refuses a string", async () => {
     for (const source of ["abc", new String("abc")]) {
       const pipe = new Pipe({ name: "string-source" });
       pipe.map("fan", () => source as never, { each: "work" });

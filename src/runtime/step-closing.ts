@@ -181,15 +181,16 @@ export abstract class StepClosing extends RunEventEmitter {
 
   /** Closes a failed attempt (`STEP_ERROR`, `retrying: true`) and runs the step again after `delay`. */
   retryAfterError(invocation: Invocation, error: unknown, delay = 0): void {
-    this.#retry(invocation, error, delay);
+    this.#retry(invocation, error, delay, true);
   }
 
   /** The step returned `Retry`: closes the attempt with `STEP_END` and runs it again at once. */
   retryReturned(invocation: Invocation): void {
-    this.#retry(invocation, undefined, 0);
+    this.#retry(invocation, undefined, 0, false);
   }
 
-  #retry(invocation: Invocation, error: unknown, delay: number): void {
+  /** `failed`: the attempt threw (even `undefined`) rather than returning `Retry`. */
+  #retry(invocation: Invocation, error: unknown, delay: number, failed: boolean): void {
     if (this.stopping) {
       this.cancelStep(invocation, "The run stopped before the step could run again");
       return;
@@ -200,7 +201,7 @@ export abstract class StepClosing extends RunEventEmitter {
       return;
     }
     this.metrics.retries++;
-    if (error === undefined) this.#emitTerminal(invocation, EventType.STEP_END, undefined, "success");
+    if (!failed) this.#emitTerminal(invocation, EventType.STEP_END, undefined, "success");
     else {
       const payload = { message: failureMessage(error, this.ctx), error, retrying: true };
       this.#emitTerminal(invocation, EventType.STEP_ERROR, payload, "error");

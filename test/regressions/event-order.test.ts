@@ -96,7 +96,7 @@ describe("observers of a run the consumer leaves after it ended", () => {
 });
 
 describe("truth of step events", () => {
-  it.fails("closes an attempt that threw undefined with STEP_ERROR before retrying", async () => {
+  it("closes an attempt that threw undefined with STEP_ERROR before retrying", async () => {
     const pipe = new Pipe({ name: "throws-undefined" });
     let calls = 0;
     pipe.step(

@@ -3,6 +3,7 @@ import { FailureKind, FailureReason, type PipelineEndData } from "../events/outc
 import { EventType } from "../events/types.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
+import { allowManyListeners } from "./abort-listeners.js";
 import { ChildRuns } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
@@ -112,6 +113,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
+      // Every concurrent step may listen to this signal (fetch, SDK clients): no listener warning.
+      allowManyListeners(this.#controller.signal);
       if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
     }
     return this.#controller.signal;

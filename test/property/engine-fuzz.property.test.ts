@@ -17,7 +17,6 @@ const KNOWN = new Set<string>([
   "owner-before-worker",
   "hang",
   "start-without-call",
-  "listener-warning",
 ]);
 
 const RUNS = 4_000;

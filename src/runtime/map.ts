@@ -215,10 +215,17 @@ function spawn(run: SchedulerPort, owner: Invocation, driver: MapDriver, item: u
 
 function maybeComplete(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
   if (driver.completed || driver.active > 0 || owner.closed) return;
-  if (run.stopping && !(driver.exhausted && !driver.pulling && driver.sourceError === undefined)) {
+  // An aborted run cancels the owner; after Stop or Suspend a map whose items all ran completes.
+  if (
+    run.aborted ||
+    (run.stopping && !(driver.exhausted && !driver.pulling && driver.sourceError === undefined))
+  ) {
     driver.completed = true;
     closeSource(driver);
-    run.cancelStep(owner, "The run stopped before every item of the map ran");
+    run.cancelStep(
+      owner,
+      run.aborted ? run.abortMessage : "The run stopped before every item of the map ran",
+    );
     return;
   }
   if (!driver.exhausted || driver.pulling) return;

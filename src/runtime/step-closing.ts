@@ -6,7 +6,7 @@ import { sleep } from "./clock.js";
 import { ClosingGenerators } from "./closing-generators.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
-import { mapWorkerClosed } from "./map.js";
+import { type MapDriver, mapWorkerClosed } from "./map.js";
 import type { MetaScope, pipelineMeta } from "./meta.js";
 import { failureMessage } from "./missing-context.js";
 import { OpenInvocations } from "./open-invocations.js";
@@ -127,6 +127,13 @@ export abstract class StepClosing extends RunEventEmitter {
     // Newest first; owners whose child run is still winding down are left for it to close.
     for (const invocation of this.open.newestFirst()) {
       if (invocation.node.kind === "sub" && invocation.children !== undefined) continue;
+      // A map owner closes after its last worker (map.ts), workers still winding down included.
+      if (
+        invocation.node.kind === "map" &&
+        invocation.children !== undefined &&
+        (invocation.children as MapDriver).active > 0
+      )
+        continue;
       this.cancelStep(invocation, reason);
     }
     this.maybeIdle();

@@ -13,8 +13,6 @@ import { scenarioArbitrary } from "../fuzz/scenario.js";
 
 // Issue 13: kinds still broken on this branch, each removed by the commit that fixes it.
 const KNOWN = new Set<string>([
-  "doubled-reason",
-  "owner-before-worker",
   "hang",
   "start-without-call",
 ]);

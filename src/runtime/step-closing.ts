@@ -106,6 +106,22 @@ export abstract class StepClosing extends RunEventEmitter {
   /** Closes an invocation with `CANCELLED`. */
   cancelStep(invocation: Invocation, reason: string): void {
     if (invocation.closed) return;
+    if (invocation.unannounced) {
+      // A sibling of a wave whose handler was never called: it leaves no events at all.
+      invocation.closed = true;
+      this.open.remove(invocation);
+      this.metrics.tasksStarted--;
+      if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      this.maybeIdle();
+      return;
+    }
+    if (invocation.standIn) {
+      // A join whose barrier timed out never started: it ends with its barrier error, not CANCELLED.
+      const payload = { message: messageOf(invocation.error), error: invocation.error, retrying: false };
+      this.#emitTerminal(invocation, EventType.STEP_ERROR, payload, "error");
+      this.#close(invocation, false);
+      return;
+    }
     this.#emitTerminal(invocation, EventType.CANCELLED, { reason }, "cancelled");
     this.#close(invocation, false);
   }

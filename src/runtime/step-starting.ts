@@ -63,7 +63,10 @@ export abstract class StepStarting extends StepClosing {
 
   /** Opens a stand-in invocation of a join that never ran, so its `onError` applies to its timeout. */
   openStandIn(node: PlanNode, from: Invocation): Invocation {
-    return this.#open(node, from, null, undefined, undefined, 1, from.scope);
+    // No STEP_START: a STEP_START means the handler was called (the join reports a STEP_ERROR alone).
+    const standIn = this.#open(node, from, null, undefined, undefined, 1, from.scope, false);
+    standIn.standIn = true;
+    return standIn;
   }
 
   /** Starts an invocation of `node` (undefined when the run is stopping). */
@@ -89,9 +92,11 @@ export abstract class StepStarting extends StepClosing {
       });
       return undefined;
     }
-    const invocation = this.#open(node, parent, owner, item, mapOwner, attempt, scope);
-    if (this.#batch !== undefined) {
-      this.#batch.push(invocation);
+    const batch = this.#batch;
+    const invocation = this.#open(node, parent, owner, item, mapOwner, attempt, scope, batch === undefined);
+    if (batch !== undefined) {
+      invocation.unannounced = true;
+      batch.push(invocation);
       return invocation;
     }
     this.#depth++;
@@ -120,15 +125,24 @@ export abstract class StepStarting extends StepClosing {
     try {
       for (const invocation of batch) {
         if (invocation.closed) continue;
-        if (this.aborted) this.cancelStep(invocation, this.abortMessage);
-        else this.#invoke(invocation);
+        // A sibling aborted before its handler ran leaves no events (cancelStep discards it).
+        if (this.aborted) {
+          this.cancelStep(invocation, this.abortMessage);
+          continue;
+        }
+        invocation.unannounced = false;
+        this.#announce(invocation);
+        this.#invoke(invocation);
       }
     } finally {
       this.#depth--;
     }
   }
 
-  /** Creates an invocation and emits its `STEP_START`. */
+  /**
+   * Creates an invocation and emits its `STEP_START`, unless `announce` is false (a sibling of a
+   * wave, announced when its handler is called; a join's barrier timeout, whose handler never runs).
+   */
   #open(
     node: PlanNode,
     parent: Invocation | null,
@@ -137,6 +151,7 @@ export abstract class StepStarting extends StepClosing {
     mapOwner: Invocation | undefined,
     attempt: number,
     scope: readonly string[],
+    announce = true,
   ): Invocation {
     const id = `${this.runId}:${++this.#counter}`;
     const startedAt = this.reusedNow ?? this.clock.now();
@@ -146,8 +161,13 @@ export abstract class StepStarting extends StepClosing {
     const metrics = this.metrics;
     metrics.tasksStarted++;
     if (open > metrics.peakActive) metrics.peakActive = open;
-    this.emit(EventType.STEP_START, node.name, undefined, node.kind, invocation, null, startedAt);
+    if (announce) this.#announce(invocation);
     return invocation;
+  }
+
+  #announce(invocation: Invocation): void {
+    const { node, startedAt } = invocation;
+    this.emit(EventType.STEP_START, node.name, undefined, node.kind, invocation, null, startedAt);
   }
 
   #invoke(invocation: Invocation): void {

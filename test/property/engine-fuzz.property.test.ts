@@ -12,10 +12,7 @@ import { scenarioArbitrary } from "../fuzz/scenario.js";
  */
 
 // Issue 13: kinds still broken on this branch, each removed by the commit that fixes it.
-const KNOWN = new Set<string>([
-  "hang",
-  "start-without-call",
-]);
+const KNOWN = new Set<string>(["hang"]);
 
 const RUNS = 4_000;
 

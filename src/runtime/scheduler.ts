@@ -54,6 +54,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   #phase: RunPhase = RunPhase.RUNNING;
   /** Why the run was aborted (fail fast, timeout, cancellation, close), once it was. */
   #abortReason: Error | undefined = undefined;
+  /** The steps are over: their outcome stands, whatever the consumer does now. */
+  #stepsOver = false;
   /** The run's abort controller, made on first use (a handler reading `signal`, or an abort). */
   #controller: AbortController | undefined = undefined;
   /** Aborted when the run starts stopping (cuts retry backoffs short); made on first use. */
@@ -162,6 +164,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     } finally {
       disarm?.();
     }
+    this.#stepsOver = true;
     this.#joins?.clearTimers();
     if (
       (this.#children !== undefined && this.#children.size > 0) ||
@@ -253,6 +256,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   closeByClient(): void {
     if (this.#phase === RunPhase.FINISHED) return;
     this.queue.discard();
+    // After the steps ended (only shutdown is left) the run's own outcome stands: observers get it.
+    if (this.#stepsOver) return;
     const reason = "The consumer closed the event stream";
     this.#abortAll(RunPhase.CLIENT_CLOSED, new RunAbort(reason));
     this.closeAllOpen(reason);

@@ -492,6 +492,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
         eventHooks: this.#eventHooks,
         queueSize: this.#options.queueSize,
         maxRetries: this.#options.maxRetries,
+        shutdownTimeout: this.#options.shutdownTimeout,
+        observerTimeout: this.#options.observerTimeout,
         metadata: this.#options.metadata,
         failureClassification: this.#options.failureClassification,
         clock: this.#options.clock,

@@ -108,6 +108,8 @@ export const OPTION_KEYS = {
     "failureClassification",
     "metadata",
     "maxRetries",
+    "shutdownTimeout",
+    "observerTimeout",
     "debug",
     "clock",
   ],

@@ -78,12 +78,12 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     this.observers =
       compiled.observers.length === 0
         ? undefined
-        : new ObserverFeed(compiled.observers, {
-            pipeName: compiled.name,
-            runId: this.runId,
-            state,
-            ctx: options.context,
-          });
+        : new ObserverFeed(
+            compiled.observers,
+            { pipeName: compiled.name, runId: this.runId, state, ctx: options.context },
+            this.clock,
+            compiled.observerTimeout,
+          );
   }
 
   /** The join barriers and their timers (made on first use, like the child runs). */
@@ -178,7 +178,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
 
   /** Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. */
   async #startUp(): Promise<boolean> {
-    if (this.observers !== undefined) await this.observers.start();
+    if (this.observers !== undefined) await this.observers.start(this.signal);
     return this.compiled.startupHooks.length === 0 ? !this.stopping : await runStartupHooks(this.port);
   }
 

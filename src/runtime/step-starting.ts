@@ -172,7 +172,16 @@ export abstract class StepStarting extends StepClosing {
 
   #invoke(invocation: Invocation): void {
     const timeout = invocation.node.definition.timeout;
-    if (timeout !== undefined) this.#armStepTimer(invocation, timeout);
+    if (timeout !== undefined) {
+      // The step's own controller, aborted with every open invocation's when the run aborts
+      // (OpenInvocations.abortAll): AbortSignal.any's bookkeeping kept ~3 KB per step alive until
+      // the event loop turned.
+      const controller = new AbortController();
+      invocation.controller = controller;
+      invocation.signal = controller.signal;
+      if (this.aborted) controller.abort(this.signal.reason);
+      this.armStepTimer(invocation, timeout);
+    }
     const handler = this.compiled.handlers.get(invocation.node.name)!;
     this.reusedNow = undefined;
     let result: unknown;
@@ -186,19 +195,21 @@ export abstract class StepStarting extends StepClosing {
     this.#onResult(invocation, result);
   }
 
-  #armStepTimer(invocation: Invocation, timeout: number): void {
-    // The step's own controller, aborted with every open invocation's when the run aborts
-    // (OpenInvocations.abortAll): AbortSignal.any's bookkeeping kept ~3 KB per step alive until
-    // the event loop turned.
-    const controller = new AbortController();
-    invocation.controller = controller;
-    invocation.signal = controller.signal;
-    if (this.aborted) controller.abort(this.signal.reason);
+  /**
+   * Arms a step's `timeout`: a step still running then fails with a {@link StepTimeoutError}; one
+   * whose error handlers are still deciding (the only handling that keeps the timer) fails at once.
+   */
+  armStepTimer(invocation: Invocation, timeout: number): void {
     invocation.timer = this.clock.setTimeout(() => {
       invocation.timer = undefined;
-      if (invocation.closed || invocation.handling) return;
+      if (invocation.closed) return;
       const error = new StepTimeoutError(invocation.node.name, timeout);
-      controller.abort(error);
+      invocation.controller?.abort(error);
+      if (invocation.handling) {
+        // A join whose barrier timed out never ran: it fails with its barrier error, without a start.
+        this.failStep(invocation, invocation.standIn ? invocation.error : error);
+        return;
+      }
       // A sub step's timeout covers its child run: fail once the child has wound down.
       if (invocation.node.kind === "sub" && invocation.children !== undefined)
         invocation.pendingError = error;

@@ -11,9 +11,6 @@ import { scenarioArbitrary } from "../fuzz/scenario.js";
  * A failure prints the shrunk scenario; replay it with `npx tsx scripts/fuzz.ts --replay '<json>'`.
  */
 
-// Issue 13: kinds still broken on this branch, each removed by the commit that fixes it.
-const KNOWN = new Set<string>(["hang"]);
-
 const RUNS = 4_000;
 
 describe("engine fuzz", () => {
@@ -21,7 +18,7 @@ describe("engine fuzz", () => {
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         const { violations } = await runScenario(scenario);
-        expect(violations.filter((v) => !KNOWN.has(v.kind))).toEqual([]);
+        expect(violations).toEqual([]);
       }),
       { seed: 13, numRuns: RUNS },
     );

@@ -11,6 +11,14 @@ import { follow, skipSuccessors } from "./transitions.js";
 const MAX_SYNC_DEPTH = 64;
 
 /**
+ * Step starts a run makes before it lets the event loop turn (one `setImmediate`). Steps that never
+ * wait on I/O (a synchronous jump loop, async handlers that only await resolved promises) would
+ * otherwise run entirely in microtasks and starve the run's own timers (its `timeout`), its
+ * `signal` and the consumer. Costs one macrotask hop per this many steps.
+ */
+const YIELD_EVERY = 1000;
+
+/**
  * How a run opens, runs and closes step invocations (the hot path), below the run's lifecycle and
  * phase (`Scheduler`). Every invocation is opened with `STEP_START` and closed exactly once, by
  * `endStep`, `failStep`, `cancelStep` or a retry (which closes the attempt and opens the next).
@@ -25,6 +33,8 @@ const MAX_SYNC_DEPTH = 64;
 export abstract class StepStarting extends StepClosing {
   #counter = 0;
   #depth = 0;
+  /** Step starts since the run last let the event loop turn (see {@link YIELD_EVERY}). */
+  #startsSinceYield = 0;
   /** While a wave of siblings is being opened: their invocations, to run once all are open. */
   #batch: Invocation[] | undefined = undefined;
 
@@ -80,19 +90,14 @@ export abstract class StepStarting extends StepClosing {
     scope: readonly string[],
   ): Invocation | undefined {
     if (this.stopping) return undefined;
-    if (this.#depth > MAX_SYNC_DEPTH) {
-      // A long chain of synchronous steps: continue on a fresh stack.
-      this.pending++;
-      queueMicrotask(() => {
-        this.pending--;
-        const started = this.#start(node, parent, owner, item, mapOwner, attempt, scope);
-        if (started === undefined && this.stopping && mapOwner !== undefined)
-          mapWorkerClosed(this.port, mapOwner);
-        this.maybeIdle();
-      });
+    const batch = this.#batch;
+    if (
+      batch === undefined &&
+      (++this.#startsSinceYield > YIELD_EVERY || this.#depth > MAX_SYNC_DEPTH || this.queue.full)
+    ) {
+      this.#startLater(node, parent, owner, item, mapOwner, attempt, scope);
       return undefined;
     }
-    const batch = this.#batch;
     const invocation = this.#open(node, parent, owner, item, mapOwner, attempt, scope, batch === undefined);
     if (batch !== undefined) {
       invocation.unannounced = true;
@@ -106,6 +111,39 @@ export abstract class StepStarting extends StepClosing {
       this.#depth--;
     }
     return invocation;
+  }
+
+  /**
+   * Starts a step a little later: after a macrotask turn when the run started {@link YIELD_EVERY}
+   * steps without one (timers, aborts and other runs get their turn), once the consumer made room
+   * when the queue is full (backpressure on the runtime's own events), or on a fresh stack after a
+   * long synchronous chain.
+   */
+  #startLater(
+    node: PlanNode,
+    parent: Invocation | null,
+    owner: string | null,
+    item: unknown,
+    mapOwner: Invocation | undefined,
+    attempt: number,
+    scope: readonly string[],
+  ): void {
+    this.pending++;
+    const resume = () => {
+      this.pending--;
+      const started = this.#start(node, parent, owner, item, mapOwner, attempt, scope);
+      if (started === undefined && this.stopping && mapOwner !== undefined)
+        mapWorkerClosed(this.port, mapOwner);
+      this.maybeIdle();
+    };
+    if (this.#startsSinceYield > YIELD_EVERY) {
+      this.#startsSinceYield = 0;
+      setImmediate(resume);
+      return;
+    }
+    const space = this.queue.waitForSpace();
+    if (space !== undefined) space.then(resume);
+    else queueMicrotask(resume);
   }
 
   /**

@@ -7,6 +7,7 @@ import { allReachable } from "../../src/graph/rules/all-reachable.js";
 import { entryPoint } from "../../src/graph/rules/entry-point.js";
 import { joinNotSplitByLoop } from "../../src/graph/rules/join-not-split-by-loop.js";
 import { knownStart } from "../../src/graph/rules/known-start.js";
+import { mapNotItsOwnWorker } from "../../src/graph/rules/map-not-its-own-worker.js";
 import { mapWorkerWithoutTo } from "../../src/graph/rules/map-worker-without-to.js";
 import { noStaticCycle } from "../../src/graph/rules/no-static-cycle.js";
 import { singleRoot } from "../../src/graph/rules/single-root.js";
@@ -55,6 +56,21 @@ describe("rule unknownTarget", () => {
       message:
         "Step 'fetch' has `each` pointing at function helper, which is not registered on this pipe. Register it with pipe.step(...) first, or pass the step's name.",
     });
+  });
+});
+
+describe("rule mapNotItsOwnWorker", () => {
+  it("reports a map that is its own worker, and maps that are each other's, once each", () => {
+    const definitions = [
+      step("self", { kind: "map", each: "self" }),
+      step("left", { kind: "map", each: "right" }),
+      step("right", { kind: "map", each: "left" }),
+      step("outer", { kind: "map", each: "work" }),
+      step("work"),
+    ];
+    const issues = mapNotItsOwnWorker(definitions, resolveTargets(definitions, byName));
+    expect(issues.map((issue) => issue.step)).toEqual(["self", "left"]);
+    expect(issues[1]!.message).toContain("left -> right -> left");
   });
 });
 

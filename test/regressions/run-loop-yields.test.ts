@@ -25,7 +25,7 @@ function nextMacrotask(work: () => void | Promise<void>): void {
 }
 
 describe("a run whose steps never wait", () => {
-  it.fails("is cancelled by its signal while a synchronous jump loop spins", async () => {
+  it("is cancelled by its signal while a synchronous jump loop spins", async () => {
     const controller = new AbortController();
     const state = { i: 0 };
     nextMacrotask(() => controller.abort(new Error("enough")));
@@ -35,7 +35,7 @@ describe("a run whose steps never wait", () => {
     expect(state.i).toBeLessThan(LOOPS);
   });
 
-  it.fails("is cancelled by its signal while an I/O-free async jump loop spins", async () => {
+  it("is cancelled by its signal while an I/O-free async jump loop spins", async () => {
     const controller = new AbortController();
     const state = { i: 0 };
     nextMacrotask(() => controller.abort(new Error("enough")));
@@ -44,7 +44,7 @@ describe("a run whose steps never wait", () => {
     expect(state.i).toBeLessThan(LOOPS);
   });
 
-  it.fails("times out on its own clock while a synchronous jump loop spins", async () => {
+  it("times out on its own clock while a synchronous jump loop spins", async () => {
     const clock = new SimulatedClock();
     const state = { i: 0 };
     // The simulated clock moves only when the test gets a turn: a loop that never yields ends first.
@@ -57,7 +57,7 @@ describe("a run whose steps never wait", () => {
     expect(state.i).toBeLessThan(LOOPS);
   });
 
-  it.fails("holds a slow consumer's queue bound against the runtime's own events", async () => {
+  it("holds a slow consumer's queue bound against the runtime's own events", async () => {
     const state = { i: 0 };
     const stream = syncLoop().run(state, { queueSize: 1 });
     const events: PipeEvent<Counter>[] = [];
@@ -73,7 +73,7 @@ describe("a run whose steps never wait", () => {
     expect(maxSeen).toBeLessThan(300);
   });
 
-  it.fails("reports the queue's real depth in its metrics under queueSize: 1", async () => {
+  it("reports the queue's real depth in its metrics under queueSize: 1", async () => {
     const state = { i: 0 };
     const pipe = new Pipe<Counter>({ name: "spin" });
     pipe.step("loop", ({ state: s }) => (++s.i < 5_000 ? "loop" : undefined), { routes: ["loop"] });
@@ -90,14 +90,14 @@ describe("a run whose steps never wait", () => {
 });
 
 describe("maps that name themselves", () => {
-  it.fails("rejects a map whose worker is itself", () => {
+  it("rejects a map whose worker is itself", () => {
     const pipe = new Pipe();
     pipe.map("fan", () => [1, 2], { each: "fan" });
     expect(() => pipe.validate()).toThrow(DefinitionError);
     expect(() => pipe.validate()).toThrow(/'fan'.*worker.*itself|itself.*'fan'/);
   });
 
-  it.fails("rejects two maps that are each other's worker", () => {
+  it("rejects two maps that are each other's worker", () => {
     const pipe = new Pipe({ allowMultiRoot: true });
     pipe.map("left", () => [1], { each: "right" });
     pipe.map("right", () => [1], { each: "left" });

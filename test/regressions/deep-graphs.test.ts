@@ -18,25 +18,26 @@ describe(`a chain of ${CHAIN.toLocaleString("en")} steps`, () => {
   // One pipe for every test: building it is the slow part, and nothing here changes it.
   const pipe = chain(CHAIN);
 
-  it.fails("validates", () => {
+  it("validates", () => {
     expect(() => pipe.validate()).not.toThrow();
   });
 
-  it.fails("lists its steps and topology", () => {
+  it("lists its steps and topology", () => {
     expect(pipe.steps()).toHaveLength(CHAIN);
-    expect(Object.keys(pipe.topology())).toHaveLength(CHAIN);
+    // topology() lists the steps that have a `to`: all but the last.
+    expect(Object.keys(pipe.topology())).toHaveLength(CHAIN - 1);
   });
 
-  it.fails("is described and hashed", () => {
+  it("is described and hashed", () => {
     expect(pipe.describe().nodes).toHaveLength(CHAIN);
     expect(pipe.hash()).toMatch(/^[0-9a-f]+$/);
   });
 
-  it.fails("is drawn", () => {
+  it("is drawn", () => {
     expect(pipe.graph().length).toBeGreaterThan(CHAIN);
   });
 
-  it.fails("runs to the end", async () => {
+  it("runs to the end", async () => {
     let ends = 0;
     let last: string | undefined;
     for await (const event of pipe.run({})) {
@@ -72,7 +73,7 @@ describe("deeply nested sub-pipelines", () => {
     expect(leaf[0]!.scope).toHaveLength(50);
   });
 
-  it.fails("refuses nesting it cannot run with a DefinitionError naming the depth and the fix", async () => {
+  it("refuses nesting it cannot run with a DefinitionError naming the depth and the fix", async () => {
     const pipe = nested(2_000);
     expect(() => pipe.validate()).toThrow(DefinitionError);
     expect(() => pipe.validate()).toThrow(/nest/i);

@@ -7,6 +7,7 @@
 
 // The pipeline: define steps, run it, read what it is.
 export { Pipe } from "./definition/pipe.js";
+export { DEFAULT_OBSERVER_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT } from "./definition/pipe-options.js";
 export type { StepInfo } from "./definition/step-info.js";
 export type { InvokeArguments, InvokeOptions, InvokeResult } from "./runtime/invoke.js";
 
@@ -91,6 +92,7 @@ export {
   BarrierTimeoutError,
   DefinitionError,
   type DefinitionIssue,
+  HookTimeoutError,
   JustpipeError,
   type JustpipeErrorCode,
   PipeFrozenError,

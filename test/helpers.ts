@@ -1,4 +1,4 @@
-import { EventType, type PipeEvent, type PipelineEndData } from "../src/index.js";
+import { BarrierTimeoutError, EventType, type PipeEvent, type PipelineEndData } from "../src/index.js";
 
 /** Collects every event of a run. */
 export async function collect<S>(stream: AsyncIterable<PipeEvent<S>>): Promise<PipeEvent<S>[]> {
@@ -51,6 +51,11 @@ export function assertRunInvariants(
         problems.push(`duplicate STEP_START ${e.invocationId}`);
       else open.set(e.invocationId, i);
     } else if (TERMINAL.has(e.type) && e.invocationId !== null) {
+      if (!open.has(e.invocationId) && !closed.has(e.invocationId) && isBarrierTimeout(e)) {
+        // A join whose barrier timed out never ran: its failure (or recovery) comes without a start.
+        closed.add(e.invocationId);
+        return;
+      }
       if (!open.has(e.invocationId)) {
         problems.push(
           `${e.type} ${e.stage} (${e.invocationId}) closes nothing open (closed twice or never started)`,
@@ -66,4 +71,12 @@ export function assertRunInvariants(
     for (const [id, i] of open) problems.push(`STEP_START ${events[i]!.stage} (${id}) never closed`);
   }
   if (problems.length > 0) throw new Error(`run invariants broken:\n  ${problems.join("\n  ")}`);
+}
+
+/** The close of a join whose barrier timed out (its handler never ran, so it has no STEP_START). */
+function isBarrierTimeout(e: PipeEvent<unknown>): boolean {
+  const payload = e.payload as { error?: unknown } | undefined;
+  if (payload?.error instanceof BarrierTimeoutError) return true;
+  const framework = (e.meta as { framework?: { error?: unknown } } | null)?.framework;
+  return typeof framework?.error === "string" && /^Barrier of step/.test(framework.error);
 }

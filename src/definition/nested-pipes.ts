@@ -3,6 +3,13 @@ import type { NestedPipe } from "../model/nested-pipe.js";
 import type { StepDefinition } from "../model/step-definition.js";
 
 /**
+ * How deep sub-pipelines may nest (the top pipe is level 1). Every level forwards the events of the
+ * levels below it, and V8's promise machinery fails beyond a few hundred levels: deeper nesting is
+ * a `DefinitionError`, not a run that never settles.
+ */
+const MAX_SUB_DEPTH = 100;
+
+/**
  * Checks the pipes a pipe's sub steps run, nested in the pipes of `within` (the pipe itself and
  * the pipes it is nested in): a pipe that contains itself is an issue (it would nest forever),
  * and each child's own issues are reported under the sub step that runs it.
@@ -14,6 +21,13 @@ export function nestedPipeIssues(
   const issues: DefinitionIssue[] = [];
   for (const step of steps) {
     if (step.kind !== "sub" || step.pipeline === undefined) continue;
+    if (within.size >= MAX_SUB_DEPTH) {
+      issues.push({
+        step: step.name,
+        message: `Sub-pipeline step '${step.name}' nests pipe '${step.pipeline.name}' ${within.size + 1} levels deep; at most ${MAX_SUB_DEPTH} levels of sub-pipelines can run (each level forwards every event of the levels below it). Flatten the nesting: put the steps of several levels in one pipe.`,
+      });
+      continue;
+    }
     if (within.has(step.pipeline)) {
       issues.push({
         step: step.name,

@@ -1,13 +1,30 @@
 import { DefinitionError } from "../errors/errors.js";
 import { expectedOf } from "../errors/messages.js";
 import type { Clock } from "../model/clock.js";
-import { OPTION_KEYS, unknownOptionMessage } from "../model/option-checks.js";
+import { isDuration, OPTION_KEYS, unknownOptionMessage } from "../model/option-checks.js";
 import type { PipeOptions } from "../model/options.js";
 import { realClock } from "../runtime/clock.js";
 
+/** How long each shutdown hook may run by default (`PipeOptions.shutdownTimeout`), in ms. */
+export const DEFAULT_SHUTDOWN_TIMEOUT = 10_000;
+
+/** How long each observer call may run by default (`PipeOptions.observerTimeout`), in ms. */
+export const DEFAULT_OBSERVER_TIMEOUT = 5_000;
+
 /** The Pipe's options, checked, with their defaults. */
 export interface ResolvedPipeOptions
-  extends Required<Pick<PipeOptions, "name" | "queueSize" | "strict" | "allowMultiRoot" | "maxRetries">> {
+  extends Required<
+    Pick<
+      PipeOptions,
+      | "name"
+      | "queueSize"
+      | "strict"
+      | "allowMultiRoot"
+      | "maxRetries"
+      | "shutdownTimeout"
+      | "observerTimeout"
+    >
+  > {
   readonly clock: Clock;
   readonly debug: boolean;
   readonly metadata: Readonly<Record<string, unknown>>;
@@ -34,10 +51,20 @@ export function resolvePipeOptions(options: PipeOptions): ResolvedPipeOptions {
   if (!Number.isInteger(maxRetries) || maxRetries < 1) {
     throw expectedOf("new Pipe()", "maxRetries", "an integer >= 1", maxRetries);
   }
+  const shutdownTimeout = options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
+  if (!isDuration(shutdownTimeout)) {
+    throw expectedOf("new Pipe()", "shutdownTimeout", "a number of milliseconds > 0", shutdownTimeout);
+  }
+  const observerTimeout = options.observerTimeout ?? DEFAULT_OBSERVER_TIMEOUT;
+  if (!isDuration(observerTimeout)) {
+    throw expectedOf("new Pipe()", "observerTimeout", "a number of milliseconds > 0", observerTimeout);
+  }
   return {
     name,
     queueSize,
     maxRetries,
+    shutdownTimeout,
+    observerTimeout,
     strict: options.strict ?? true,
     allowMultiRoot: options.allowMultiRoot ?? false,
     clock: options.clock ?? realClock,

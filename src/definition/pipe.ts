@@ -89,6 +89,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   readonly #observers: Observer<State, Context>[] = [];
   readonly #eventHooks: EventHook[] = [];
   #compiled: CompiledPipe | undefined;
+  /** The graph analysis without `start`, until the definition changes. */
+  #analysis: GraphAnalysis | undefined;
   readonly #validated = new Set<string>();
 
   /**
@@ -492,6 +494,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
         eventHooks: this.#eventHooks,
         queueSize: this.#options.queueSize,
         maxRetries: this.#options.maxRetries,
+        shutdownTimeout: this.#options.shutdownTimeout,
+        observerTimeout: this.#options.observerTimeout,
         metadata: this.#options.metadata,
         failureClassification: this.#options.failureClassification,
         clock: this.#options.clock,
@@ -575,10 +579,15 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   }
 
   #analyze(start: string | undefined): GraphAnalysis {
-    return analyzeGraph([...this.#steps.values()], (t) => this._nameOf(t), {
+    // The analysis without `start` is kept until the next registration: steps(), topology(),
+    // describe(), hash() and graph() all need it, and a large graph takes a while to analyse.
+    if (start === undefined && this.#analysis !== undefined) return this.#analysis;
+    const analysis = analyzeGraph([...this.#steps.values()], (t) => this._nameOf(t), {
       start,
       allowMultiRoot: this.#options.allowMultiRoot,
     });
+    if (start === undefined) this.#analysis = analysis;
+    return analysis;
   }
 
   /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
@@ -640,6 +649,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     switchOptions?: SwitchOptions<State, Context>,
   ): void {
     this.#steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.#steps.size));
+    this.#analysis = undefined;
     if (!this.#names.has(handler)) this.#names.set(handler, name);
   }
 

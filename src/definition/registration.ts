@@ -42,6 +42,12 @@ export function checkRegistration(
       `A ${kind} was registered with an anonymous handler. Give it a name: pipe.${kind}("myStep", handler), or use a named function.`,
     );
   }
+  if (/^class[\s{]/.test(Function.prototype.toString.call(handler))) {
+    throw new DefinitionError(
+      `Step '${resolved}' was given a class (${handler.name || "anonymous"}) as its handler, which cannot be called. A handler is a function: pass a function or a bound method, e.g. \`(args) => new ${handler.name || "MyClass"}().run(args)\`.`,
+      resolved,
+    );
+  }
   // A map's items may come from a sync generator; every other kind streams or returns a result.
   if (kind !== "map" && handler.constructor?.name === "GeneratorFunction") {
     throw new DefinitionError(syncGeneratorMessage(kind, resolved), resolved);

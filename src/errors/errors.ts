@@ -10,6 +10,7 @@
  * - `SUB_PIPELINE`: {@link SubPipelineError}, a sub-pipeline's run failed.
  * - `PIPELINE_FAILED`: `PipelineError`, `pipe.invoke()` ran a pipeline that did not succeed.
  * - `STREAM`: `StreamError` (`justpipe/http`), a served run's stream reported an error.
+ * - `HOOK_TIMEOUT`: {@link HookTimeoutError}, a shutdown hook outlived the Pipe's `shutdownTimeout`.
  * - `STORE`: `StoreError`, a run store could not be opened, read or written.
  * - `CODEC`: `CodecError`, a state could not be encoded or decoded for a store.
  * - `RUN_NOT_FOUND`, `RUN_EXISTS`, `AMBIGUOUS_RUN_ID`: a stored run id matched none, already
@@ -32,6 +33,7 @@ export type JustpipeErrorCode =
   | "SUB_PIPELINE"
   | "PIPELINE_FAILED"
   | "STREAM"
+  | "HOOK_TIMEOUT"
   | "STORE"
   | "CODEC"
   | "RUN_NOT_FOUND"
@@ -248,5 +250,35 @@ export class SubPipelineError extends JustpipeError {
     );
     this.failedStep = failedStep;
     this.failureSource = options?.failureSource;
+  }
+}
+
+/**
+ * A shutdown hook did not settle within the Pipe's `shutdownTimeout`: the run ended without
+ * waiting for it (its signal was aborted). Reported as a shutdown failure.
+ *
+ * @example
+ * ```ts
+ * if (end.errors.some((record) => record.cause instanceof HookTimeoutError)) alert("cleanup hangs");
+ * ```
+ */
+export class HookTimeoutError extends JustpipeError {
+  /** The hook's function name, or `"(anonymous)"`. */
+  readonly hook: string;
+  /** The bound it exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+  /**
+   * Creates the error; its message names the hook and says how to fix it.
+   *
+   * @param hook - the hook's function name.
+   * @param timeoutMs - the Pipe's `shutdownTimeout`.
+   */
+  constructor(hook: string, timeoutMs: number) {
+    super(
+      "HOOK_TIMEOUT",
+      `Shutdown hook ${hook} did not settle within ${timeoutMs} ms; the run ended without waiting for it. Make it finish (or honour its signal), or raise the Pipe's \`shutdownTimeout\`.`,
+    );
+    this.hook = hook;
+    this.timeoutMs = timeoutMs;
   }
 }

@@ -39,7 +39,7 @@ export function findRoots(
   return definitions.filter((definition) => roots.has(definition.name)).map((definition) => definition.name);
 }
 
-/** Tarjan's strongly connected components. */
+/** Tarjan's strongly connected components, iterative (a chain of 100,000 steps needs no deep stack). */
 export function stronglyConnected(nodes: readonly string[], edges: Edges): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
@@ -47,29 +47,42 @@ export function stronglyConnected(nodes: readonly string[], edges: Edges): strin
   const onStack = new Set<string>();
   const stack: string[] = [];
   const out: string[][] = [];
-  const visit = (v: string): void => {
+  // The DFS path: each frame is a node and how many of its edges it has followed.
+  const path: { node: string; next: readonly string[]; at: number }[] = [];
+  const enter = (v: string) => {
     index.set(v, counter);
     low.set(v, counter++);
     stack.push(v);
     onStack.add(v);
-    for (const w of edges(v)) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      out.push(component);
-    }
+    path.push({ node: v, next: edges(v), at: 0 });
   };
-  for (const n of nodes) if (!index.has(n)) visit(n);
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    enter(root);
+    while (path.length > 0) {
+      const frame = path[path.length - 1]!;
+      const v = frame.node;
+      if (frame.at < frame.next.length) {
+        const w = frame.next[frame.at++]!;
+        if (!index.has(w)) enter(w);
+        else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+        continue;
+      }
+      path.pop();
+      const parent = path[path.length - 1];
+      if (parent !== undefined) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(v)!));
+      if (low.get(v) === index.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== v);
+        out.push(component);
+      }
+    }
+  }
   return out;
 }
 
@@ -94,24 +107,35 @@ export function findStaticCycles(
   definitions: readonly StepDefinition[],
   successors: ReadonlyMap<string, readonly string[]>,
 ): string[][] {
-  const WHITE = 0;
   const GREY = 1;
   const BLACK = 2;
   const color = new Map<string, number>();
   const cycles: string[][] = [];
+  // Iterative DFS: the path is the stack, each frame with the successors it has yet to follow.
   const path: string[] = [];
-  const visit = (name: string): void => {
-    color.set(name, GREY);
-    path.push(name);
-    for (const next of successors.get(name) ?? []) {
-      const c = color.get(next) ?? WHITE;
-      if (c === GREY) cycles.push([...path.slice(path.indexOf(next)), next]);
-      else if (c === WHITE) visit(next);
+  const cursor: number[] = [];
+  for (const definition of definitions) {
+    if (color.has(definition.name)) continue;
+    color.set(definition.name, GREY);
+    path.push(definition.name);
+    cursor.push(0);
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const next = successors.get(path[top]!) ?? [];
+      if (cursor[top]! < next.length) {
+        const to = next[cursor[top]!++]!;
+        const state = color.get(to);
+        if (state === GREY) cycles.push([...path.slice(path.indexOf(to)), to]);
+        else if (state === undefined) {
+          color.set(to, GREY);
+          path.push(to);
+          cursor.push(0);
+        }
+        continue;
+      }
+      color.set(path.pop()!, BLACK);
+      cursor.pop();
     }
-    path.pop();
-    color.set(name, BLACK);
-  };
-  for (const definition of definitions)
-    if ((color.get(definition.name) ?? WHITE) === WHITE) visit(definition.name);
+  }
   return cycles;
 }

@@ -9,6 +9,7 @@ import { allReachable } from "./rules/all-reachable.js";
 import { entryPoint } from "./rules/entry-point.js";
 import { joinNotSplitByLoop } from "./rules/join-not-split-by-loop.js";
 import { knownStart } from "./rules/known-start.js";
+import { mapNotItsOwnWorker } from "./rules/map-not-its-own-worker.js";
 import { mapWorkerNotItsTo } from "./rules/map-worker-not-its-to.js";
 import { mapWorkerWithoutTo } from "./rules/map-worker-without-to.js";
 import { noStaticCycle } from "./rules/no-static-cycle.js";
@@ -105,6 +106,7 @@ export function analyzeGraph(
   const strictErrors: DefinitionIssue[] = [];
   errors.push(...mapWorkerWithoutTo(definitions, targets));
   errors.push(...mapWorkerNotItsTo(definitions, targets));
+  errors.push(...mapNotItsOwnWorker(definitions, targets));
 
   // Parents (static edges only) and targeted set (every kind of edge).
   const parents = new Map<string, string[]>();
@@ -132,7 +134,8 @@ export function analyzeGraph(
   }
 
   const nodes = buildNodes(definitions, targets, parents);
-  errors.push(...joinNotSplitByLoop(nodes, allEdges));
+  const entries = start !== undefined && names.has(start) ? [start] : roots;
+  errors.push(...joinNotSplitByLoop(nodes, allEdges, entries));
   if (start !== undefined && names.has(start))
     strictErrors.push(...startReachesJoinParents(start, nodes, allEdges));
   return { plan: { nodes, roots }, errors, strictErrors };

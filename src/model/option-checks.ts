@@ -36,13 +36,16 @@ export function checkRetries(step: string, value: unknown): RetryOption {
         throw expected(step, `retries.${key}`, "a number of milliseconds >= 0", v);
       }
     }
-    if (policy.factor !== undefined && (typeof policy.factor !== "number" || policy.factor < 1)) {
+    if (
+      policy.factor !== undefined &&
+      (typeof policy.factor !== "number" || !Number.isFinite(policy.factor) || policy.factor < 1)
+    ) {
       throw expected(step, "retries.factor", "a number >= 1", policy.factor);
     }
     if (
       policy.jitter !== undefined &&
       typeof policy.jitter !== "boolean" &&
-      (typeof policy.jitter !== "number" || policy.jitter < 0 || policy.jitter > 1)
+      (typeof policy.jitter !== "number" || !(policy.jitter >= 0 && policy.jitter <= 1))
     ) {
       throw expected(step, "retries.jitter", "a boolean or a number from 0 to 1", policy.jitter);
     }
@@ -105,6 +108,8 @@ export const OPTION_KEYS = {
     "failureClassification",
     "metadata",
     "maxRetries",
+    "shutdownTimeout",
+    "observerTimeout",
     "debug",
     "clock",
   ],

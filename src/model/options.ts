@@ -284,6 +284,30 @@ export interface PipeOptions {
    */
   maxRetries?: number;
   /**
+   * How long each shutdown hook may take, in milliseconds on the run's clock. A hook still running
+   * then is reported as a shutdown failure (`STEP_ERROR` stage `shutdown` with a `HookTimeoutError`,
+   * failure kind `shutdown`), its signal is aborted, and the next hook runs: a hook that never
+   * settles cannot hang the run or a consumer's `break`.
+   * @default 10_000 (`DEFAULT_SHUTDOWN_TIMEOUT`)
+   * @example
+   * ```ts
+   * new Pipe({ shutdownTimeout: 30_000 }); // flushing a large batch may take a while
+   * ```
+   */
+  shutdownTimeout?: number;
+  /**
+   * How long each observer call (`onPipelineStart`, an async `onEvent`, `onPipelineEnd`,
+   * `onPipelineError`) may take, in milliseconds on the run's clock. A call still running then is
+   * reported once as a `JustpipeObserverWarning` and no longer waited for. `onPipelineStart` is
+   * also cut short by the run's `timeout` and `signal`.
+   * @default 5_000 (`DEFAULT_OBSERVER_TIMEOUT`)
+   * @example
+   * ```ts
+   * new Pipe({ observerTimeout: 1_000 });
+   * ```
+   */
+  observerTimeout?: number;
+  /**
    * Log every delivered event to stderr, one line each (coloured on a terminal).
    * @default true when the `JUSTPIPE_DEBUG` environment variable is `1`, `true`, `yes` or `on`
    */

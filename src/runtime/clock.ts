@@ -1,4 +1,5 @@
 import type { Clock } from "../model/clock.js";
+import { whenAborted } from "./abort-listeners.js";
 
 // `performance` is a lazy global in Node whose first read loads perf_hooks (~1.5 ms): read it on
 // the first timestamp, not at import.
@@ -41,14 +42,17 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
       reject(signal.reason);
       return;
     }
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(signal!.reason);
-    };
+    let forget: (() => void) | undefined;
     const handle = clock.setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      forget?.();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    // One shared listener per signal: many concurrent backoffs on the run's stop signal add no warning.
+    if (signal !== undefined) {
+      forget = whenAborted(signal, () => {
+        clock.clearTimeout(handle);
+        reject(signal.reason);
+      });
+    }
   });
 }

@@ -22,6 +22,10 @@ export interface CompiledPipe {
   readonly eventHooks: readonly EventHook[];
   readonly queueSize: number;
   readonly maxRetries: number;
+  /** Bound of each shutdown hook, in ms (`PipeOptions.shutdownTimeout`). */
+  readonly shutdownTimeout: number;
+  /** Bound of each observer call, in ms (`PipeOptions.observerTimeout`). */
+  readonly observerTimeout: number;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly failureClassification: FailureClassificationConfig;
   readonly clock: Clock;

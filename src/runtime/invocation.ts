@@ -19,6 +19,13 @@ export class Invocation implements Lineage {
   closed = false;
   /** An error is being handled (retry, error handlers): later results and errors are ignored. */
   handling = false;
+  /**
+   * Opened in a wave of siblings but its `STEP_START` not emitted yet: that waits until its handler
+   * is called, so a sibling cancelled before then leaves no events at all.
+   */
+  unannounced = false;
+  /** Stands in for a join whose barrier timed out (its handler never runs, it has no `STEP_START`). */
+  standIn = false;
   /** A timeout that fired while a sub-pipeline's child run was still winding down. */
   pendingError: unknown;
   /** The error being handled (set with `handling`). */

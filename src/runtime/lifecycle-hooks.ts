@@ -1,7 +1,9 @@
+import { HookTimeoutError } from "../errors/errors.js";
 import { messageOf } from "../events/failure.js";
 import { FailureKind, FailureReason } from "../events/outcome.js";
 import { EventType } from "../events/types.js";
 import type { HookArgs } from "../model/handler-types.js";
+import { bounded } from "./bounded.js";
 import { isThenable } from "./guards.js";
 import { HandlerArgs } from "./invocation.js";
 import { failureMessage } from "./missing-context.js";
@@ -53,17 +55,31 @@ export async function runStartupHooks(run: SchedulerPort): Promise<boolean> {
   return !run.stopping;
 }
 
-/** Runs every shutdown hook in order; each failure is reported (`STEP_ERROR` stage `shutdown`). */
+/**
+ * Runs every shutdown hook in order; each failure is reported (`STEP_ERROR` stage `shutdown`).
+ * Each hook may take the Pipe's `shutdownTimeout`: one still running then is reported as a
+ * {@link HookTimeoutError}, its signal aborts, and the next hook runs.
+ */
 export async function runShutdownHooks(run: SchedulerPort): Promise<void> {
-  // Cleanup gets a live signal, even when the run itself was aborted.
-  const signal = new AbortController().signal;
+  const limit = run.compiled.shutdownTimeout;
   for (const hook of run.compiled.shutdownHooks) {
+    // Cleanup gets a live signal, even when the run itself was aborted; it aborts if the hook overruns.
+    const controller = new AbortController();
     try {
-      await hook(hookArgs(run, signal));
+      const outcome = await bounded(hook(hookArgs(run, controller.signal)), run.clock, limit);
+      if (outcome === "timeout") {
+        const error = new HookTimeoutError(hook.name || "(anonymous)", limit);
+        controller.abort(error);
+        reportShutdownFailure(run, error);
+      }
     } catch (error) {
-      const message = `Shutdown hook failed: ${messageOf(error)}`;
-      run.emitRunEvent(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false });
-      run.journal.record(FailureKind.SHUTDOWN, FailureReason.SHUTDOWN_HOOK_ERROR, error, undefined, message);
+      reportShutdownFailure(run, error);
     }
   }
+}
+
+function reportShutdownFailure(run: SchedulerPort, error: unknown): void {
+  const message = `Shutdown hook failed: ${messageOf(error)}`;
+  run.emitRunEvent(EventType.STEP_ERROR, "shutdown", { message, error, retrying: false });
+  run.journal.record(FailureKind.SHUTDOWN, FailureReason.SHUTDOWN_HOOK_ERROR, error, undefined, message);
 }

@@ -48,7 +48,8 @@ export function startMap(run: SchedulerPort, owner: Invocation, source: unknown)
     s !== null &&
     s !== undefined &&
     typeof s[Symbol.iterator] === "function" &&
-    typeof source !== "string"
+    typeof source !== "string" &&
+    !(source instanceof String)
   ) {
     iterator = (source as Iterable<unknown>)[Symbol.iterator]();
   } else {
@@ -56,6 +57,15 @@ export function startMap(run: SchedulerPort, owner: Invocation, source: unknown)
       owner,
       new TypeError(
         `Map step '${node.name}' must return an Iterable or AsyncIterable of items (an array, a Set, a generator...), but returned ${describeValue(source)}.`,
+      ),
+    );
+    return;
+  }
+  if (iterator === null || typeof iterator !== "object" || typeof iterator.next !== "function") {
+    run.onControlError(
+      owner,
+      new TypeError(
+        `Map step '${node.name}' returned an iterable whose iterator has no next() method (got ${describeValue(iterator)}). Return an array, a Set, a generator, or an object whose [Symbol.iterator]() returns { next() }.`,
       ),
     );
     return;
@@ -121,6 +131,11 @@ function pump(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
           driver.sourceError = error;
           break;
         }
+        if (next === null || typeof next !== "object") {
+          driver.exhausted = true;
+          driver.sourceError = badResult(owner, next);
+          break;
+        }
         if (next.done) driver.exhausted = true;
         else spawn(run, owner, driver, next.value);
       } else {
@@ -158,7 +173,10 @@ function pull(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
   result.then(
     (next) => {
       driver.pulling = false;
-      if (next.done) driver.exhausted = true;
+      if (next === null || typeof next !== "object") {
+        driver.exhausted = true;
+        driver.sourceError = badResult(owner, next);
+      } else if (next.done) driver.exhausted = true;
       else if (!owner.closed && !run.stopping) spawn(run, owner, driver, next.value);
       pump(run, owner, driver);
       run.release();
@@ -170,6 +188,13 @@ function pull(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
       pump(run, owner, driver);
       run.release();
     },
+  );
+}
+
+/** The error of a source whose `next()` gave something other than an iterator result. */
+function badResult(owner: Invocation, result: unknown): TypeError {
+  return new TypeError(
+    `Map step '${owner.node.name}': its source's next() returned ${describeValue(result)}, not an iterator result. next() must return (or resolve to) an object { value, done }.`,
   );
 }
 
@@ -190,10 +215,17 @@ function spawn(run: SchedulerPort, owner: Invocation, driver: MapDriver, item: u
 
 function maybeComplete(run: SchedulerPort, owner: Invocation, driver: MapDriver): void {
   if (driver.completed || driver.active > 0 || owner.closed) return;
-  if (run.stopping && !(driver.exhausted && !driver.pulling && driver.sourceError === undefined)) {
+  // An aborted run cancels the owner; after Stop or Suspend a map whose items all ran completes.
+  if (
+    run.aborted ||
+    (run.stopping && !(driver.exhausted && !driver.pulling && driver.sourceError === undefined))
+  ) {
     driver.completed = true;
     closeSource(driver);
-    run.cancelStep(owner, "The run stopped before every item of the map ran");
+    run.cancelStep(
+      owner,
+      run.aborted ? run.abortMessage : "The run stopped before every item of the map ran",
+    );
     return;
   }
   if (!driver.exhausted || driver.pulling) return;

@@ -1,7 +1,9 @@
 import { messageOf, primaryFailure } from "../events/failure.js";
 import type { PipelineEndData } from "../events/outcome.js";
 import type { PipeEvent } from "../events/types.js";
+import type { Clock } from "../model/clock.js";
 import type { Observer, ObserverInfo } from "../model/observer.js";
+import { bounded } from "./bounded.js";
 import { isThenable } from "./guards.js";
 
 /** How many events an async observer may lag behind before delivery waits for it. */
@@ -19,6 +21,20 @@ function reportObserverError(observer: object, method: string, error: unknown): 
   );
 }
 
+const timedOut = new WeakMap<object, Set<string>>();
+
+/** Reports once per observer and method that a call did not settle within `observerTimeout`. */
+function reportObserverTimeout(observer: object, method: string, limit: number): void {
+  let methods = timedOut.get(observer);
+  if (methods === undefined) timedOut.set(observer, (methods = new Set()));
+  if (methods.has(method)) return;
+  methods.add(method);
+  process.emitWarning(
+    `Observer ${observer.constructor?.name ?? "object"}.${method} did not settle within ${limit} ms; the run goes on without waiting for it. Make it finish sooner, or raise the Pipe's observerTimeout.`,
+    { type: "JustpipeObserverWarning" },
+  );
+}
+
 /**
  * Delivers a run's events to its observers. Each observer sees every delivered event, in order;
  * an async `onEvent` is awaited per observer without holding up the consumer, until it lags
@@ -29,10 +45,20 @@ export class ObserverFeed {
   readonly #observers: readonly Observer<any, any>[];
   readonly #info: ObserverInfo<any, any>;
   readonly #lanes: { backlog: PipeEvent[]; busy: boolean; drained: (() => void)[] }[];
+  readonly #clock: Clock;
+  /** Bound of each call, in ms (`observerTimeout`). */
+  readonly #limit: number;
 
-  constructor(observers: readonly Observer<any, any>[], info: ObserverInfo<any, any>) {
+  constructor(
+    observers: readonly Observer<any, any>[],
+    info: ObserverInfo<any, any>,
+    clock: Clock,
+    limit: number,
+  ) {
     this.#observers = observers;
     this.#info = info;
+    this.#clock = clock;
+    this.#limit = limit;
     this.#lanes = observers.map(() => ({ backlog: [], busy: false, drained: [] }));
   }
 
@@ -76,10 +102,16 @@ export class ObserverFeed {
       this.#call(index, queued);
       if (!lane.busy) next();
     };
-    result.then(next, (error: unknown) => {
-      reportObserverError(observer, "onEvent", error);
-      next();
-    });
+    bounded(result, this.#clock, this.#limit).then(
+      (outcome) => {
+        if (outcome === "timeout") reportObserverTimeout(observer, "onEvent", this.#limit);
+        next();
+      },
+      (error: unknown) => {
+        reportObserverError(observer, "onEvent", error);
+        next();
+      },
+    );
   }
 
   #whenDrained(index: number): Promise<void> {
@@ -91,12 +123,17 @@ export class ObserverFeed {
     await Promise.all(this.#lanes.map((lane, i) => (lane.busy ? this.#whenDrained(i) : undefined)));
   }
 
-  /** Calls `onPipelineStart` on each observer, in order. */
-  async start(): Promise<void> {
+  /**
+   * Calls `onPipelineStart` on each observer, in order, each for at most `observerTimeout`; stops
+   * waiting when `signal` aborts (the run's timeout or cancellation).
+   */
+  async start(signal: AbortSignal): Promise<void> {
     for (const observer of this.#observers) {
       if (typeof observer.onPipelineStart !== "function") continue;
       try {
-        await observer.onPipelineStart(this.#info);
+        const outcome = await bounded(observer.onPipelineStart(this.#info), this.#clock, this.#limit, signal);
+        if (outcome === "aborted") return;
+        if (outcome === "timeout") reportObserverTimeout(observer, "onPipelineStart", this.#limit);
       } catch (error) {
         reportObserverError(observer, "onPipelineStart", error);
       }
@@ -111,8 +148,12 @@ export class ObserverFeed {
     for (const observer of this.#observers) {
       const method = failed ? "onPipelineError" : "onPipelineEnd";
       try {
-        if (failed) await observer.onPipelineError?.(primary, end, this.#info);
-        else await observer.onPipelineEnd?.(end, this.#info);
+        const result = failed
+          ? observer.onPipelineError?.(primary, end, this.#info)
+          : observer.onPipelineEnd?.(end, this.#info);
+        if ((await bounded(result, this.#clock, this.#limit)) === "timeout") {
+          reportObserverTimeout(observer, method, this.#limit);
+        }
       } catch (error) {
         reportObserverError(observer, method, error);
       }

@@ -1,6 +1,7 @@
 import type { PlanNode } from "../graph/plan.js";
 import { Raise, Retry } from "../model/control.js";
 import type { AnyHandler } from "../model/handler-types.js";
+import { bounded } from "./bounded.js";
 import { HandlerArgs, type Invocation } from "./invocation.js";
 import { applyControl } from "./results.js";
 import { backoffDelay, type RetryPolicy, retryPolicy } from "./retry.js";
@@ -42,7 +43,6 @@ export function handleError(
   }
   invocation.handling = true;
   invocation.error = error;
-  run.clearStepTimer(invocation);
   if (run.aborted) {
     run.cancelStep(invocation, run.abortMessage);
     return;
@@ -55,12 +55,18 @@ export function handleError(
       (policy.retryOn === undefined || safePredicate(policy.retryOn, error))
     ) {
       // After Stop or Suspend nothing new starts: `retry` then just ends the step.
+      run.clearStepTimer(invocation);
       run.retryAfterError(invocation, error, backoffDelay(policy, invocation.attempt));
       return;
     }
   }
   const local = invocation.node.definition.onError;
   if (local !== undefined || run.compiled.errorHooks.length > 0) {
+    // The step's timeout keeps running and bounds its error handlers too; when it is what failed
+    // the step, the handlers get one more `timeout` of their own.
+    if (invocation.node.definition.timeout !== undefined && invocation.timer === undefined) {
+      run.armStepTimer(invocation, invocation.node.definition.timeout);
+    }
     void askHandlers(run, invocation, error, local);
     return;
   }
@@ -79,17 +85,14 @@ async function askHandlers(
   for (const handler of handlers) {
     let result: unknown;
     try {
-      result = await handler(
-        new HandlerArgs(
-          run,
-          invocation,
-          invocation.node.name,
-          invocation.attempt,
-          invocation.item,
-          current,
-          invocation.signal,
-        ),
-      );
+      const { node, attempt, item, signal } = invocation;
+      const value = handler(new HandlerArgs(run, invocation, node.name, attempt, item, current, signal));
+      // A handler that never returns is cut short by the run's abort (fail fast, timeout, cancellation).
+      if ((await bounded(value, run.clock, undefined, run.signal)) === "aborted") {
+        if (!invocation.closed) run.cancelStep(invocation, run.abortMessage);
+        return;
+      }
+      result = await value;
     } catch (thrown) {
       if (thrown instanceof Error && thrown !== current && thrown.cause === undefined) {
         Object.defineProperty(thrown, "cause", { value: current, configurable: true, writable: true });

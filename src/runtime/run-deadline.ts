@@ -1,6 +1,8 @@
 import { messageOf } from "../events/failure.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
+import { whenAborted } from "./abort-listeners.js";
+import { RunAbort } from "./run-identity.js";
 
 /** What the run `timeout` and `signal` end the run with. */
 export interface Terminable {
@@ -12,17 +14,25 @@ export interface Terminable {
 export function armDeadline(options: RunOptions<unknown>, clock: Clock, run: Terminable): () => void {
   const { signal, timeout } = options;
   let timer: unknown;
-  let onAbort: (() => void) | undefined;
+  let forget: (() => void) | undefined;
   if (timeout !== undefined) {
     timer = clock.setTimeout(() => run.timeOut(`Run exceeded its timeout of ${timeout} ms`), timeout);
   }
   if (signal !== undefined) {
-    onAbort = () => run.cancel(`Run cancelled: ${messageOf(signal.reason ?? "aborted")}`);
+    // A child run cancelled by its parent's abort repeats the parent's reason as is.
+    const onAbort = () =>
+      run.cancel(
+        signal.reason instanceof RunAbort
+          ? signal.reason.message
+          : `Run cancelled: ${messageOf(signal.reason ?? "aborted")}`,
+      );
     if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    // One shared listener per signal: one signal passed to many runs (or a parent's signal to many
+    // sub-pipeline children) adds no MaxListenersExceededWarning.
+    else forget = whenAborted(signal, onAbort);
   }
   return () => {
     if (timer !== undefined) clock.clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener("abort", onAbort);
+    forget?.();
   };
 }

@@ -62,6 +62,8 @@ export interface SchedulerPort {
   cancelStep(invocation: Invocation, reason: string): void;
   failStep(invocation: Invocation, error: unknown): void;
   clearStepTimer(invocation: Invocation): void;
+  /** Arms a step's `timeout` (again: it also bounds the step's error handlers). */
+  armStepTimer(invocation: Invocation, timeout: number): void;
   onError(invocation: Invocation, error: unknown): void;
   onControlError(invocation: Invocation, error: unknown): void;
   retryAfterError(invocation: Invocation, error: unknown, delay?: number): void;

@@ -3,6 +3,7 @@ import { FailureKind, FailureReason, type PipelineEndData } from "../events/outc
 import { EventType } from "../events/types.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
+import { allowManyListeners } from "./abort-listeners.js";
 import { ChildRuns } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
@@ -53,6 +54,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   #phase: RunPhase = RunPhase.RUNNING;
   /** Why the run was aborted (fail fast, timeout, cancellation, close), once it was. */
   #abortReason: Error | undefined = undefined;
+  /** The steps are over: their outcome stands, whatever the consumer does now. */
+  #stepsOver = false;
   /** The run's abort controller, made on first use (a handler reading `signal`, or an abort). */
   #controller: AbortController | undefined = undefined;
   /** Aborted when the run starts stopping (cuts retry backoffs short); made on first use. */
@@ -75,12 +78,12 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     this.observers =
       compiled.observers.length === 0
         ? undefined
-        : new ObserverFeed(compiled.observers, {
-            pipeName: compiled.name,
-            runId: this.runId,
-            state,
-            ctx: options.context,
-          });
+        : new ObserverFeed(
+            compiled.observers,
+            { pipeName: compiled.name, runId: this.runId, state, ctx: options.context },
+            this.clock,
+            compiled.observerTimeout,
+          );
   }
 
   /** The join barriers and their timers (made on first use, like the child runs). */
@@ -112,6 +115,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
+      // Every concurrent step may listen to this signal (fetch, SDK clients): no listener warning.
+      allowManyListeners(this.#controller.signal);
       if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
     }
     return this.#controller.signal;
@@ -159,6 +164,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     } finally {
       disarm?.();
     }
+    this.#stepsOver = true;
     this.#joins?.clearTimers();
     if (
       (this.#children !== undefined && this.#children.size > 0) ||
@@ -172,7 +178,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
 
   /** Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. */
   async #startUp(): Promise<boolean> {
-    if (this.observers !== undefined) await this.observers.start();
+    if (this.observers !== undefined) await this.observers.start(this.signal);
     return this.compiled.startupHooks.length === 0 ? !this.stopping : await runStartupHooks(this.port);
   }
 
@@ -250,6 +256,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   closeByClient(): void {
     if (this.#phase === RunPhase.FINISHED) return;
     this.queue.discard();
+    // After the steps ended (only shutdown is left) the run's own outcome stands: observers get it.
+    if (this.#stepsOver) return;
     const reason = "The consumer closed the event stream";
     this.#abortAll(RunPhase.CLIENT_CLOSED, new RunAbort(reason));
     this.closeAllOpen(reason);

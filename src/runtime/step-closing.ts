@@ -6,7 +6,7 @@ import { sleep } from "./clock.js";
 import { ClosingGenerators } from "./closing-generators.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
-import { mapWorkerClosed } from "./map.js";
+import { type MapDriver, mapWorkerClosed } from "./map.js";
 import type { MetaScope, pipelineMeta } from "./meta.js";
 import { failureMessage } from "./missing-context.js";
 import { OpenInvocations } from "./open-invocations.js";
@@ -106,6 +106,22 @@ export abstract class StepClosing extends RunEventEmitter {
   /** Closes an invocation with `CANCELLED`. */
   cancelStep(invocation: Invocation, reason: string): void {
     if (invocation.closed) return;
+    if (invocation.unannounced) {
+      // A sibling of a wave whose handler was never called: it leaves no events at all.
+      invocation.closed = true;
+      this.open.remove(invocation);
+      this.metrics.tasksStarted--;
+      if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      this.maybeIdle();
+      return;
+    }
+    if (invocation.standIn) {
+      // A join whose barrier timed out never started: it ends with its barrier error, not CANCELLED.
+      const payload = { message: messageOf(invocation.error), error: invocation.error, retrying: false };
+      this.#emitTerminal(invocation, EventType.STEP_ERROR, payload, "error");
+      this.#close(invocation, false);
+      return;
+    }
     this.#emitTerminal(invocation, EventType.CANCELLED, { reason }, "cancelled");
     this.#close(invocation, false);
   }
@@ -127,6 +143,13 @@ export abstract class StepClosing extends RunEventEmitter {
     // Newest first; owners whose child run is still winding down are left for it to close.
     for (const invocation of this.open.newestFirst()) {
       if (invocation.node.kind === "sub" && invocation.children !== undefined) continue;
+      // A map owner closes after its last worker (map.ts), workers still winding down included.
+      if (
+        invocation.node.kind === "map" &&
+        invocation.children !== undefined &&
+        (invocation.children as MapDriver).active > 0
+      )
+        continue;
       this.cancelStep(invocation, reason);
     }
     this.maybeIdle();
@@ -181,15 +204,16 @@ export abstract class StepClosing extends RunEventEmitter {
 
   /** Closes a failed attempt (`STEP_ERROR`, `retrying: true`) and runs the step again after `delay`. */
   retryAfterError(invocation: Invocation, error: unknown, delay = 0): void {
-    this.#retry(invocation, error, delay);
+    this.#retry(invocation, error, delay, true);
   }
 
   /** The step returned `Retry`: closes the attempt with `STEP_END` and runs it again at once. */
   retryReturned(invocation: Invocation): void {
-    this.#retry(invocation, undefined, 0);
+    this.#retry(invocation, undefined, 0, false);
   }
 
-  #retry(invocation: Invocation, error: unknown, delay: number): void {
+  /** `failed`: the attempt threw (even `undefined`) rather than returning `Retry`. */
+  #retry(invocation: Invocation, error: unknown, delay: number, failed: boolean): void {
     if (this.stopping) {
       this.cancelStep(invocation, "The run stopped before the step could run again");
       return;
@@ -200,7 +224,7 @@ export abstract class StepClosing extends RunEventEmitter {
       return;
     }
     this.metrics.retries++;
-    if (error === undefined) this.#emitTerminal(invocation, EventType.STEP_END, undefined, "success");
+    if (!failed) this.#emitTerminal(invocation, EventType.STEP_END, undefined, "success");
     else {
       const payload = { message: failureMessage(error, this.ctx), error, retrying: true };
       this.#emitTerminal(invocation, EventType.STEP_ERROR, payload, "error");

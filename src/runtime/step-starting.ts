@@ -11,6 +11,14 @@ import { follow, skipSuccessors } from "./transitions.js";
 const MAX_SYNC_DEPTH = 64;
 
 /**
+ * Step starts a run makes before it lets the event loop turn (one `setImmediate`). Steps that never
+ * wait on I/O (a synchronous jump loop, async handlers that only await resolved promises) would
+ * otherwise run entirely in microtasks and starve the run's own timers (its `timeout`), its
+ * `signal` and the consumer. Costs one macrotask hop per this many steps.
+ */
+const YIELD_EVERY = 1000;
+
+/**
  * How a run opens, runs and closes step invocations (the hot path), below the run's lifecycle and
  * phase (`Scheduler`). Every invocation is opened with `STEP_START` and closed exactly once, by
  * `endStep`, `failStep`, `cancelStep` or a retry (which closes the attempt and opens the next).
@@ -25,6 +33,8 @@ const MAX_SYNC_DEPTH = 64;
 export abstract class StepStarting extends StepClosing {
   #counter = 0;
   #depth = 0;
+  /** Step starts since the run last let the event loop turn (see {@link YIELD_EVERY}). */
+  #startsSinceYield = 0;
   /** While a wave of siblings is being opened: their invocations, to run once all are open. */
   #batch: Invocation[] | undefined = undefined;
 
@@ -63,7 +73,10 @@ export abstract class StepStarting extends StepClosing {
 
   /** Opens a stand-in invocation of a join that never ran, so its `onError` applies to its timeout. */
   openStandIn(node: PlanNode, from: Invocation): Invocation {
-    return this.#open(node, from, null, undefined, undefined, 1, from.scope);
+    // No STEP_START: a STEP_START means the handler was called (the join reports a STEP_ERROR alone).
+    const standIn = this.#open(node, from, null, undefined, undefined, 1, from.scope, false);
+    standIn.standIn = true;
+    return standIn;
   }
 
   /** Starts an invocation of `node` (undefined when the run is stopping). */
@@ -77,21 +90,18 @@ export abstract class StepStarting extends StepClosing {
     scope: readonly string[],
   ): Invocation | undefined {
     if (this.stopping) return undefined;
-    if (this.#depth > MAX_SYNC_DEPTH) {
-      // A long chain of synchronous steps: continue on a fresh stack.
-      this.pending++;
-      queueMicrotask(() => {
-        this.pending--;
-        const started = this.#start(node, parent, owner, item, mapOwner, attempt, scope);
-        if (started === undefined && this.stopping && mapOwner !== undefined)
-          mapWorkerClosed(this.port, mapOwner);
-        this.maybeIdle();
-      });
+    const batch = this.#batch;
+    if (
+      batch === undefined &&
+      (++this.#startsSinceYield > YIELD_EVERY || this.#depth > MAX_SYNC_DEPTH || this.queue.full)
+    ) {
+      this.#startLater(node, parent, owner, item, mapOwner, attempt, scope);
       return undefined;
     }
-    const invocation = this.#open(node, parent, owner, item, mapOwner, attempt, scope);
-    if (this.#batch !== undefined) {
-      this.#batch.push(invocation);
+    const invocation = this.#open(node, parent, owner, item, mapOwner, attempt, scope, batch === undefined);
+    if (batch !== undefined) {
+      invocation.unannounced = true;
+      batch.push(invocation);
       return invocation;
     }
     this.#depth++;
@@ -101,6 +111,39 @@ export abstract class StepStarting extends StepClosing {
       this.#depth--;
     }
     return invocation;
+  }
+
+  /**
+   * Starts a step a little later: after a macrotask turn when the run started {@link YIELD_EVERY}
+   * steps without one (timers, aborts and other runs get their turn), once the consumer made room
+   * when the queue is full (backpressure on the runtime's own events), or on a fresh stack after a
+   * long synchronous chain.
+   */
+  #startLater(
+    node: PlanNode,
+    parent: Invocation | null,
+    owner: string | null,
+    item: unknown,
+    mapOwner: Invocation | undefined,
+    attempt: number,
+    scope: readonly string[],
+  ): void {
+    this.pending++;
+    const resume = () => {
+      this.pending--;
+      const started = this.#start(node, parent, owner, item, mapOwner, attempt, scope);
+      if (started === undefined && this.stopping && mapOwner !== undefined)
+        mapWorkerClosed(this.port, mapOwner);
+      this.maybeIdle();
+    };
+    if (this.#startsSinceYield > YIELD_EVERY) {
+      this.#startsSinceYield = 0;
+      setImmediate(resume);
+      return;
+    }
+    const space = this.queue.waitForSpace();
+    if (space !== undefined) space.then(resume);
+    else queueMicrotask(resume);
   }
 
   /**
@@ -120,15 +163,24 @@ export abstract class StepStarting extends StepClosing {
     try {
       for (const invocation of batch) {
         if (invocation.closed) continue;
-        if (this.aborted) this.cancelStep(invocation, this.abortMessage);
-        else this.#invoke(invocation);
+        // A sibling aborted before its handler ran leaves no events (cancelStep discards it).
+        if (this.aborted) {
+          this.cancelStep(invocation, this.abortMessage);
+          continue;
+        }
+        invocation.unannounced = false;
+        this.#announce(invocation);
+        this.#invoke(invocation);
       }
     } finally {
       this.#depth--;
     }
   }
 
-  /** Creates an invocation and emits its `STEP_START`. */
+  /**
+   * Creates an invocation and emits its `STEP_START`, unless `announce` is false (a sibling of a
+   * wave, announced when its handler is called; a join's barrier timeout, whose handler never runs).
+   */
   #open(
     node: PlanNode,
     parent: Invocation | null,
@@ -137,6 +189,7 @@ export abstract class StepStarting extends StepClosing {
     mapOwner: Invocation | undefined,
     attempt: number,
     scope: readonly string[],
+    announce = true,
   ): Invocation {
     const id = `${this.runId}:${++this.#counter}`;
     const startedAt = this.reusedNow ?? this.clock.now();
@@ -146,13 +199,27 @@ export abstract class StepStarting extends StepClosing {
     const metrics = this.metrics;
     metrics.tasksStarted++;
     if (open > metrics.peakActive) metrics.peakActive = open;
-    this.emit(EventType.STEP_START, node.name, undefined, node.kind, invocation, null, startedAt);
+    if (announce) this.#announce(invocation);
     return invocation;
+  }
+
+  #announce(invocation: Invocation): void {
+    const { node, startedAt } = invocation;
+    this.emit(EventType.STEP_START, node.name, undefined, node.kind, invocation, null, startedAt);
   }
 
   #invoke(invocation: Invocation): void {
     const timeout = invocation.node.definition.timeout;
-    if (timeout !== undefined) this.#armStepTimer(invocation, timeout);
+    if (timeout !== undefined) {
+      // The step's own controller, aborted with every open invocation's when the run aborts
+      // (OpenInvocations.abortAll): AbortSignal.any's bookkeeping kept ~3 KB per step alive until
+      // the event loop turned.
+      const controller = new AbortController();
+      invocation.controller = controller;
+      invocation.signal = controller.signal;
+      if (this.aborted) controller.abort(this.signal.reason);
+      this.armStepTimer(invocation, timeout);
+    }
     const handler = this.compiled.handlers.get(invocation.node.name)!;
     this.reusedNow = undefined;
     let result: unknown;
@@ -166,15 +233,21 @@ export abstract class StepStarting extends StepClosing {
     this.#onResult(invocation, result);
   }
 
-  #armStepTimer(invocation: Invocation, timeout: number): void {
-    const controller = new AbortController();
-    invocation.controller = controller;
-    invocation.signal = AbortSignal.any([this.signal, controller.signal]);
+  /**
+   * Arms a step's `timeout`: a step still running then fails with a {@link StepTimeoutError}; one
+   * whose error handlers are still deciding (the only handling that keeps the timer) fails at once.
+   */
+  armStepTimer(invocation: Invocation, timeout: number): void {
     invocation.timer = this.clock.setTimeout(() => {
       invocation.timer = undefined;
-      if (invocation.closed || invocation.handling) return;
+      if (invocation.closed) return;
       const error = new StepTimeoutError(invocation.node.name, timeout);
-      controller.abort(error);
+      invocation.controller?.abort(error);
+      if (invocation.handling) {
+        // A join whose barrier timed out never ran: it fails with its barrier error, without a start.
+        this.failStep(invocation, invocation.standIn ? invocation.error : error);
+        return;
+      }
       // A sub step's timeout covers its child run: fail once the child has wound down.
       if (invocation.node.kind === "sub" && invocation.children !== undefined)
         invocation.pendingError = error;

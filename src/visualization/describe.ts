@@ -138,11 +138,19 @@ export function describePipe(pipe: IntrospectablePipe): PipeDescription {
 
 function describeWith(pipe: IntrospectablePipe, ancestors: ReadonlySet<IntrospectablePipe>): PipeDescription {
   const model = buildModel(pipe);
+  // Each node's targets, gathered in one pass (scanning every edge per node is quadratic).
+  const targetsBySource = new Map<string, Set<string>>();
+  for (const e of model.edges) {
+    if (e.target === null) continue;
+    let targets = targetsBySource.get(e.source);
+    if (targets === undefined) targetsBySource.set(e.source, (targets = new Set()));
+    targets.add(e.target);
+  }
   const anonymous = (name: string) => (name === "" ? "(anonymous)" : name);
   return {
     name: pipe.name,
     hash: hashPipe(pipe),
-    nodes: model.nodes.map((node) => describeNode(node, model.edges, ancestors)),
+    nodes: model.nodes.map((node) => describeNode(node, targetsBySource, ancestors)),
     edges: model.edges.map((e) => ({
       source: e.source,
       target: e.target,
@@ -162,12 +170,11 @@ function describeWith(pipe: IntrospectablePipe, ancestors: ReadonlySet<Introspec
 
 function describeNode(
   node: ModelNode,
-  edges: readonly { source: string; target: string | null }[],
+  targetsBySource: ReadonlyMap<string, ReadonlySet<string>>,
   ancestors: ReadonlySet<IntrospectablePipe>,
 ): NodeDescription {
   const d = node.definition;
-  const targets = new Set<string>();
-  for (const e of edges) if (e.source === node.name && e.target !== null) targets.add(e.target);
+  const targets = targetsBySource.get(node.name) ?? new Set<string>();
   const options: { -readonly [K in keyof NodeDescription["options"]]: NodeDescription["options"][K] } = {};
   if (d.timeout !== undefined) options.timeout = d.timeout;
   const retries = describeRetries(d.retries);

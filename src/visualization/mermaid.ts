@@ -82,8 +82,15 @@ export function renderMermaid(pipe: IntrospectablePipe, options: GraphOptions = 
   const lines = [`graph ${direction}`];
   const model = buildModel(pipe);
   const body = model.nodes.length === 0 ? [`Empty["No steps registered"]`] : renderBody(model, "", context);
-  lines.push(...indent(body), "", ...indent(["%% Styling", ...MERMAID_STYLES]));
+  append(lines, indent(body));
+  lines.push("");
+  append(lines, indent(["%% Styling", ...MERMAID_STYLES]));
   return `${lines.join("\n")}\n`;
+}
+
+/** Appends `items` to `out` (a spread `push(...items)` overflows the stack for very large graphs). */
+function append(out: string[], items: readonly string[]): void {
+  for (const item of items) out.push(item);
 }
 
 function indent(lines: readonly string[]): string[] {
@@ -103,7 +110,7 @@ function renderBody(model: PipeModel, prefix: string, context: RenderContext): s
   const out: string[] = [];
 
   if (model.hooks.startup.length > 0) {
-    out.push(...hookGroup(`${prefix}startup`, "Startup Hooks", "Startup hook", model.hooks.startup, context));
+    append(out, hookGroup(`${prefix}startup`, "Startup Hooks", "Startup hook", model.hooks.startup, context));
     out.push(`${prefix}startup --> ${start}`);
   }
   out.push(`${start}(["▶ Start"])`);
@@ -159,16 +166,17 @@ function renderBody(model: PipeModel, prefix: string, context: RenderContext): s
 
   if (isolated.length > 0) {
     out.push("", `subgraph ${prefix}utilities[Utilities]`);
-    out.push(
-      ...indent(["direction TB", ...isolated.map((n) => `${nodeLine(n, id(n.name), context)}:::isolated`)]),
+    append(
+      out,
+      indent(["direction TB", ...isolated.map((n) => `${nodeLine(n, id(n.name), context)}:::isolated`)]),
     );
     out.push("end");
   }
 
-  out.push(...classLines(sorted, id, hasEnd ? [start, end] : [start]));
+  append(out, classLines(sorted, id, hasEnd ? [start, end] : [start]));
 
   for (const node of sorted) {
-    if (node.kind === "sub") out.push(...cluster(node, id(node.name), context));
+    if (node.kind === "sub") append(out, cluster(node, id(node.name), context));
   }
   return out;
 }

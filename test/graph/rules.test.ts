@@ -7,6 +7,7 @@ import { allReachable } from "../../src/graph/rules/all-reachable.js";
 import { entryPoint } from "../../src/graph/rules/entry-point.js";
 import { joinNotSplitByLoop } from "../../src/graph/rules/join-not-split-by-loop.js";
 import { knownStart } from "../../src/graph/rules/known-start.js";
+import { mapNotItsOwnWorker } from "../../src/graph/rules/map-not-its-own-worker.js";
 import { mapWorkerWithoutTo } from "../../src/graph/rules/map-worker-without-to.js";
 import { noStaticCycle } from "../../src/graph/rules/no-static-cycle.js";
 import { singleRoot } from "../../src/graph/rules/single-root.js";
@@ -55,6 +56,21 @@ describe("rule unknownTarget", () => {
       message:
         "Step 'fetch' has `each` pointing at function helper, which is not registered on this pipe. Register it with pipe.step(...) first, or pass the step's name.",
     });
+  });
+});
+
+describe("rule mapNotItsOwnWorker", () => {
+  it("reports a map that is its own worker, and maps that are each other's, once each", () => {
+    const definitions = [
+      step("self", { kind: "map", each: "self" }),
+      step("left", { kind: "map", each: "right" }),
+      step("right", { kind: "map", each: "left" }),
+      step("outer", { kind: "map", each: "work" }),
+      step("work"),
+    ];
+    const issues = mapNotItsOwnWorker(definitions, resolveTargets(definitions, byName));
+    expect(issues.map((issue) => issue.step)).toEqual(["self", "left"]);
+    expect(issues[1]!.message).toContain("left -> right -> left");
   });
 });
 
@@ -129,7 +145,7 @@ describe("rule joinNotSplitByLoop", () => {
     ];
     const { plan } = analyzeGraph(definitions, byName, { allowMultiRoot: false });
     const edges: Edges = (name) => plan.nodes.get(name)!.successors;
-    expect(joinNotSplitByLoop(plan.nodes, edges)).toEqual([
+    expect(joinNotSplitByLoop(plan.nodes, edges, ["start"])).toEqual([
       expect.objectContaining({
         step: "join",
         message: expect.stringContaining("'again' only runs after 'join'"),
@@ -144,7 +160,18 @@ describe("rule joinNotSplitByLoop", () => {
       step("d"),
     ];
     const { plan } = analyzeGraph(definitions, byName, { allowMultiRoot: false });
-    expect(joinNotSplitByLoop(plan.nodes, (name) => plan.nodes.get(name)!.successors)).toEqual([]);
+    expect(joinNotSplitByLoop(plan.nodes, (name) => plan.nodes.get(name)!.successors, ["a"])).toEqual([]);
+  });
+  it("accepts a returned jump back into a parent when the join's first wave can gather", () => {
+    const definitions = [
+      step("a", { to: ["b", "c"] }),
+      step("b", { to: ["j"] }),
+      step("c", { to: ["j"] }),
+      step("j"),
+    ];
+    const { plan } = analyzeGraph(definitions, byName, { allowMultiRoot: false });
+    const edges: Edges = (name) => (name === "j" ? ["b"] : plan.nodes.get(name)!.successors);
+    expect(joinNotSplitByLoop(plan.nodes, edges, ["a"])).toEqual([]);
   });
 });
 

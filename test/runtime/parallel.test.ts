@@ -333,7 +333,7 @@ describe("sibling waves", () => {
     expect(ran).toEqual(["a", "b"]);
   });
 
-  it("opens every branch before a synchronous sibling fails, then cancels the aborted ones", async () => {
+  it("opens every branch before a synchronous sibling fails; a sibling aborted before its handler ran leaves no events", async () => {
     const pipe = new Pipe();
     pipe.step("root", () => {}, { to: ["a", "b"] });
     pipe.step("a", () => {
@@ -345,9 +345,7 @@ describe("sibling waves", () => {
     expect(trace(events, ["step_start", "step_error", "cancelled"])).toEqual([
       "step_start:root",
       "step_start:a",
-      "step_start:b",
       "step_error:a",
-      "cancelled:b",
     ]);
   });
 });

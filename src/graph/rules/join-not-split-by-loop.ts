@@ -5,13 +5,27 @@ import type { PlanNode } from "../plan.js";
 /**
  * Rule: an `all` join is not fed both by parents that loop back to it and by parents that do not.
  * Such a join can never gather a full wave: the first pass waits for the loop, later passes for
- * the others.
+ * the others. `entries` are where runs start (the roots, or `start`): a join whose first wave
+ * gathers from there may be re-entered by a returned jump.
  */
-export function joinNotSplitByLoop(nodes: ReadonlyMap<string, PlanNode>, edges: Edges): DefinitionIssue[] {
+export function joinNotSplitByLoop(
+  nodes: ReadonlyMap<string, PlanNode>,
+  edges: Edges,
+  entries: readonly string[],
+): DefinitionIssue[] {
   const issues: DefinitionIssue[] = [];
   for (const [name, node] of nodes) {
     const join = node.join;
     if (join === null || join.type !== "all") continue;
+    // A loop that re-enters a parent (a returned jump back into a branch) is fine when the join's
+    // first wave can gather: every slot has an alternative reached without passing through the join.
+    const before = reachable(
+      entries.filter((entry) => entry !== name),
+      (step) => edges(step).filter((next) => next !== name),
+    );
+    if (join.slots.every((slot) => slot.some((alternative) => alternative.every((p) => before.has(p))))) {
+      continue;
+    }
     const downstream = reachable(edges(name), edges);
     const looping: string[] = [];
     let external: string[] = [];

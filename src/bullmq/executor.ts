@@ -61,6 +61,8 @@ export interface BullmqExecutor extends StepExecutor {
   readonly queue: Queue;
   /** Jobs dispatched, and re-executions after a worker died (`infraRetries`). */
   readonly stats: { readonly dispatched: number; readonly infraRetries: number };
+  /** Waits for pending cancellations, then closes the queue and the Redis connections. */
+  close(): Promise<void>;
 }
 
 /** A run stream stays open this long after its last task, for the run's next steps. */

@@ -38,7 +38,11 @@ export function taskOf(
 }
 
 /** Every message of one task. */
-export async function drain(executor: StepExecutor, task: StepTask, signal = new AbortController().signal) {
+export async function drain(
+  executor: StepExecutor,
+  task: StepTask,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<ExecutorMessage[]> {
   const messages: ExecutorMessage[] = [];
   for await (const message of executor.execute(task, signal)) messages.push(message);
   return messages;

@@ -121,7 +121,14 @@ export {
 } from "./errors/execution.js";
 export { DeltaLedger } from "./model/delta-ledger.js";
 export type { ExecutorMessage, StateConflictPolicy, StepExecutor, StepTask } from "./model/executor.js";
-export { applyDelta, type DeltaOperation, deepEqual, diffState, type StateDelta } from "./model/state-delta.js";
+export {
+  applyDelta,
+  type DeltaOperation,
+  deepEqual,
+  diffState,
+  type StateDelta,
+} from "./model/state-delta.js";
+export { type IsolatedExecutorOptions, isolatedExecutor } from "./runtime/isolated-executor.js";
 
 // Time: the clock runs read (swap in SimulatedClock to test timing).
 export type { Clock } from "./model/clock.js";

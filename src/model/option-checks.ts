@@ -108,7 +108,7 @@ export const OPTION_KEYS = {
     "debug",
     "clock",
   ],
-  run: ["context", "start", "timeout", "queueSize", "signal", "clock"],
+  run: ["context", "start", "timeout", "queueSize", "signal", "clock", "executor", "stateConflict"],
   invoke: ["context", "start", "timeout", "queueSize", "signal", "clock", "throwOnFailure"],
 } as const satisfies Record<string, readonly string[]>;
 

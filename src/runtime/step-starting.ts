@@ -4,6 +4,7 @@ import type { PlanNode } from "../graph/plan.js";
 import { isAsyncIterator, isThenable } from "./guards.js";
 import { HandlerArgs, Invocation } from "./invocation.js";
 import { mapWorkerClosed } from "./map.js";
+import { executeElsewhere, type RemoteSteps } from "./remote-step.js";
 import { settle, streamTokens } from "./results.js";
 import { StepClosing } from "./step-closing.js";
 import { follow, skipSuccessors } from "./transitions.js";
@@ -27,6 +28,8 @@ export abstract class StepStarting extends StepClosing {
   #depth = 0;
   /** While a wave of siblings is being opened: their invocations, to run once all are open. */
   #batch: Invocation[] | undefined = undefined;
+  /** Where handlers run when the run was given an executor (else they are called here). */
+  remote: RemoteSteps | undefined = undefined;
 
   /** The signal a step's handler sees: its own when it has a timeout, else the run's. */
   signalOf(invocation: Invocation): AbortSignal {
@@ -153,12 +156,17 @@ export abstract class StepStarting extends StepClosing {
   #invoke(invocation: Invocation): void {
     const timeout = invocation.node.definition.timeout;
     if (timeout !== undefined) this.#armStepTimer(invocation, timeout);
-    const handler = this.compiled.handlers.get(invocation.node.name)!;
     this.reusedNow = undefined;
     let result: unknown;
     try {
       const { node, attempt, item, signal } = invocation;
-      result = handler(new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal));
+      const remote = this.remote;
+      result =
+        remote !== undefined && remote.takes(node)
+          ? executeElsewhere(this.port, invocation, remote)
+          : this.compiled.handlers.get(node.name)!(
+              new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal),
+            );
     } catch (error) {
       this.onError(invocation, error);
       return;

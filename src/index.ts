@@ -128,6 +128,7 @@ export {
   diffState,
   type StateDelta,
 } from "./model/state-delta.js";
+export { stateView } from "./model/state-view.js";
 export { type IsolatedExecutorOptions, isolatedExecutor } from "./runtime/isolated-executor.js";
 
 // Time: the clock runs read (swap in SimulatedClock to test timing).

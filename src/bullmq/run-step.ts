@@ -1,9 +1,9 @@
 import {
   DefinitionMismatchError,
-  diffState,
   type Pipe,
   Stop,
   Suspend,
+  stateView,
   type WrappedHandler,
 } from "../index.js";
 import type { StateCodec } from "./codec.js";
@@ -47,10 +47,9 @@ export async function runStepJob(
         `The caller encoded step '${data.step}' with codec '${data.codec}' but this worker uses '${codec.name}'. Give both the same \`codec\` option.`,
       );
     }
-    const state = codec.decode(data.state);
-    const before = codec.decode(data.state);
+    const { view, delta } = stateView(codec.decode(data.state) as object);
     const args = {
-      state,
+      state: view,
       ctx: await served.context(),
       item: data.item === undefined ? undefined : codec.decode(data.item),
       error: undefined,
@@ -67,7 +66,7 @@ export async function runStepJob(
       result = await streamTokens(result, writer, signal, environment);
     if (jobSignal.aborted) return; // cancelled: nobody waits for this result
     const control = toWireControl(result, served.pipe);
-    const payload = codec.encode({ control, delta: diffState(before, state) });
+    const payload = codec.encode({ control, delta: delta() });
     await writer.finish(MessageKind.RESULT, payload);
   } catch (error) {
     if (jobSignal.aborted) return;

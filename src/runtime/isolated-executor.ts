@@ -1,22 +1,18 @@
 import type { ExecutorMessage, StepExecutor, StepTask } from "../model/executor.js";
-import { diffState } from "../model/state-delta.js";
+import { stateView } from "../model/state-view.js";
 import { isAsyncIterator, isThenable } from "./guards.js";
 
 /** Options of {@link isolatedExecutor}. */
 export interface IsolatedExecutorOptions {
-  /**
-   * Makes the handler's copy of the state.
-   * @default structuredClone
-   */
-  readonly copy?: (state: unknown) => unknown;
   /** The steps it isolates; the others run as usual. Default: every step. */
   readonly steps?: readonly string[];
 }
 
 /**
- * Runs handlers in this process with the semantics of remote execution: each handler gets its own
- * copy of the state, and its changes come back as a delta applied when it ends (in completion
- * order, with conflict checks). Use it as the fast test double of `bullmqExecutor`: a pipeline that
+ * Runs handlers in this process with the semantics of remote execution: each handler works on its
+ * own copy-on-write view of the state (see `stateView`: it reads the run's state, its writes stay
+ * private), and its changes come back as a delta applied when it ends (in completion order, with
+ * conflict checks). Use it as the fast test double of `bullmqExecutor`: a pipeline that
  * passes with it behaves the same in worker processes.
  *
  * @example
@@ -25,27 +21,22 @@ export interface IsolatedExecutorOptions {
  * ```
  */
 export function isolatedExecutor(options: IsolatedExecutorOptions = {}): StepExecutor {
-  const copy = options.copy ?? structuredClone;
   const steps = options.steps === undefined ? undefined : new Set(options.steps);
   return {
     name: "isolated",
     runs: (step) => steps === undefined || steps.has(step),
-    execute: (task, signal) => runIsolated(task, signal, copy),
+    execute: (task, signal) => runIsolated(task, signal),
   };
 }
 
 async function* runIsolated(
   task: StepTask,
   signal: AbortSignal,
-  copy: (state: unknown) => unknown,
 ): AsyncGenerator<ExecutorMessage, void, undefined> {
-  let working: unknown;
-  let before: unknown;
+  const { view, delta } = stateView(task.state as object);
   let result: unknown;
   try {
-    working = copy(task.state);
-    before = copy(task.state);
-    result = task.invoke(working, signal);
+    result = task.invoke(view, signal);
     if (isThenable(result)) result = await untilAborted(result, signal);
     if (task.kind !== "map" && isAsyncIterator(result)) {
       const iterator = result;
@@ -66,7 +57,7 @@ async function* runIsolated(
     yield { type: "error", error };
     return;
   }
-  yield { type: "result", control: result, delta: diffState(before, working) };
+  yield { type: "result", control: result, delta: delta() };
 }
 
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */

@@ -26,21 +26,29 @@ describe("isolatedExecutor", () => {
     expect(new Set(log.map((e) => e.key)).size).toBe(2000);
   });
 
-  it("gives each handler a copy: a change is invisible to others until its step ends", async () => {
+  it("keeps a handler's writes private until its step ends, then applies them", async () => {
     const pipe = new Pipe<{ seen: string[]; value: number }>({ name: "copies" });
-    const join = pipe.step("join", () => {});
+    const join = pipe.step("join", ({ state }) => {
+      state.seen.push(`join saw ${state.value}`);
+    });
+    let written!: () => void;
+    const writtenYet = new Promise<void>((resolve) => {
+      written = resolve;
+    });
     const reader = pipe.step(
       "reader",
       async ({ state }) => {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await writtenYet;
         state.seen.push(`reader saw ${state.value}`);
       },
       { to: join },
     );
     const writer = pipe.step(
       "writer",
-      ({ state }) => {
+      async ({ state }) => {
         state.value = 1;
+        written();
+        await new Promise((resolve) => setTimeout(resolve, 20));
       },
       { to: join },
     );
@@ -48,7 +56,7 @@ describe("isolatedExecutor", () => {
     const state = { seen: [] as string[], value: 0 };
     const events = await collect(pipe.run(state, { executor: isolatedExecutor() }));
     expect(finishOf(events).status).toBe("success");
-    expect(state).toEqual({ seen: ["reader saw 0"], value: 1 });
+    expect(state).toEqual({ seen: ["reader saw 0", "join saw 1"], value: 1 });
   });
 
   it("fails the second of two concurrent writes to one path, unless last-writer-wins", async () => {
@@ -101,7 +109,7 @@ describe("isolatedExecutor", () => {
     const pipe = new Pipe<object>({ name: "bad" });
     pipe.step("only", () => {});
     await expect(collect(pipe.run({}, { executor: {} as never }))).rejects.toThrow(
-      /Expected `executor` to be a StepExecutor/,
+      /expected `executor` to be a StepExecutor/,
     );
   });
 });

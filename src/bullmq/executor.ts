@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { type ExecutorMessage, type StepExecutor, type StepTask, Stop, Suspend } from "../index.js";
@@ -133,6 +134,8 @@ class BullmqStepExecutor implements BullmqExecutor {
     const stream = this.#streamFor(task.runId);
     const channel = stream.open(jobId);
     const onAbort = () => channel.close();
+    // One listener per outstanding task on the run's signal (a map has up to maxConcurrency).
+    if (getMaxListeners(signal) < 1000) setMaxListeners(1000, signal);
     signal.addEventListener("abort", onAbort, { once: true });
     let settled = false;
     try {

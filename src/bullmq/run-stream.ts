@@ -61,6 +61,8 @@ export class RunStream {
   readonly #key: string;
   readonly #channels = new Map<string, JobChannel>();
   #lastId = "0-0";
+  /** Entries read since the stream was last trimmed. */
+  #unTrimmed = 0;
   #closing = false;
   readonly #loop: Promise<void>;
   /** Tasks of the run using this stream. */
@@ -121,10 +123,15 @@ export class RunStream {
       for (const [, entries] of reply) {
         for (const [id, fields] of entries) {
           this.#lastId = id;
+          this.#unTrimmed++;
           this.#deliver(fields);
         }
       }
-      this.#commands.xtrim(this.#key, "MINID", this.#lastId).catch(() => {});
+      // Read entries are dropped in batches: the stream stays small without a command per read.
+      if (this.#unTrimmed >= 256) {
+        this.#unTrimmed = 0;
+        this.#commands.xtrim(this.#key, "MINID", this.#lastId).catch(() => {});
+      }
     }
   }
 

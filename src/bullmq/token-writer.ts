@@ -27,7 +27,6 @@ export class TokenWriter {
   #sent = 0;
   #acknowledged = 0;
   #scheduled = false;
-  #wrote = false;
   #waiter: (() => void) | undefined;
   #failure: unknown;
 
@@ -105,19 +104,28 @@ export class TokenWriter {
 
   /** Writes the remaining tokens, then the final message (a result or an error). */
   async finish(kind: typeof MessageKind.RESULT | typeof MessageKind.ERROR, payload: string): Promise<void> {
-    this.#flush();
-    const written = this.#redis
-      .multi()
+    const batch = this.#take();
+    const transaction = this.#redis.multi();
+    if (batch !== undefined) transaction.xadd(this.#stream, "*", ...batch);
+    transaction
       .xadd(this.#stream, "*", "j", this.#jobId, "x", this.#execution, "k", kind, "d", payload)
-      .pexpire(this.#stream, STREAM_TTL_MS)
-      .exec();
-    await written;
+      .pexpire(this.#stream, STREAM_TTL_MS);
+    await transaction.exec();
     if (this.#failure !== undefined) throw this.#failure;
   }
 
   readonly #flush = (): void => {
     this.#scheduled = false;
-    if (this.#buffer.length === 0) return;
+    const batch = this.#take();
+    if (batch === undefined) return;
+    this.#redis.xadd(this.#stream, "*", ...batch).catch((error: unknown) => {
+      this.#failure ??= error;
+    });
+  };
+
+  /** The buffered tokens as the fields of one stream entry (and clears the buffer). */
+  #take(): string[] | undefined {
+    if (this.#buffer.length === 0) return undefined;
     const batch = this.#buffer;
     const first = this.#first;
     this.#buffer = [];
@@ -127,11 +135,9 @@ export class TokenWriter {
       payload = this.#codec.encode(batch);
     } catch (error) {
       this.#failure ??= error;
-      return;
+      return undefined;
     }
-    const add = this.#redis.xadd(
-      this.#stream,
-      "*",
+    return [
       "j",
       this.#jobId,
       "x",
@@ -142,13 +148,6 @@ export class TokenWriter {
       String(first),
       "d",
       payload,
-    );
-    add.catch((error: unknown) => {
-      this.#failure ??= error;
-    });
-    if (!this.#wrote) {
-      this.#wrote = true;
-      this.#redis.pexpire(this.#stream, STREAM_TTL_MS).catch(() => {});
-    }
-  };
+    ];
+  }
 }

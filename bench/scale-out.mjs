@@ -128,7 +128,13 @@ async function startWorkers(count, prefix, queue, concurrency, kind = "--worker"
   );
   return async () => {
     await Promise.all(
-      children.map((child) => new Promise((resolve) => (child.once("exit", resolve), child.kill("SIGTERM")))),
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once("exit", resolve);
+            child.kill("SIGTERM");
+          }),
+      ),
     );
   };
 }

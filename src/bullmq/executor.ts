@@ -60,8 +60,15 @@ export interface BullmqExecutorOptions {
 export interface BullmqExecutor extends StepExecutor {
   /** The BullMQ queue jobs are added to (counts, pause, obliterate). */
   readonly queue: Queue;
-  /** Jobs dispatched, and re-executions after a worker died (`infraRetries`). */
-  readonly stats: { readonly dispatched: number; readonly infraRetries: number };
+  /**
+   * Jobs dispatched, re-executions after a worker died (`infraRetries`), and tasks not yet
+   * finished (`outstanding`: 0 once every run using the executor has ended).
+   */
+  readonly stats: {
+    readonly dispatched: number;
+    readonly infraRetries: number;
+    readonly outstanding: number;
+  };
   /** Waits for pending cancellations, then closes the queue and the Redis connections. */
   close(): Promise<void>;
 }
@@ -89,7 +96,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
 class BullmqStepExecutor implements BullmqExecutor {
   readonly name = "bullmq";
   readonly queue: Queue;
-  readonly stats = { dispatched: 0, infraRetries: 0 };
+  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0 };
   readonly #options: BullmqExecutorOptions;
   readonly #codec: StateCodec;
   readonly #keys: QueueKeys;
@@ -131,6 +138,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       return;
     }
     const jobId = jobIdOf(task.runId, task.invocationId, task.attempt);
+    this.stats.outstanding++;
     const stream = this.#streamFor(task.runId);
     const channel = stream.open(jobId);
     const onAbort = () => channel.close();
@@ -206,6 +214,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       }
       yield { type: "error", error: signal.reason };
     } finally {
+      this.stats.outstanding--;
       signal.removeEventListener("abort", onAbort);
       stream.forget(jobId);
       this.#release(task.runId, stream);

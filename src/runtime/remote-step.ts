@@ -162,11 +162,13 @@ class ExecutorStream implements AsyncIterator<unknown> {
           continue;
         case "result":
           this.#open = false;
+          this.#finish();
           if (message.delta === undefined) this.#ledger.release(this.#ticket);
           else this.#ledger.commit(this.#ticket, this.#inv.node.name, this.#run.state, message.delta);
           return { done: true, value: message.control };
         case "error":
           this.#end();
+          this.#finish();
           throw message.error;
       }
     }
@@ -176,6 +178,12 @@ class ExecutorStream implements AsyncIterator<unknown> {
     this.#end();
     await this.#messages.return?.(undefined);
     return { done: true, value: undefined };
+  }
+
+  /** Lets the executor's task run its clean-up (it is suspended after its last message). */
+  #finish(): void {
+    const closed = this.#messages.return?.(undefined);
+    if (closed !== undefined) Promise.resolve(closed).catch(() => {});
   }
 
   #end(): void {

@@ -65,11 +65,14 @@ describe.skipIf(!redis.available)(`scale-out on worker processes (${redis.reason
     let killed: { pid: number; inFlight: Set<string> } | undefined;
     for await (const event of docs.run(state, { executor, context: callerContext, timeout: 80_000 })) {
       events.push(event);
-      if (killed === undefined && event.type === EventType.MAP_WORKER && event.payload.index === 600) {
+      // After 600 map events, at the first one where a worker is running items: kill the busiest.
+      if (killed === undefined && event.type === EventType.MAP_WORKER && event.payload.index >= 600) {
         killed = killBusiest(pool);
       }
     }
     const counts = await settledCounts(executor.queue);
+    // Every task's clean-up ran (no listener, channel or stream user left behind).
+    expect(executor.stats.outstanding).toBe(0);
     await executor.close();
     expect(killed).toBeDefined();
     const repeated = checkDocsRun(events, state, 2000);
@@ -186,8 +189,8 @@ async function settledCounts(queue: Queue): Promise<Record<string, number>> {
   }
 }
 
-/** SIGKILLs the worker with the most items started and not done; returns its pid. */
-function killBusiest(pool: readonly ChildProcess[]): { pid: number; inFlight: Set<string> } {
+/** SIGKILLs the worker with the most items started and not done, if one has any; returns it. */
+function killBusiest(pool: readonly ChildProcess[]): { pid: number; inFlight: Set<string> } | undefined {
   const log = readLogs();
   let busiest = pool[0]!;
   let most = -1;
@@ -198,6 +201,7 @@ function killBusiest(pool: readonly ChildProcess[]): { pid: number; inFlight: Se
       busiest = child;
     }
   }
+  if (most === 0) return undefined;
   busiest.kill("SIGKILL");
   return { pid: busiest.pid!, inFlight: inFlightOf(log, busiest.pid!) };
 }

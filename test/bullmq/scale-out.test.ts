@@ -175,6 +175,26 @@ describe.skipIf(!redis.available)(`scale-out on worker processes (${redis.reason
     expect(aborted.length).toBeGreaterThan(0);
     expect(Object.keys(state.results).length).toBeLessThan(400);
   });
+
+  it("aborts the remote handlers' signals when the consumer leaves the loop (client close)", {
+    timeout: 30_000,
+  }, async () => {
+    const queue = "close";
+    await workers(1, queue);
+    const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
+    const before = readLogs().filter((e) => e.phase === "aborted").length;
+    for await (const event of docs.run(initialDocsState(400), { executor, context: callerContext })) {
+      if (event.type === EventType.MAP_WORKER && event.payload.index === 50) break;
+    }
+    expect(executor.stats.outstanding).toBe(0);
+    await executor.close();
+    let aborted = 0;
+    for (let wait = 0; wait < 100 && aborted === 0; wait++) {
+      aborted = readLogs().filter((e) => e.phase === "aborted").length - before;
+      if (aborted === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(aborted).toBeGreaterThan(0);
+  });
 });
 
 /**

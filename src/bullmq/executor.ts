@@ -1,8 +1,15 @@
 import { getMaxListeners, setMaxListeners } from "node:events";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { type ExecutorMessage, type StepExecutor, type StepTask, Stop, Suspend } from "../index.js";
-import { type StateCodec, v8Codec } from "./codec.js";
+import {
+  type Codec,
+  type ExecutorMessage,
+  type StepExecutor,
+  type StepTask,
+  Stop,
+  Suspend,
+} from "../index.js";
+import { type WireCodec, wireCodec } from "./codec.js";
 import {
   type ControlMessage,
   errorFromWire,
@@ -42,8 +49,11 @@ export interface BullmqExecutorOptions {
    * @default 1000
    */
   readonly tokenWindow?: number;
-  /** Encodes state, items, tokens and deltas; must equal the workers'. Default: {@link v8Codec}. */
-  readonly codec?: StateCodec;
+  /**
+   * Encodes state, items, tokens and deltas; must equal the workers'.
+   * @default jsonCodec (the codec of stored runs)
+   */
+  readonly codec?: Codec;
   /**
    * At most this many step jobs of the queue run at once across all workers (BullMQ's global
    * concurrency), set when the executor first dispatches.
@@ -98,7 +108,7 @@ class BullmqStepExecutor implements BullmqExecutor {
   readonly queue: Queue;
   readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0 };
   readonly #options: BullmqExecutorOptions;
-  readonly #codec: StateCodec;
+  readonly #codec: WireCodec;
   readonly #keys: QueueKeys;
   readonly #steps: ReadonlySet<string> | undefined;
   readonly #window: number;
@@ -117,7 +127,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       );
     }
     this.#options = options;
-    this.#codec = options.codec ?? v8Codec;
+    this.#codec = wireCodec(options.codec);
     this.#window = window;
     this.#steps = options.steps === undefined ? undefined : new Set(options.steps);
     const prefix = options.prefix ?? "bull";

@@ -14,7 +14,7 @@
  *
  * @packageDocumentation
  */
-export { type StateCodec, v8Codec } from "./codec.js";
+export { v8Codec } from "./codec.js";
 export { type BullmqExecutor, type BullmqExecutorOptions, bullmqExecutor } from "./executor.js";
 export type { RedisConnection } from "./redis.js";
 export { createWorker, type JustpipeWorker, type WorkerOptions } from "./worker.js";

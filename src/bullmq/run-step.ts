@@ -6,7 +6,7 @@ import {
   stateView,
   type WrappedHandler,
 } from "../index.js";
-import type { StateCodec } from "./codec.js";
+import type { WireCodec } from "./codec.js";
 import { errorToWire, type JobData, MessageKind, type WireControl } from "./protocol.js";
 import type { TokenWriter } from "./token-writer.js";
 import { workerMeta } from "./worker-meta.js";
@@ -23,7 +23,7 @@ export interface ServedPipe {
 /** What running one job needs from its worker. */
 export interface StepEnvironment {
   readonly pipes: ReadonlyMap<string, ServedPipe>;
-  readonly codec: StateCodec;
+  readonly codec: WireCodec;
   readonly creditTimeoutMs: number;
 }
 

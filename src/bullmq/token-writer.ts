@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { StateCodec } from "./codec.js";
+import type { WireCodec } from "./codec.js";
 import { MessageKind } from "./protocol.js";
 
 /** Stream keys expire this long after their last write, so a stale writer cannot leak one. */
@@ -19,7 +19,7 @@ export class TokenWriter {
   readonly #stream: string;
   readonly #jobId: string;
   readonly #execution: string;
-  readonly #codec: StateCodec;
+  readonly #codec: WireCodec;
   readonly #window: number;
   #buffer: unknown[] = [];
   /** Index of the first buffered token. */
@@ -35,7 +35,7 @@ export class TokenWriter {
     stream: string,
     jobId: string,
     execution: string,
-    codec: StateCodec,
+    codec: WireCodec,
     window: number,
   ) {
     this.#redis = redis;

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { type Job, Worker } from "bullmq";
-import type { Pipe } from "../index.js";
-import { type StateCodec, v8Codec } from "./codec.js";
+import type { Codec, Pipe } from "../index.js";
+import { wireCodec } from "./codec.js";
 import {
   type ControlMessage,
   errorToWire,
@@ -69,8 +69,11 @@ export interface WorkerOptions {
    * @default 3
    */
   readonly maxStalledCount?: number;
-  /** Encodes state, items, tokens and deltas; must equal the callers'. Default: {@link v8Codec}. */
-  readonly codec?: StateCodec;
+  /**
+   * Encodes state, items, tokens and deltas; must equal the callers'.
+   * @default jsonCodec (the codec of stored runs)
+   */
+  readonly codec?: Codec;
   /**
    * How long a streaming step waits for the caller to read its tokens before it fails (ms).
    * @default 300000
@@ -111,7 +114,7 @@ const EARLY_CANCEL_MS = 60_000;
 export function createWorker(options: WorkerOptions): JustpipeWorker {
   const queue = options.queue ?? "justpipe";
   const prefix = options.prefix ?? "bull";
-  const codec = options.codec ?? v8Codec;
+  const codec = wireCodec(options.codec);
   const keys = new QueueKeys(prefix, queue);
   const pipes = servePipes(options);
   const commands = newClient(options.connection, `justpipe-worker:${queue}`);

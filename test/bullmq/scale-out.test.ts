@@ -45,13 +45,13 @@ async function leftovers(queue: string): Promise<string[]> {
   );
 }
 
-describe.skipIf(!redis.available)(`scale-out on worker processes (${redis.reason || REDIS_URL})`, () => {
+describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () => {
   afterEach(async () => {
     await stopWorkers(children.splice(0));
   });
   afterAll(async () => {
     rmSync(logDir, { recursive: true, force: true });
-    if (redis.available) await dropPrefix(REDIS_URL, prefix);
+    if (redis.ok) await dropPrefix(REDIS_URL, prefix);
   });
 
   it("runs 2,000 map items on three workers, one SIGKILLed mid-map, losing nothing", {

@@ -186,6 +186,9 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     for await (const event of docs.run(initialDocsState(400), { executor, context: callerContext })) {
       if (event.type === EventType.MAP_WORKER && event.payload.index === 50) break;
     }
+    // The tasks' clean-up (a cancel message each) finishes just after the loop: nothing leaks.
+    for (let wait = 0; wait < 40 && executor.stats.outstanding > 0; wait++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(executor.stats.outstanding).toBe(0);
     await executor.close();
     let aborted = 0;

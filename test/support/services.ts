@@ -78,8 +78,9 @@ export async function redisAvailable(): Promise<Availability> {
   const { createConnection } = await import("node:net");
   const url = new URL(REDIS_URL);
   const reachable = await new Promise<boolean>((resolve) => {
-    const socket = createConnection({ host: url.hostname || "127.0.0.1", port: Number(url.port || 6379) }, () =>
-      socket.write("PING\r\n"),
+    const socket = createConnection(
+      { host: url.hostname || "127.0.0.1", port: Number(url.port || 6379) },
+      () => socket.write("PING\r\n"),
     );
     socket.setTimeout(1000, () => {
       socket.destroy();

@@ -161,12 +161,11 @@ export abstract class StepStarting extends StepClosing {
     try {
       const { node, attempt, item, signal } = invocation;
       const remote = this.remote;
-      result =
-        remote !== undefined && remote.takes(node)
-          ? executeElsewhere(this.port, invocation, remote)
-          : this.compiled.handlers.get(node.name)!(
-              new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal),
-            );
+      result = remote?.takes(node)
+        ? executeElsewhere(this.port, invocation, remote)
+        : this.compiled.handlers.get(node.name)!(
+            new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal),
+          );
     } catch (error) {
       this.onError(invocation, error);
       return;

@@ -180,11 +180,17 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     timeout: 30_000,
   }, async () => {
     const queue = "close";
-    await workers(1, queue);
+    const [worker] = await workers(1, queue);
     const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
     const before = readLogs().filter((e) => e.phase === "aborted").length;
     for await (const event of docs.run(initialDocsState(400), { executor, context: callerContext })) {
-      if (event.type === EventType.MAP_WORKER && event.payload.index === 50) break;
+      // After 50 map events, leave at the first one where the worker is running an item.
+      if (
+        event.type === EventType.MAP_WORKER &&
+        event.payload.index >= 50 &&
+        inFlightOf(readLogs(), worker!.pid!).size > 0
+      )
+        break;
     }
     // The tasks' clean-up (a cancel message each) finishes just after the loop: nothing leaks.
     for (let wait = 0; wait < 40 && executor.stats.outstanding > 0; wait++)

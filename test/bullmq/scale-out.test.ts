@@ -150,7 +150,7 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
 
   it("aborts the remote handlers' signals when the run is cancelled", { timeout: 30_000 }, async () => {
     const queue = "cancel";
-    await workers(1, queue);
+    const [worker] = await workers(1, queue);
     const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
     const controller = new AbortController();
     const events: PipeEvent<DocsState>[] = [];
@@ -161,8 +161,16 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
       signal: controller.signal,
     })) {
       events.push(event);
-      if (event.type === EventType.MAP_WORKER && event.payload.index === 100)
+      // After 100 map events, cancel at the first one where the worker is running an item.
+      const running = () => inFlightOf(readLogs(), worker!.pid!).size > 0;
+      if (
+        !controller.signal.aborted &&
+        event.type === EventType.MAP_WORKER &&
+        event.payload.index >= 100 &&
+        running()
+      ) {
         controller.abort(new Error("user cancelled"));
+      }
     }
     expect(finishOf(events).status).toBe("cancelled");
     await executor.close();

@@ -1,10 +1,10 @@
 // The worker protocol against a real Redis, with the worker in this process (so the test can read
 // its ctx): controls, deltas, tokens and their credit window, errors, mismatches, cancellation.
-import { DefinitionMismatchError, RemoteStepError, Stop, Suspend } from "justpipe";
+import { DefinitionMismatchError, EventType, type PipeEvent, RemoteStepError, Stop, Suspend } from "justpipe";
 import { type BullmqExecutor, bullmqExecutor, createWorker, type JustpipeWorker } from "justpipe/bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_URL, redisAvailable, uniquePrefix } from "../support/services.js";
-import { type UnitContext, unitPipe } from "./fixtures/unit-pipe.js";
+import { type UnitContext, type UnitState, unitPipe } from "./fixtures/unit-pipe.js";
 import { drain, dropPrefix, keysUnder, taskOf } from "./helpers.js";
 
 const redis = await redisAvailable();
@@ -137,6 +137,23 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     expect(message).toMatchObject({ type: "error" });
     while (!context.aborts.has(task.idempotencyKey)) await sleep(10);
     expect(context.aborts.get(task.idempotencyKey)).toBe("run cancelled");
+  });
+
+  it("keeps retries justpipe's: one job per attempt, attempt and retries as in process", async () => {
+    const dispatched = executor.stats.dispatched;
+    const state = { results: {}, log: [] as string[], counter: 0 };
+    const events: PipeEvent<UnitState>[] = [];
+    for await (const event of pipe.run(state, { executor, start: "flaky", context })) events.push(event);
+    const end = events.at(-1)!;
+    expect(end.type === EventType.FINISH && end.payload.status).toBe("success");
+    expect(end.type === EventType.FINISH && end.payload.metrics?.retries).toBe(1);
+    expect(end.type === EventType.FINISH && end.payload.metrics?.infraRetries).toBe(0);
+    const errors = events.filter((e) => e.type === EventType.STEP_ERROR);
+    expect(errors.map((e) => [e.attempt, (e.payload as { retrying: boolean }).retrying])).toEqual([
+      [1, true],
+    ]);
+    expect(state.counter).toBe(2);
+    expect(executor.stats.dispatched - dispatched).toBe(2);
   });
 
   it("removes a job no worker has taken when its task is aborted, leaving no keys", async () => {

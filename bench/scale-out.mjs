@@ -12,7 +12,7 @@
 import { fork } from "node:child_process";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { bullmqExecutor, createWorker } from "../dist/bullmq/index.js";
+import { bullmqExecutor, createWorker, v8Codec } from "../dist/bullmq/index.js";
 import { EventType, Pipe, Stop } from "../dist/index.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -20,6 +20,8 @@ const ITEMS = Number(process.env.ITEMS ?? 2000);
 const TOKENS = Number(process.env.TOKENS ?? 100_000);
 const REPS = Number(process.env.REPS ?? 3);
 const role = process.argv[2];
+// CODEC=v8: both sides use v8Codec instead of the default jsonCodec.
+const codec = process.env.CODEC === "v8" ? { codec: v8Codec } : {};
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,6 +82,7 @@ if (role === "--worker") {
     prefix,
     queue,
     concurrency: Number(concurrency),
+    ...codec,
   });
   await worker.ready;
   process.send({ ready: true });
@@ -159,7 +162,7 @@ async function measureMap(pipe, workers, reps) {
   const prefix = `jpbench-${process.pid}`;
   const queue = `map-${workers}-${pipe.name}`;
   const stop = await startWorkers(workers, prefix, queue, 4);
-  const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
+  const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue, ...codec });
   await runMap(pipe, executor, 100); // warm-up
   const times = [];
   for (let rep = 0; rep < reps; rep++) times.push(await runMap(pipe, executor, ITEMS));
@@ -173,7 +176,7 @@ async function measureCost(reps) {
   const prefix = `jpbench-${process.pid}`;
   const pipe = pipes[2];
   let stop = await startWorkers(1, prefix, "cost", 16);
-  const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue: "cost" });
+  const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue: "cost", ...codec });
   await runMap(pipe, executor, 200);
   const justpipe = [];
   for (let rep = 0; rep < reps; rep++) justpipe.push((await runMap(pipe, executor, ITEMS)) / ITEMS);
@@ -231,7 +234,7 @@ async function rawRun(prefix, count) {
 async function measureTokens(reps) {
   const prefix = `jpbench-${process.pid}`;
   const stop = await startWorkers(1, prefix, "tokens", 4);
-  const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue: "tokens" });
+  const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue: "tokens", ...codec });
   const rates = [];
   for (let rep = 0; rep <= reps; rep++) {
     const count = rep === 0 ? 1000 : TOKENS;

@@ -109,7 +109,17 @@ export const OPTION_KEYS = {
     "clock",
   ],
   run: ["context", "start", "timeout", "queueSize", "signal", "clock", "executor", "stateConflict"],
-  invoke: ["context", "start", "timeout", "queueSize", "signal", "clock", "throwOnFailure"],
+  invoke: [
+    "context",
+    "start",
+    "timeout",
+    "queueSize",
+    "signal",
+    "clock",
+    "executor",
+    "stateConflict",
+    "throwOnFailure",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

@@ -113,6 +113,26 @@ export {
   StoreError,
 } from "./errors/store-errors.js";
 
+// Running steps elsewhere: executors, state deltas and their conflicts (justpipe/bullmq uses them).
+export {
+  DefinitionMismatchError,
+  RemoteStepError,
+  StateConflictError,
+  StateDeltaError,
+  type StatePath,
+} from "./errors/execution.js";
+export { DeltaLedger } from "./model/delta-ledger.js";
+export type { ExecutorMessage, StateConflictPolicy, StepExecutor, StepTask } from "./model/executor.js";
+export {
+  applyDelta,
+  type DeltaOperation,
+  deepEqual,
+  diffState,
+  type StateDelta,
+} from "./model/state-delta.js";
+export { stateView } from "./model/state-view.js";
+export { type IsolatedExecutorOptions, isolatedExecutor } from "./runtime/isolated-executor.js";
+
 // Time: the clock runs read (swap in SimulatedClock to test timing).
 export type { Clock } from "./model/clock.js";
 export { realClock } from "./runtime/clock.js";

@@ -483,6 +483,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
       // The plan does not depend on `start`: reuse #check's analysis when it made one without it.
       const analysis = start === undefined && checked !== undefined ? checked : this.#analyze(undefined);
       const handlers = new Map<string, WrappedHandler>();
+      let hash: string | undefined;
       const compiled: CompiledPipe = {
         name: this.name,
         plan: analysis.plan,
@@ -501,6 +502,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
         clock: this.#options.clock,
         debug: this.#options.debug,
         nameOf: (target) => this._nameOf(target),
+        hash: () => (hash ??= this.hash()),
       };
       for (const d of this.#steps.values())
         handlers.set(d.name, composeMiddleware(this.#middleware, d, this.name));

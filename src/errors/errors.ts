@@ -17,6 +17,12 @@
  *   exists, or (as a prefix) matched several runs.
  * - `RUN_NOT_RESUMABLE`, `RESUME_MISMATCH`, `RUN_LOCKED`: `resume()` refused a run (finished, its
  *   pipe changed, or another process holds it).
+ * - `STATE_CONFLICT`: {@link StateConflictError}, two concurrent isolated or remote invocations
+ *   wrote the same state path.
+ * - `STATE_DELTA`: {@link StateDeltaError}, a state delta could not be applied.
+ * - `DEFINITION_MISMATCH`: {@link DefinitionMismatchError}, a worker process runs another
+ *   definition of the pipe than the process that dispatched the step.
+ * - `REMOTE`: {@link RemoteStepError}, a step failed in a worker process (or the worker failed).
  *
  * @example
  * ```ts
@@ -41,7 +47,11 @@ export type JustpipeErrorCode =
   | "AMBIGUOUS_RUN_ID"
   | "RUN_NOT_RESUMABLE"
   | "RESUME_MISMATCH"
-  | "RUN_LOCKED";
+  | "RUN_LOCKED"
+  | "STATE_CONFLICT"
+  | "STATE_DELTA"
+  | "DEFINITION_MISMATCH"
+  | "REMOTE";
 
 /**
  * Base class of every error justpipe throws or reports. `code` is stable across versions;

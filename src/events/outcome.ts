@@ -202,6 +202,11 @@ export interface RuntimeMetrics {
   tokens: number;
   /** Retries started: automatic ones (`retries` option) and those requested by returning `Retry`. */
   retries: number;
+  /**
+   * Re-executions of invocations whose worker process died (executors that run steps elsewhere,
+   * such as `bullmqExecutor`); always 0 in process. Not counted in `retries`: `attempt` is unchanged.
+   */
+  infraRetries: number;
   /** `SUSPEND` events (forwarded ones included). */
   suspends: number;
 }

@@ -113,8 +113,18 @@ export const OPTION_KEYS = {
     "debug",
     "clock",
   ],
-  run: ["context", "start", "timeout", "queueSize", "signal", "clock"],
-  invoke: ["context", "start", "timeout", "queueSize", "signal", "clock", "throwOnFailure"],
+  run: ["context", "start", "timeout", "queueSize", "signal", "clock", "executor", "stateConflict"],
+  invoke: [
+    "context",
+    "start",
+    "timeout",
+    "queueSize",
+    "signal",
+    "clock",
+    "executor",
+    "stateConflict",
+    "throwOnFailure",
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

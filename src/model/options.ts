@@ -1,6 +1,7 @@
 import type { FailureClassificationConfig } from "../events/failure-classification.js";
 import type { Clock } from "./clock.js";
 import type { StopSignal } from "./control.js";
+import type { StateConflictPolicy, StepExecutor } from "./executor.js";
 import type { ErrorHandler, StepArgs, Target } from "./handler-types.js";
 
 /**
@@ -370,6 +371,25 @@ export interface RunOptions<Context = undefined> {
    * @default the Pipe's `clock`
    */
   clock?: Clock;
+  /**
+   * Runs step handlers through this executor instead of calling them in this process:
+   * `isolatedExecutor()` (each handler gets a copy of the state; its changes are applied when it
+   * ends), or `bullmqExecutor(...)` from `justpipe/bullmq` (worker processes). The run loop stays
+   * here. Map and sub steps themselves always run here; their items and child steps do not.
+   * @default none: handlers run in this process on the live state, as always
+   * @example
+   * ```ts
+   * pipe.run(state, { executor: bullmqExecutor({ connection: "redis://127.0.0.1:6379" }) });
+   * ```
+   */
+  executor?: StepExecutor;
+  /**
+   * With an `executor`: what happens when two invocations that ran at the same time changed the
+   * same state path: `"error"` fails the one that ended second with a `StateConflictError`;
+   * `"last-writer-wins"` keeps the change that ended last.
+   * @default "error"
+   */
+  stateConflict?: StateConflictPolicy;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface CompiledPipe {
   readonly failureClassification: FailureClassificationConfig;
   readonly clock: Clock;
   readonly debug: boolean;
+  /** The definition's `pipe.hash()` (computed on first use: only executors need it). */
+  hash(): string;
   /** The registered step a target names (a step name or a registered handler), if any. */
   nameOf(target: Target): string | undefined;
 }

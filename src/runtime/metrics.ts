@@ -38,6 +38,7 @@ export class MetricsCollector {
   workersStarted = 0;
   peakWorkers = 0;
   retries = 0;
+  infraRetries = 0;
 
   /** Counts one emitted event. */
   observe(event: RunEvent): void {
@@ -138,6 +139,7 @@ export class MetricsCollector {
       events: this.#eventCounts(),
       tokens: this.#counts[TOKEN]!,
       retries: this.retries,
+      infraRetries: this.infraRetries,
       suspends: this.#counts[SLOT.suspend]!,
     };
   }

@@ -15,7 +15,7 @@ function checkRunOptions(options: RunOptions<unknown>): void {
   if (options === null || typeof options !== "object") throw invalid("options", "an object", options);
   const unknown = unknownOptionMessage(options, OPTION_KEYS.run, "run()");
   if (unknown !== undefined) throw new TypeError(`run(): ${unknown}`);
-  const { timeout, queueSize, signal, clock } = options;
+  const { timeout, queueSize, signal, clock, executor, stateConflict } = options;
   if (timeout !== undefined && !isDuration(timeout)) {
     throw invalid("timeout", "a number of milliseconds > 0", timeout);
   }
@@ -27,6 +27,16 @@ function checkRunOptions(options: RunOptions<unknown>): void {
   }
   if (clock !== undefined && (typeof clock?.now !== "function" || typeof clock.setTimeout !== "function")) {
     throw invalid("clock", "a Clock ({ now, setTimeout, clearTimeout })", clock);
+  }
+  if (executor !== undefined && typeof (executor as { execute?: unknown } | null)?.execute !== "function") {
+    throw invalid(
+      "executor",
+      "a StepExecutor ({ name, execute(task, signal) }), such as isolatedExecutor()",
+      executor,
+    );
+  }
+  if (stateConflict !== undefined && stateConflict !== "error" && stateConflict !== "last-writer-wins") {
+    throw invalid("stateConflict", '"error" or "last-writer-wins"', stateConflict);
   }
 }
 

@@ -12,6 +12,7 @@ import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
 import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
+import { RemoteSteps } from "./remote-step.js";
 import { armDeadline } from "./run-deadline.js";
 import type { RunEvent } from "./run-event.js";
 import { nextRunId, RunAbort } from "./run-identity.js";
@@ -145,6 +146,11 @@ export class Scheduler extends StepStarting implements SchedulerPort {
    */
   async execute(): Promise<void> {
     this.#startedAt = this.clock.now();
+    const { executor, timeout } = this.options;
+    if (executor !== undefined) {
+      const endsAt = timeout === undefined ? undefined : this.#startedAt + timeout;
+      this.remote = new RemoteSteps(executor, this.options.stateConflict ?? "error", endsAt);
+    }
     const disarm =
       this.options.timeout === undefined && this.options.signal === undefined
         ? undefined

@@ -133,7 +133,12 @@ export abstract class StepClosing extends RunEventEmitter {
     const name = invocation.node.name;
     const stepLabel = error instanceof SubPipelineError ? `${name}:${error.failedStep}` : name;
     this.#emitTerminal(invocation, EventType.STEP_ERROR, { message, error, retrying: false }, "error");
-    this.journal.record(FailureKind.STEP, FailureReason.STEP_ERROR, error, stepLabel, message);
+    // Errors of the infrastructure around a step (a worker with another definition) say so.
+    const kind =
+      (error as { failureKind?: unknown } | null)?.failureKind === FailureKind.INFRA
+        ? FailureKind.INFRA
+        : FailureKind.STEP;
+    this.journal.record(kind, FailureReason.STEP_ERROR, error, stepLabel, message);
     this.failFast(`Run stopped because step '${stepLabel}' failed: ${message}`);
     this.#close(invocation, false);
   }

@@ -4,6 +4,7 @@ import type { PlanNode } from "../graph/plan.js";
 import { isAsyncIterator, isThenable } from "./guards.js";
 import { HandlerArgs, Invocation } from "./invocation.js";
 import { mapWorkerClosed } from "./map.js";
+import { executeElsewhere, type RemoteSteps } from "./remote-step.js";
 import { settle, streamTokens } from "./results.js";
 import { StepClosing } from "./step-closing.js";
 import { follow, skipSuccessors } from "./transitions.js";
@@ -37,6 +38,8 @@ export abstract class StepStarting extends StepClosing {
   #startsSinceYield = 0;
   /** While a wave of siblings is being opened: their invocations, to run once all are open. */
   #batch: Invocation[] | undefined = undefined;
+  /** Where handlers run when the run was given an executor (else they are called here). */
+  remote: RemoteSteps | undefined = undefined;
 
   /** The signal a step's handler sees: its own when it has a timeout, else the run's. */
   signalOf(invocation: Invocation): AbortSignal {
@@ -220,12 +223,16 @@ export abstract class StepStarting extends StepClosing {
       if (this.aborted) controller.abort(this.signal.reason);
       this.armStepTimer(invocation, timeout);
     }
-    const handler = this.compiled.handlers.get(invocation.node.name)!;
     this.reusedNow = undefined;
     let result: unknown;
     try {
       const { node, attempt, item, signal } = invocation;
-      result = handler(new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal));
+      const remote = this.remote;
+      result = remote?.takes(node)
+        ? executeElsewhere(this.port, invocation, remote)
+        : this.compiled.handlers.get(node.name)!(
+            new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal),
+          );
     } catch (error) {
       this.onError(invocation, error);
       return;

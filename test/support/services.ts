@@ -69,3 +69,38 @@ export async function postgresQuery(sql: string, params?: unknown[]): Promise<pg
     await client.end();
   }
 }
+
+/** The Redis the tests use: REDIS_URL, else the one on this machine. */
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** Whether Redis answers a PING at {@link REDIS_URL}. Under CI an unreachable server throws. */
+export async function redisAvailable(): Promise<Availability> {
+  const { createConnection } = await import("node:net");
+  const url = new URL(REDIS_URL);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = createConnection(
+      { host: url.hostname || "127.0.0.1", port: Number(url.port || 6379) },
+      () => socket.write("PING\r\n"),
+    );
+    socket.setTimeout(1000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("data", (data) => {
+      socket.destroy();
+      resolve(/^[+-](PONG|NOAUTH)/.test(data.toString()));
+    });
+    socket.once("error", () => resolve(false));
+  });
+  if (reachable) return { ok: true, reason: "" };
+  const reason =
+    ` (skipped: Redis unreachable at ${REDIS_URL}; start it with ` +
+    '`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no` or set REDIS_URL)';
+  if (inCi()) throw new Error(`CI=true and${reason.replace(" (skipped:", "")}`);
+  return { ok: false, reason };
+}
+
+/** A key prefix of its own for one test file (and process), so parallel files never share keys. */
+export function uniquePrefix(name: string): string {
+  return `jptest-${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}

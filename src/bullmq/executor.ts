@@ -1,0 +1,341 @@
+import { getMaxListeners, setMaxListeners } from "node:events";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import {
+  type Codec,
+  type ExecutorMessage,
+  type StepExecutor,
+  type StepTask,
+  Stop,
+  Suspend,
+} from "../index.js";
+import { type WireCodec, wireCodec } from "./codec.js";
+import {
+  type ControlMessage,
+  errorFromWire,
+  type JobData,
+  jobIdOf,
+  MessageKind,
+  QueueKeys,
+  type WireControl,
+  type WireError,
+} from "./protocol.js";
+import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
+import { RunStream, type StreamEntry } from "./run-stream.js";
+
+/** Options of {@link bullmqExecutor}. */
+export interface BullmqExecutorOptions {
+  /** Where Redis is (ioredis options, a `redis://` URL or an ioredis client). */
+  readonly connection: RedisConnection;
+  /**
+   * The BullMQ queue the workers take step jobs from.
+   * @default "justpipe"
+   */
+  readonly queue?: string;
+  /**
+   * BullMQ's key prefix; must equal the workers'.
+   * @default "bull"
+   */
+  readonly prefix?: string;
+  /**
+   * The steps that run in workers; the others (cheap routing steps) stay in this process.
+   * Map and sub steps (which produce items or child runs) always stay here; their `each` steps and
+   * steps of other kinds go to workers. Default: every step.
+   */
+  readonly steps?: readonly string[];
+  /**
+   * Tokens a worker may send for one step before this process has read them: a slow reader slows
+   * the worker instead of filling Redis.
+   * @default 1000
+   */
+  readonly tokenWindow?: number;
+  /**
+   * Encodes state, items, tokens and deltas; must equal the workers'.
+   * @default jsonCodec (the codec of stored runs)
+   */
+  readonly codec?: Codec;
+  /**
+   * At most this many step jobs of the queue run at once across all workers (BullMQ's global
+   * concurrency), set when the executor first dispatches.
+   */
+  readonly globalConcurrency?: number;
+  /**
+   * At most `max` step jobs per `duration` ms across all workers (BullMQ's global rate limit),
+   * set when the executor first dispatches. For LLM quotas.
+   */
+  readonly rateLimit?: { readonly max: number; readonly duration: number };
+}
+
+/** The BullMQ executor: what {@link bullmqExecutor} returns. */
+export interface BullmqExecutor extends StepExecutor {
+  /** The BullMQ queue jobs are added to (counts, pause, obliterate). */
+  readonly queue: Queue;
+  /**
+   * Jobs dispatched, re-executions after a worker died (`infraRetries`), and tasks not yet
+   * finished (`outstanding`: 0 once every run using the executor has ended).
+   */
+  readonly stats: {
+    readonly dispatched: number;
+    readonly infraRetries: number;
+    readonly outstanding: number;
+  };
+  /** Waits for pending cancellations, then closes the queue and the Redis connections. */
+  close(): Promise<void>;
+}
+
+/** A run stream stays open this long after its last task, for the run's next steps. */
+const LINGER_MS = 1_000;
+
+/**
+ * Runs steps in worker processes through a BullMQ queue. The process that calls `run` keeps the run
+ * loop (barriers, routing, retries, timeouts, events); each step invocation or map item becomes one
+ * job with a deterministic id (`runId:invocationId:attempt`), carrying a copy of the state; tokens
+ * and the result (a state delta) come back through a per-run Redis stream.
+ *
+ * @example
+ * ```ts
+ * const executor = bullmqExecutor({ connection: "redis://127.0.0.1:6379", queue: "jp" });
+ * for await (const event of pipe.run(state, { executor })) console.log(event.type);
+ * await executor.close();
+ * ```
+ */
+export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
+  return new BullmqStepExecutor(options);
+}
+
+class BullmqStepExecutor implements BullmqExecutor {
+  readonly name = "bullmq";
+  readonly queue: Queue;
+  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0 };
+  readonly #options: BullmqExecutorOptions;
+  readonly #codec: WireCodec;
+  readonly #keys: QueueKeys;
+  readonly #steps: ReadonlySet<string> | undefined;
+  readonly #window: number;
+  readonly #streams = new Map<string, RunStream>();
+  readonly #idle: Redis[] = [];
+  readonly #pending = new Set<Promise<unknown>>();
+  #commands: Redis | undefined;
+  #configured: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: BullmqExecutorOptions) {
+    const window = options.tokenWindow ?? 1000;
+    if (!Number.isInteger(window) || window < 1) {
+      throw new TypeError(
+        `Expected \`tokenWindow\` to be an integer >= 1, got \`${String(window)}\` (${typeof window}).`,
+      );
+    }
+    this.#options = options;
+    this.#codec = wireCodec(options.codec);
+    this.#window = window;
+    this.#steps = options.steps === undefined ? undefined : new Set(options.steps);
+    const prefix = options.prefix ?? "bull";
+    const queue = options.queue ?? "justpipe";
+    this.#keys = new QueueKeys(prefix, queue);
+    this.queue = new Queue(queue, { connection: bullmqConnection(options.connection), prefix });
+  }
+
+  runs(step: string, kind: string): boolean {
+    if (kind === "map" || kind === "sub") return false;
+    return this.#steps === undefined || this.#steps.has(step);
+  }
+
+  async *execute(task: StepTask, signal: AbortSignal): AsyncGenerator<ExecutorMessage, void, undefined> {
+    if (this.#closed) throw new Error("This bullmqExecutor was closed; create a new one to run steps.");
+    if (signal.aborted) {
+      yield { type: "error", error: signal.reason };
+      return;
+    }
+    const jobId = jobIdOf(task.runId, task.invocationId, task.attempt);
+    this.stats.outstanding++;
+    const stream = this.#streamFor(task.runId);
+    const channel = stream.open(jobId);
+    const onAbort = () => channel.close();
+    // One listener per outstanding task on the run's signal (a map has up to maxConcurrency).
+    if (getMaxListeners(signal) < 1000) setMaxListeners(1000, signal);
+    signal.addEventListener("abort", onAbort, { once: true });
+    let settled = false;
+    try {
+      await this.#configure();
+      await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task), {
+        jobId,
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: true,
+      });
+      this.stats.dispatched++;
+      let execution: string | undefined;
+      let consumed = 0;
+      let acknowledged = 0;
+      // A restart is seen twice (BullMQ's stalled notice, and tokens of a new execution, in either
+      // order); announce it once.
+      let stallsSeen = 0;
+      let switchesSeen = 0;
+      for (;;) {
+        const next = channel.next();
+        const entry: StreamEntry | undefined = next instanceof Promise ? await next : next;
+        if (entry === undefined) break; // aborted
+        if (entry.kind === MessageKind.STALLED) {
+          if (switchesSeen > 0) switchesSeen--;
+          else {
+            stallsSeen++;
+            this.stats.infraRetries++;
+            yield { type: "restarted", reason: "stalled" };
+          }
+          continue;
+        }
+        if (entry.kind === MessageKind.TOKENS) {
+          if (execution !== entry.execution) {
+            if (entry.first !== 0) continue; // late tokens of an execution that was replaced
+            if (execution !== undefined) {
+              if (stallsSeen > 0) stallsSeen--;
+              else {
+                switchesSeen++;
+                this.stats.infraRetries++;
+                yield { type: "restarted", reason: "stalled" };
+              }
+            }
+            execution = entry.execution;
+            consumed = 0;
+            acknowledged = 0;
+          }
+          for (const token of this.#codec.decode(entry.data) as unknown[]) {
+            yield { type: "token", value: token };
+            consumed++;
+            if (consumed - acknowledged >= this.#window / 2) {
+              acknowledged = consumed;
+              this.#publish({ c: "ack", job: jobId, x: execution, n: consumed });
+            }
+          }
+          continue;
+        }
+        settled = true;
+        if (entry.kind === MessageKind.ERROR) {
+          yield { type: "error", error: errorFromWire(JSON.parse(entry.data) as WireError) };
+          return;
+        }
+        const { control, delta } = this.#codec.decode(entry.data) as {
+          control: WireControl;
+          delta: Extract<ExecutorMessage, { type: "result" }>["delta"];
+        };
+        yield { type: "result", control: fromWireControl(control), delta };
+        return;
+      }
+      yield { type: "error", error: signal.reason };
+    } finally {
+      this.stats.outstanding--;
+      signal.removeEventListener("abort", onAbort);
+      stream.forget(jobId);
+      this.#release(task.runId, stream);
+      if (!settled) this.#track(this.#cancel(jobId, signal.reason));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending]);
+    const streams = [...this.#streams.values()];
+    this.#streams.clear();
+    const connections = await Promise.all(
+      streams.map((stream) => {
+        clearTimeout(stream.lingerTimer);
+        return stream.close();
+      }),
+    );
+    await Promise.allSettled([...connections, ...this.#idle].map((connection) => connection.quit()));
+    await this.queue.close();
+    await this.#commands?.quit().catch(() => {});
+  }
+
+  #jobData(task: StepTask): JobData {
+    const codec = this.#codec;
+    return {
+      v: 1,
+      pipe: task.pipeName,
+      hash: task.pipeHash,
+      step: task.step,
+      kind: task.kind,
+      runId: task.runId,
+      invocationId: task.invocationId,
+      attempt: task.attempt,
+      idempotencyKey: task.idempotencyKey,
+      codec: codec.name,
+      state: codec.encode(task.state),
+      ...(task.item === undefined ? {} : { item: codec.encode(task.item) }),
+      ...(task.deadline === undefined ? {} : { deadline: task.deadline }),
+      window: this.#window,
+    };
+  }
+
+  #commandClient(): Redis {
+    this.#commands ??= newClient(this.#options.connection, "justpipe-executor");
+    return this.#commands;
+  }
+
+  #configure(): Promise<void> {
+    this.#configured ??= (async () => {
+      const { globalConcurrency, rateLimit } = this.#options;
+      if (globalConcurrency !== undefined) await this.queue.setGlobalConcurrency(globalConcurrency);
+      if (rateLimit !== undefined) await this.queue.setGlobalRateLimit(rateLimit.max, rateLimit.duration);
+    })();
+    return this.#configured;
+  }
+
+  #streamFor(runId: string): RunStream {
+    let stream = this.#streams.get(runId);
+    if (stream === undefined) {
+      const blocking = this.#idle.pop() ?? newClient(this.#options.connection, "justpipe-executor-stream");
+      stream = new RunStream(blocking, this.#commandClient(), this.#keys.runStream(runId));
+      this.#streams.set(runId, stream);
+    }
+    clearTimeout(stream.lingerTimer);
+    stream.lingerTimer = undefined;
+    stream.users++;
+    return stream;
+  }
+
+  #release(runId: string, stream: RunStream): void {
+    if (--stream.users > 0) return;
+    stream.lingerTimer = setTimeout(() => {
+      if (stream.users > 0 || this.#streams.get(runId) !== stream) return;
+      this.#streams.delete(runId);
+      this.#track(stream.close().then((connection) => this.#idle.push(connection)));
+    }, LINGER_MS);
+    stream.lingerTimer.unref();
+  }
+
+  /** Stops a job nobody waits for: removes it if it is still queued, else aborts its handler. */
+  async #cancel(jobId: string, reason: unknown): Promise<void> {
+    const text = reason instanceof Error ? reason.message : String(reason ?? "cancelled");
+    this.#publish({ c: "cancel", job: jobId, reason: text });
+    await this.queue.remove(jobId).catch(() => 0);
+  }
+
+  #publish(message: ControlMessage): void {
+    this.#commandClient()
+      .publish(this.#keys.control, JSON.stringify(message))
+      .catch(() => {});
+  }
+
+  #track(work: Promise<unknown>): void {
+    const tracked = work.catch(() => {}).finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
+  }
+}
+
+function fromWireControl(control: WireControl): unknown {
+  switch (control.k) {
+    case "next":
+      return undefined;
+    case "stop":
+      return Stop;
+    case "suspend":
+      return new Suspend({ reason: control.reason });
+    case "step":
+      return control.name;
+    case "value":
+      return control.value;
+  }
+}

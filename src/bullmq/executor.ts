@@ -1,4 +1,3 @@
-import { getMaxListeners, setMaxListeners } from "node:events";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import {
@@ -152,8 +151,9 @@ class BullmqStepExecutor implements BullmqExecutor {
     const stream = this.#streamFor(task.runId);
     const channel = stream.open(jobId);
     const onAbort = () => channel.close();
-    // One listener per outstanding task on the run's signal (a map has up to maxConcurrency).
-    if (getMaxListeners(signal) < 1000) setMaxListeners(1000, signal);
+    // One listener per outstanding task on the run's signal (a map has up to maxConcurrency): the
+    // run lifts Node's listener limit on its own signal. (Node 20's getMaxListeners throws for a
+    // signal whose limit is 0, so it is not asked here.)
     signal.addEventListener("abort", onAbort, { once: true });
     let settled = false;
     try {

@@ -39,7 +39,8 @@ export type JustpipeErrorCode =
   | "AMBIGUOUS_RUN_ID"
   | "RUN_NOT_RESUMABLE"
   | "RESUME_MISMATCH"
-  | "RUN_LOCKED";
+  | "RUN_LOCKED"
+  | "DASHBOARD";
 
 /**
  * Base class of every error justpipe throws or reports. `code` is stable across versions;

@@ -1,0 +1,16 @@
+/**
+ * `justpipe/dashboard`: a web UI and a read-only JSON API over a store's runs.
+ *
+ * @packageDocumentation
+ */
+export { DashboardError } from "./errors.js";
+export { type DashboardOptions, type RunningDashboard, startDashboard } from "./start.js";
+export type {
+  EventQuery,
+  PipelineRecord,
+  RunQuery,
+  RunReader,
+  RunRecord,
+  RunStatus,
+  StoredEvent,
+} from "./store-contract.js";

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DashboardError, type RunRecord, startDashboard } from "../../src/dashboard/index.js";
+import { MemoryReader } from "./support/memory-reader.js";
+import { failingPipe, initial, ragPipe, suspendingPipe } from "./support/pipes.js";
+import { recordRun } from "./support/record-run.js";
+
+const store = new MemoryReader();
+let dashboard: { url: string; close(): Promise<void> };
+let base: string;
+let failed: RunRecord;
+let succeeded: RunRecord;
+
+const getJson = async (path: string, init?: RequestInit) => {
+  const response = await fetch(new URL(path, base), init);
+  return { status: response.status, body: (await response.json()) as any, headers: response.headers };
+};
+
+beforeAll(async () => {
+  succeeded = await recordRun(store, ragPipe(), initial());
+  failed = await recordRun(store, failingPipe(), initial());
+  await recordRun(store, suspendingPipe(), initial());
+  dashboard = await startDashboard({ store, port: 0 });
+  base = dashboard.url;
+});
+afterAll(() => dashboard.close());
+
+describe("the dashboard's JSON API", () => {
+  it("listens on 127.0.0.1 and answers health", async () => {
+    expect(new URL(base).hostname).toBe("127.0.0.1");
+    expect((await getJson("/api/health")).body).toEqual({ ok: true });
+  });
+
+  it("lists runs with a total, filtered by status, pipe and search, paged", async () => {
+    const all = await getJson("/api/runs");
+    expect(all.body.total).toBe(3);
+    const onlyFailed = await getJson("/api/runs?status=failed");
+    expect(onlyFailed.body.runs.map((run: RunRecord) => run.runId)).toEqual([failed.runId]);
+    expect((await getJson("/api/runs?pipe=rag")).body.total).toBe(1);
+    expect((await getJson("/api/runs?q=appro")).body.runs[0].pipeName).toBe("approval");
+    expect((await getJson(`/api/runs?q=${succeeded.runId}`)).body.runs[0].runId).toBe(succeeded.runId);
+    const page = await getJson("/api/runs?limit=2&offset=2");
+    expect(page.body).toMatchObject({ total: 3, limit: 2, offset: 2 });
+    expect(page.body.runs).toHaveLength(1);
+  });
+
+  it("shows one run with its stored describe()", async () => {
+    const { body } = await getJson(`/api/runs/${failed.runId}`);
+    expect(body.run).toMatchObject({ status: "failed", failedStep: "validate" });
+    expect(body.pipeline.nodes.map((node: { name: string }) => node.name).sort()).toEqual([
+      "enrich",
+      "load",
+      "store",
+      "validate",
+    ]);
+    expect(body.chain).toEqual([{ runId: failed.runId, status: "failed", startedAt: failed.startedAt }]);
+  });
+
+  it("pages a run's events and filters them by type", async () => {
+    const first = await getJson(`/api/runs/${succeeded.runId}/events?limit=5`);
+    expect(first.body.events.map((event: { seq: number }) => event.seq)).toEqual([1, 2, 3, 4, 5]);
+    const next = await getJson(`/api/runs/${succeeded.runId}/events?afterSeq=5&limit=2`);
+    expect(next.body.events.map((event: { seq: number }) => event.seq)).toEqual([6, 7]);
+    const tokens = await getJson(`/api/runs/${succeeded.runId}/events?type=token`);
+    expect(tokens.body.events.map((event: { payload: string }) => event.payload).join("")).toBe(
+      "Paris is the capital.",
+    );
+  });
+
+  it("lists pipelines and computes stats", async () => {
+    const { body } = await getJson("/api/pipelines");
+    expect(body.pipelines.map((pipeline: { name: string }) => pipeline.name).sort()).toEqual([
+      "approval",
+      "ingest",
+      "rag",
+    ]);
+    const stats = await getJson("/api/stats?pipe=rag");
+    expect(stats.body).toMatchObject({ total: 1, byStatus: { success: 1 }, successRate: 1 });
+    expect(stats.body.steps.map((step: { step: string }) => step.step).sort()).toEqual([
+      "answer",
+      "fetch_doc",
+      "rank",
+      "search",
+    ]);
+  });
+
+  it.each([
+    ["/api/runs?limit=0", "`limit`"],
+    ["/api/runs?limit=abc", "`limit`"],
+    ["/api/runs?offset=-1", "`offset`"],
+    ["/api/runs?status=exploded", "Unknown status `exploded`"],
+    ["/api/runs?colour=red", "Unknown query parameter `colour`"],
+    ["/api/stats?since=yesterday", "`since`"],
+    ["/api/runs/x/events?type=nope", "Unknown event type `nope`"],
+    ["/api/runs/%3Cscript%3E", "Expected a run id"],
+  ])("answers %s with 400 and a JSON error", async (path, message) => {
+    const { status, body } = await getJson(path);
+    expect(status).toBe(400);
+    expect(body.error).toContain(message);
+  });
+
+  it("answers a missing run and an unknown endpoint with 404 JSON", async () => {
+    expect((await getJson("/api/runs/doesnotexist")).status).toBe(404);
+    expect((await getJson("/api/nothing")).status).toBe(404);
+  });
+
+  it("is read-only and sends a strict Content-Security-Policy", async () => {
+    const response = await fetch(new URL("/api/runs", base), { method: "POST" });
+    expect(response.status).toBe(405);
+    const { headers } = await getJson("/api/health");
+    expect(headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(headers.get("content-security-policy")).not.toContain("unsafe-inline");
+    expect(headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("refuses a Host header that is not this machine (DNS rebinding)", async () => {
+    const { request } = await import("node:http");
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL("/api/health", base);
+      request(
+        { host: url.hostname, port: url.port, path: url.pathname, headers: { host: "evil.example" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      )
+        .on("error", reject)
+        .end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it("streams a finished run's events, then ends", async () => {
+    const response = await fetch(new URL(`/api/runs/${succeeded.runId}/stream`, base));
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const text = await response.text();
+    expect(text).toContain("event: run");
+    expect(text).toContain("event: events");
+    expect(text.trim().endsWith("event: end\ndata: {}")).toBe(true);
+  });
+});
+
+describe("exposing the dashboard", () => {
+  it("refuses a non-loopback host without a token", async () => {
+    await expect(startDashboard({ store, host: "0.0.0.0", port: 0 })).rejects.toThrow(DashboardError);
+    await expect(startDashboard({ store, host: "0.0.0.0", port: 0 })).rejects.toThrow(/pass a token/);
+  });
+
+  it("then requires the token on every request", async () => {
+    const token = "0123456789abcdef0123";
+    const exposed = await startDashboard({ store, host: "0.0.0.0", port: 0, token });
+    try {
+      const port = new URL(exposed.url).port;
+      expect(exposed.url).toContain(`?token=${token}`);
+      const without = await fetch(`http://127.0.0.1:${port}/api/runs`);
+      expect(without.status).toBe(401);
+      const wrong = await fetch(`http://127.0.0.1:${port}/api/runs`, {
+        headers: { authorization: "Bearer nope" },
+      });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`http://127.0.0.1:${port}/api/runs`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(right.status).toBe(200);
+      const link = await fetch(`http://127.0.0.1:${port}/runs?token=${token}`, { redirect: "manual" });
+      expect(link.status).toBe(303);
+      expect(link.headers.get("location")).toBe("/runs");
+      expect(link.headers.get("set-cookie")).toContain("HttpOnly");
+    } finally {
+      await exposed.close();
+    }
+  });
+});

@@ -17,6 +17,7 @@ await build({
     "sqlite/index": "src/sqlite/index.ts",
     "postgres/index": "src/postgres/index.ts",
     "http/index": "src/http/index.ts",
+    "dashboard/index": "src/dashboard/index.ts",
   },
   outdir: "dist",
   bundle: true,
@@ -66,4 +67,8 @@ if (!jsOnly) {
       stdio: "inherit",
     },
   );
+  // The dashboard's web app, prebuilt so that `justpipe dashboard` needs no build tools.
+  execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--config", "dashboard/vite.config.ts"], {
+    stdio: "inherit",
+  });
 }

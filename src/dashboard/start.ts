@@ -46,7 +46,12 @@ export interface RunningDashboard {
  * console.log(`Dashboard at ${dashboard.url}`); // http://127.0.0.1:4545/
  * ```
  */
-export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+export function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  return listenDashboard(options);
+}
+
+/** {@link startDashboard} with the app served from `appDir` (tests serve a fresh build). @internal */
+export async function listenDashboard(options: DashboardOptions, appDir?: string): Promise<RunningDashboard> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 4545;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -64,6 +69,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   }
   const server = createDashboardServer({
     reader: options.store,
+    ...(appDir === undefined ? {} : { appDir }),
     ...(options.token === undefined ? {} : { token: options.token }),
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,76 @@
+import { useEffect, useState } from "preact/hooks";
+import { getJson, type RunDetail, type RunRecord, runUrl, type StoredEvent } from "./api.js";
+
+const FIRST_PAGE = 2000;
+const NEXT_PAGE = 10_000;
+
+export interface LiveRun {
+  detail: RunDetail | undefined;
+  events: StoredEvent[];
+  loading: boolean;
+  error: string | undefined;
+}
+
+/**
+ * A run and its events: the first events at once (the first screen), the rest in pages behind
+ * it, then, while the run is still going, new events from the server-sent stream as they are stored.
+ */
+export function useRun(runId: string): LiveRun {
+  const [state, setState] = useState<LiveRun>({
+    detail: undefined,
+    events: [],
+    loading: true,
+    error: undefined,
+  });
+  useEffect(() => {
+    const controller = new AbortController();
+    let source: EventSource | undefined;
+    let events: StoredEvent[] = [];
+    setState({ detail: undefined, events: [], loading: true, error: undefined });
+    const load = async () => {
+      const detail = await getJson<RunDetail>(runUrl(runId), {}, controller.signal);
+      setState((previous) => ({ ...previous, detail }));
+      let limit = FIRST_PAGE;
+      for (;;) {
+        const afterSeq = events.at(-1)?.seq ?? 0;
+        const page = await getJson<{ events: StoredEvent[] }>(
+          `${runUrl(detail.run.runId)}/events`,
+          { afterSeq, limit },
+          controller.signal,
+        );
+        events = events.concat(page.events);
+        setState((previous) => ({ ...previous, events, loading: page.events.length === limit }));
+        if (page.events.length < limit) break;
+        limit = NEXT_PAGE;
+      }
+      if (detail.run.status !== "running" || controller.signal.aborted) return;
+      source = new EventSource(`${runUrl(detail.run.runId)}/stream?afterSeq=${events.at(-1)?.seq ?? 0}`);
+      source.addEventListener("events", (message) => {
+        const batch = JSON.parse((message as MessageEvent<string>).data) as StoredEvent[];
+        const lastSeq = events.at(-1)?.seq ?? 0;
+        events = events.concat(batch.filter((event) => event.seq > lastSeq));
+        setState((previous) => ({ ...previous, events }));
+      });
+      source.addEventListener("run", (message) => {
+        const run = JSON.parse((message as MessageEvent<string>).data) as RunRecord;
+        setState((previous) =>
+          previous.detail ? { ...previous, detail: { ...previous.detail, run } } : previous,
+        );
+      });
+      source.addEventListener("end", () => source?.close());
+    };
+    load().catch((error: unknown) => {
+      if (!controller.signal.aborted)
+        setState((previous) => ({
+          ...previous,
+          loading: false,
+          error: String((error as Error).message ?? error),
+        }));
+    });
+    return () => {
+      controller.abort();
+      source?.close();
+    };
+  }, [runId]);
+  return state;
+}

@@ -1,0 +1,234 @@
+/// <reference lib="dom" />
+import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { Pipe } from "justpipe";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunRecord } from "../../src/dashboard/index.js";
+import { listenDashboard } from "../../src/dashboard/start.js";
+import { type Browser, chromiumMissing, launchBrowser } from "./support/browser.js";
+import { buildApp } from "./support/build-app.js";
+import { MemoryReader } from "./support/memory-reader.js";
+import { failingPipe, initial, ragPipe, suspendingPipe, xssPipe } from "./support/pipes.js";
+import { recordRun } from "./support/record-run.js";
+
+const missing = chromiumMissing();
+const ARTEFACTS = "test-results/dashboard";
+
+describe.skipIf(missing !== undefined)(
+  `the dashboard in Chromium${missing ? ` (skipped: ${missing})` : ""}`,
+  () => {
+    const store = new MemoryReader();
+    let dashboard: { url: string; close(): Promise<void> };
+    let browser: Browser;
+    let page: Page;
+    let appDir: string;
+    const problems: string[] = [];
+    const runs: Record<string, RunRecord> = {};
+
+    const open = async (path: string) => {
+      await page.goto(new URL(path, dashboard.url).href);
+    };
+    const shot = (name: string) => page.screenshot({ path: `${ARTEFACTS}/${name}.png`, fullPage: false });
+
+    beforeAll(async () => {
+      mkdirSync(ARTEFACTS, { recursive: true });
+      const nightly = new Pipe<{ n: number }>({ name: "nightly" });
+      nightly.step("report", async () => {});
+      nightly.step(
+        "collect",
+        async ({ state }) => {
+          state.n++;
+        },
+        { to: "report" },
+      );
+      for (let index = 0; index < 118; index++) await recordRun(store, nightly, { n: index });
+      runs.suspended = await recordRun(store, suspendingPipe(), initial());
+      runs.xss = await recordRun(store, xssPipe(), initial());
+      runs.failed = await recordRun(store, failingPipe(), initial());
+      runs.ragBefore = await recordRun(store, ragPipe(), initial());
+      runs.rag = await recordRun(store, ragPipe(), initial());
+      [appDir, browser] = await Promise.all([buildApp(), launchBrowser()]);
+      dashboard = await listenDashboard({ store, port: 0 }, appDir);
+      page = await browser.context.newPage();
+      page.on("dialog", (dialog) => {
+        problems.push(`dialog: ${dialog.message()}`);
+        void dialog.dismiss();
+      });
+      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+      page.on("console", (message) => {
+        if (message.type() === "error") problems.push(`console: ${message.text()}`);
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await dashboard?.close();
+      if (appDir) await rm(appDir, { recursive: true, force: true });
+    });
+
+    it("shows the runs in the table, newest first, with status as icon and text", async () => {
+      await open("/");
+      await page.waitForSelector(`tr[data-run="${runs.rag!.runId}"]`);
+      expect(await page.locator("[data-total]").getAttribute("data-total")).toBe("123");
+      const firstRow = page.locator("tbody tr").first();
+      expect(await firstRow.getAttribute("data-run")).toBe(runs.rag!.runId);
+      expect(await page.locator(`tr[data-run="${runs.failed!.runId}"] .status`).textContent()).toMatch(
+        /✕\s*failed/,
+      );
+      expect(await page.locator(`tr[data-run="${runs.failed!.runId}"]`).textContent()).toContain("validate");
+      await shot("runs");
+    });
+
+    it("pages on the server and searches by pipe name and id prefix", async () => {
+      await open("/runs");
+      await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 50);
+      await page.getByRole("button", { name: "Older →" }).click();
+      await page.waitForSelector("[data-page='2']");
+      await page.getByRole("button", { name: "Older →" }).click();
+      await page.waitForSelector("[data-page='3']");
+      await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 23);
+      expect(new URL(page.url()).searchParams.get("page")).toBe("3");
+      await page.fill("[data-filter='search']", "ingest");
+      await page.waitForFunction(
+        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "1",
+      );
+      expect(await page.locator("tbody tr").first().getAttribute("data-run")).toBe(runs.failed!.runId);
+      expect(new URL(page.url()).searchParams.get("q")).toBe("ingest");
+
+      await page.fill("[data-filter='search']", runs.suspended!.runId);
+      await page.waitForFunction(
+        (id) =>
+          document.querySelector("tbody tr")?.getAttribute("data-run") === id &&
+          document.querySelectorAll("tbody tr").length === 1,
+        runs.suspended!.runId,
+      );
+      await page.fill("[data-filter='search']", "");
+      await page.waitForFunction(
+        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "123",
+      );
+      await page.selectOption("[data-filter='status']", "failed");
+      await page.waitForFunction(
+        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "2",
+      );
+    });
+
+    it("opens a failed run with its failed step highlighted in the graph and its error shown", async () => {
+      await open(`/runs/${runs.failed!.runId}`);
+      const failedNode = page.locator('.graph [data-step="validate"]');
+      await failedNode.waitFor();
+      expect(await failedNode.getAttribute("data-state")).toBe("failed");
+      expect(await failedNode.getAttribute("class")).toContain("step-failed");
+      expect(await page.locator('.graph [data-step="enrich"]').getAttribute("data-state")).toBe("ended");
+      expect(await page.locator('.graph [data-step="store"]').getAttribute("data-state")).toBe("never");
+      expect(await page.locator("[data-error]").textContent()).toBe(
+        "schema mismatch: field `price` is not a number",
+      );
+      expect(await page.locator(".run-header").textContent()).toContain("step · user_code");
+      await shot("run-failed");
+    });
+
+    it("draws a timeline bar per invocation (map workers folded into one row)", async () => {
+      await open(`/runs/${runs.rag!.runId}`);
+      await page.waitForSelector(".timeline [data-invocation]");
+      const starts = store.events.get(runs.rag!.runId)!.filter((event) => event.type === "step_start");
+      expect(await page.locator(".timeline [data-invocation]").count()).toBe(starts.length);
+      const workerRow = page.locator('.timeline-row[data-stage="fetch_doc"]');
+      expect(await workerRow.locator("[data-invocation]").count()).toBe(3);
+      expect(await workerRow.locator(".timeline-label").textContent()).toContain("×3");
+      await shot("run-success");
+    });
+
+    it("filters the event log by type and by step, and opens a payload", async () => {
+      await open(`/runs/${runs.rag!.runId}`);
+      await page.waitForSelector(".event-row");
+      const total = store.events.get(runs.rag!.runId)!.length;
+      expect(await page.locator("[data-count]").getAttribute("data-count")).toBe(String(total));
+      await page.selectOption("[data-filter='type']", "token");
+      await page.waitForFunction(
+        () => document.querySelector("[data-count]")?.getAttribute("data-count") === "4",
+      );
+      expect(new URL(page.url()).searchParams.get("type")).toBe("token");
+      await page.locator(".event-row").first().click();
+      expect(await page.locator("[data-payload]").textContent()).toBe('"Paris"');
+      await page.selectOption("[data-filter='type']", "");
+      await page.selectOption("[data-filter='step']", "fetch_doc");
+      await page.waitForFunction(
+        () => document.querySelector("[data-count]")?.getAttribute("data-count") === "6",
+      );
+      const types = await page.locator(".event-row .event-type").allInnerTexts();
+      expect(new Set(types)).toEqual(new Set(["step_start", "step_end"]));
+      await page.getByRole("tab", { name: /Streamed output/ }).click();
+      expect(await page.locator(".streamed").textContent()).toBe("Paris is the capital.");
+    });
+
+    it("keeps a step named <img src=x onerror=alert(1)> and an HTML error inert", async () => {
+      await open(`/runs/${runs.xss!.runId}`);
+      await page.waitForSelector(".graph [data-step]");
+      expect(await page.locator("[data-error]").textContent()).toBe("<script>alert(2)</script>");
+      expect(await page.locator(".graph").textContent()).toContain("<img src=x onerror=alert(1)>");
+      await page.selectOption("[data-filter='step']", "<img src=x onerror=alert(1)>");
+      await page.locator(".event-row").first().click();
+      await open("/runs?q=%3Cb%3E");
+      await page.waitForSelector(`tr[data-run="${runs.xss!.runId}"]`);
+      expect(await page.locator(`tr[data-run="${runs.xss!.runId}"]`).textContent()).toContain(
+        "<b>bold</b>-pipe",
+      );
+      expect(await page.locator("img, b, script:not([src])").count()).toBe(0);
+      expect(problems.filter((problem) => problem.startsWith("dialog"))).toEqual([]);
+    });
+
+    it("compares two runs step by step and shows a pipe's stats", async () => {
+      await open(`/compare?a=${runs.ragBefore!.runId}&b=${runs.rag!.runId}`);
+      await page.waitForSelector(".compare [data-step='answer']");
+      expect(await page.locator(".compare tbody tr").count()).toBe(4);
+      await shot("compare");
+      await open("/pipes/rag");
+      await page.waitForSelector("[data-success-rate]");
+      expect(await page.locator("[data-success-rate]").textContent()).toBe("100.0 %");
+      await page.waitForSelector(".chart canvas");
+      await shot("pipe");
+    });
+
+    it("shows a run written while the page is open, and updates it live", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const live = new Pipe<{ done: boolean }>({ name: "live-job" });
+      live.step("finish_up", async ({ state }) => {
+        state.done = true;
+      });
+      live.step("wait_for_gate", async () => gate, { to: "finish_up" });
+      await open("/runs");
+      await page.waitForSelector("tbody tr");
+      let started!: () => void;
+      const firstBatch = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      const writing = recordRun(
+        store,
+        live,
+        { done: false },
+        { batch: 1, afterBatch: async () => started() },
+      );
+      await firstBatch;
+      const runId = [...store.runs.values()].find((run) => run.pipeName === "live-job")!.runId;
+      await page.waitForSelector(`tr[data-run="${runId}"] [data-status="running"]`, { timeout: 5000 });
+      await page.click(`tr[data-run="${runId}"] a[href^="/runs/"]`);
+      await page.waitForSelector('.graph [data-step="wait_for_gate"][data-state="running"]', {
+        timeout: 5000,
+      });
+      expect(await page.locator('.graph [data-step="finish_up"]').getAttribute("data-state")).toBe("never");
+      await shot("run-live");
+      release();
+      await writing;
+      await page.waitForSelector('.graph [data-step="finish_up"][data-state="ended"]', { timeout: 5000 });
+      await page.waitForSelector('.run-header [data-status="success"]', { timeout: 5000 });
+    });
+
+    it("runs under the strict Content-Security-Policy without errors", () => {
+      expect(problems).toEqual([]);
+    });
+  },
+);

@@ -45,6 +45,7 @@ describe.skipIf(missing !== undefined)(
       for (let index = 0; index < 118; index++) await recordRun(store, nightly, { n: index });
       runs.suspended = await recordRun(store, suspendingPipe(), initial());
       runs.xss = await recordRun(store, xssPipe(), initial());
+      runs.ingested = await recordRun(store, failingPipe("ingest", false), initial());
       runs.failed = await recordRun(store, failingPipe(), initial());
       runs.ragBefore = await recordRun(store, ragPipe(), initial());
       runs.rag = await recordRun(store, ragPipe(), initial());
@@ -70,7 +71,7 @@ describe.skipIf(missing !== undefined)(
     it("shows the runs in the table, newest first, with status as icon and text", async () => {
       await open("/");
       await page.waitForSelector(`tr[data-run="${runs.rag!.runId}"]`);
-      expect(await page.locator("[data-total]").getAttribute("data-total")).toBe("123");
+      expect(await page.locator("[data-total]").getAttribute("data-total")).toBe("124");
       const firstRow = page.locator("tbody tr").first();
       expect(await firstRow.getAttribute("data-run")).toBe(runs.rag!.runId);
       expect(await page.locator(`tr[data-run="${runs.failed!.runId}"] .status`).textContent()).toMatch(
@@ -87,11 +88,11 @@ describe.skipIf(missing !== undefined)(
       await page.waitForSelector("[data-page='2']");
       await page.getByRole("button", { name: "Older →" }).click();
       await page.waitForSelector("[data-page='3']");
-      await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 23);
+      await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 24);
       expect(new URL(page.url()).searchParams.get("page")).toBe("3");
       await page.fill("[data-filter='search']", "ingest");
       await page.waitForFunction(
-        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "1",
+        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "2",
       );
       expect(await page.locator("tbody tr").first().getAttribute("data-run")).toBe(runs.failed!.runId);
       expect(new URL(page.url()).searchParams.get("q")).toBe("ingest");
@@ -105,7 +106,7 @@ describe.skipIf(missing !== undefined)(
       );
       await page.fill("[data-filter='search']", "");
       await page.waitForFunction(
-        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "123",
+        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "124",
       );
       await page.selectOption("[data-filter='status']", "failed");
       await page.waitForFunction(
@@ -179,9 +180,16 @@ describe.skipIf(missing !== undefined)(
     });
 
     it("compares two runs step by step and shows a pipe's stats", async () => {
-      await open(`/compare?a=${runs.ragBefore!.runId}&b=${runs.rag!.runId}`);
-      await page.waitForSelector(".compare [data-step='answer']");
-      expect(await page.locator(".compare tbody tr").count()).toBe(4);
+      await open(`/compare?a=${runs.ingested!.runId}&b=${runs.failed!.runId}`);
+      await page.waitForSelector(".compare [data-step='validate']");
+      expect(await page.locator("[data-verdict]").textContent()).toBe("regressed");
+      expect(await page.locator(".compare [data-step='validate']").getAttribute("data-change")).toBe(
+        "status",
+      );
+      expect(await page.locator(".compare [data-step='store']").getAttribute("data-change")).toBe(
+        "only_in_a",
+      );
+      expect(await page.locator(".compare [data-step='load']").getAttribute("data-change")).toBe("same");
       await shot("compare");
       await open("/pipes/rag");
       await page.waitForSelector("[data-success-rate]");

@@ -2,7 +2,7 @@ import { Graph as LayoutGraph, layout } from "@dagrejs/dagre";
 import { useMemo } from "preact/hooks";
 import type { PipeDescription } from "../api.js";
 import { STATUS_LOOK } from "../format.js";
-import type { StepState } from "../model/invocations.js";
+import type { StepState } from "../model/run-view.js";
 
 const NODE_HEIGHT = 34;
 const CHAR_WIDTH = 7.4;

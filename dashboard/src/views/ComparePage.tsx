@@ -1,13 +1,13 @@
+import { buildTimeline, compareRuns, type StepSummary, type Timeline } from "../../../src/inspect/index.js";
 import { getJson, type RunDetail, type RunsPage, runUrl, type StoredEvent } from "../api.js";
 import { Status } from "../components/Status.js";
 import { duration, shortId } from "../format.js";
-import { buildRunModel, type StepState, stepStates } from "../model/invocations.js";
 import { href, type Route } from "../router.js";
 import { useData } from "../use-data.js";
 
 interface Side {
   detail: RunDetail;
-  steps: Map<string, { state: StepState; totalMs: number; count: number }>;
+  timeline: Timeline;
 }
 
 async function loadSide(runId: string, signal: AbortSignal): Promise<Side> {
@@ -22,21 +22,26 @@ async function loadSide(runId: string, signal: AbortSignal): Promise<Side> {
     events = events.concat(page.events);
     if (page.events.length < 10_000) break;
   }
-  const model = buildRunModel(events);
-  const names = detail.pipeline?.nodes.map((node) => node.name) ?? [
-    ...new Set(model.invocations.map((item) => item.stage)),
-  ];
-  const states = stepStates(names, model, detail.run.status);
-  const steps = new Map<string, { state: StepState; totalMs: number; count: number }>();
-  for (const [name, state] of states) {
-    const mine = model.invocations.filter((item) => item.stage === name && item.depth === 0);
-    steps.set(name, {
-      state,
-      count: mine.length,
-      totalMs: mine.reduce((sum, item) => sum + ((item.end ?? item.start) - item.start), 0),
-    });
-  }
-  return { detail, steps };
+  return { detail, timeline: buildTimeline(events) };
+}
+
+function StepCell({ summary }: { summary: StepSummary | undefined }) {
+  if (summary === undefined)
+    return (
+      <td colSpan={2} class="muted">
+        did not run
+      </td>
+    );
+  return (
+    <>
+      <td>
+        <Status status={summary.status === "success" ? "ended" : summary.status} />
+        {summary.invocations > 1 ? <span class="badge">×{summary.invocations}</span> : null}
+        {summary.retries > 0 ? <span class="badge badge-warn">↻{summary.retries}</span> : null}
+      </td>
+      <td class="number">{duration(summary.durationMs)}</td>
+    </>
+  );
 }
 
 /** Two runs side by side: per step, what it did and how long it took; changes highlighted. */
@@ -99,16 +104,22 @@ export function ComparePage({ route }: { route: Route }) {
       </main>
     );
   const [left, right] = pair.data;
-  const names = [...new Set([...left.steps.keys(), ...right.steps.keys()])];
+  const comparison = compareRuns(left.timeline, right.timeline);
   return (
     <main class="page">
-      <h1>Compare runs</h1>
+      <header class="page-header">
+        <h1>Compare runs</h1>
+        <span class={`verdict verdict-${comparison.verdict}`} data-verdict={comparison.verdict}>
+          {comparison.verdict}
+        </span>
+      </header>
       <table class="compare">
         <thead>
           <tr>
             <th>Step</th>
-            {[left, right].map((side) => (
+            {[left, right].map((side, index) => (
               <th key={side.detail.run.runId} colSpan={2}>
+                {index === 0 ? "a " : "b "}
                 <a class="mono" href={`/runs/${encodeURIComponent(side.detail.run.runId)}`}>
                   {shortId(side.detail.run.runId)}
                 </a>{" "}
@@ -120,33 +131,34 @@ export function ComparePage({ route }: { route: Route }) {
           </tr>
         </thead>
         <tbody>
-          {names.map((name) => {
-            const one = left.steps.get(name);
-            const two = right.steps.get(name);
-            const changedState = one?.state !== two?.state;
-            const delta = (two?.totalMs ?? 0) - (one?.totalMs ?? 0);
-            const slower =
-              Math.abs(delta) > Math.max(1, 0.25 * Math.max(one?.totalMs ?? 0, two?.totalMs ?? 0));
-            return (
-              <tr
-                key={name}
-                class={changedState ? "changed" : ""}
-                data-step={name}
-                data-changed={changedState ? "state" : slower ? "duration" : ""}
+          {comparison.steps.map((step) => (
+            <tr
+              key={step.step}
+              class={step.change === "same" ? "" : `changed change-${step.change}`}
+              data-step={step.step}
+              data-change={step.change}
+            >
+              <td class="mono">{step.step}</td>
+              <StepCell summary={step.a} />
+              <StepCell summary={step.b} />
+              <td
+                class={`number ${step.change === "slower" ? "worse" : step.change === "faster" ? "better" : ""}`}
               >
-                <td class="mono">{name}</td>
-                <td>{one ? <Status status={one.state} /> : "—"}</td>
-                <td class="number">{one && one.count > 0 ? duration(one.totalMs) : ""}</td>
-                <td>{two ? <Status status={two.state} /> : "—"}</td>
-                <td class="number">{two && two.count > 0 ? duration(two.totalMs) : ""}</td>
-                <td class={`number ${slower ? (delta > 0 ? "worse" : "better") : ""}`}>
-                  {one?.count && two?.count ? `${delta >= 0 ? "+" : "−"}${duration(Math.abs(delta))}` : ""}
-                </td>
-              </tr>
-            );
-          })}
+                {step.durationDeltaMs === undefined
+                  ? ""
+                  : `${step.durationDeltaMs >= 0 ? "+" : "−"}${duration(Math.abs(step.durationDeltaMs))}`}
+              </td>
+            </tr>
+          ))}
         </tbody>
       </table>
+      {comparison.notes.length > 0 ? (
+        <ul class="notes">
+          {comparison.notes.map((note) => (
+            <li key={note}>{note}</li>
+          ))}
+        </ul>
+      ) : null}
     </main>
   );
 }

@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { buildTimeline } from "../../../src/inspect/index.js";
 import type { StoredEvent } from "../api.js";
 import { EventLog } from "../components/EventLog.js";
 import { PipelineGraph } from "../components/Graph.js";
 import { Status } from "../components/Status.js";
 import { Timeline } from "../components/Timeline.js";
 import { dateTime, duration, pretty, shortId } from "../format.js";
-import { buildRunModel, stepStates } from "../model/invocations.js";
+import { stepStates, streamedText } from "../model/run-view.js";
 import { href, navigate, type Route } from "../router.js";
 import { useRun } from "../use-run.js";
 
@@ -26,17 +27,18 @@ export function RunPage({ runId, route }: { runId: string; route: Route }) {
     const timer = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(timer);
   }, [running]);
-  const model = useMemo(() => buildRunModel(events), [events]);
+  const timeline = useMemo(() => buildTimeline(events), [events]);
+  const tokens = useMemo(() => streamedText(events), [events]);
   const states = useMemo(
     () =>
       detail?.pipeline
         ? stepStates(
             detail.pipeline.nodes.map((node) => node.name),
-            model,
+            timeline,
             detail.run.status,
           )
         : undefined,
-    [detail?.pipeline, detail?.run.status, model],
+    [detail?.pipeline, detail?.run.status, timeline],
   );
   const set = (change: Record<string, string | undefined>) =>
     navigate(
@@ -177,7 +179,7 @@ export function RunPage({ runId, route }: { runId: string; route: Route }) {
         </section>
         <section class="panel" aria-label="Timeline">
           <h2>Timeline</h2>
-          <Timeline model={model} now={now} />
+          <Timeline timeline={timeline} now={now} />
         </section>
       </div>
       <div class="tabs" role="tablist">
@@ -197,14 +199,14 @@ export function RunPage({ runId, route }: { runId: string; route: Route }) {
       {tab === "events" ? (
         <EventLog
           events={events}
-          start={model.first}
+          start={timeline.startedAt}
           type={type}
           step={step}
           loading={loading}
           onFilter={(filter) => set(filter)}
         />
       ) : tab === "output" ? (
-        <Output tokens={model.tokens} />
+        <Output tokens={tokens} />
       ) : (
         <StateView events={events} />
       )}

@@ -30,14 +30,14 @@ export function ragPipe(name = "rag"): Pipe<DemoState> {
   return pipe;
 }
 
-/** load -> (enrich | validate) -> store; validate throws. */
-export function failingPipe(name = "ingest"): Pipe<DemoState> {
+/** load -> (enrich | validate) -> store; validate throws unless `fail` is false. */
+export function failingPipe(name = "ingest", fail = true): Pipe<DemoState> {
   const pipe = new Pipe<DemoState>({ name });
   pipe.step("store", async () => {});
   pipe.step(
     "validate",
     async () => {
-      throw new Error("schema mismatch: field `price` is not a number");
+      if (fail) throw new Error("schema mismatch: field `price` is not a number");
     },
     { to: "store" },
   );

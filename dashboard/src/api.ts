@@ -2,13 +2,14 @@
 
 import type {
   PipelineRecord,
+  PipelineSummary,
   RunRecord,
   RunStatus,
   StoredEvent,
 } from "../../src/dashboard/store-contract.js";
 import type { PipeDescription } from "../../src/index.js";
 
-export type { PipeDescription, PipelineRecord, RunRecord, RunStatus, StoredEvent };
+export type { PipeDescription, PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent };
 
 export interface RunsPage {
   runs: RunRecord[];

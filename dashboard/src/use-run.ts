@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { getJson, type RunDetail, type RunRecord, runUrl, type StoredEvent } from "./api.js";
+import { lastSeqOf } from "./model/run-view.js";
 
 const FIRST_PAGE = 2000;
 const NEXT_PAGE = 10_000;
@@ -32,7 +33,7 @@ export function useRun(runId: string): LiveRun {
       setState((previous) => ({ ...previous, detail }));
       let limit = FIRST_PAGE;
       for (;;) {
-        const afterSeq = events.at(-1)?.seq ?? 0;
+        const afterSeq = lastSeqOf(events.at(-1));
         const page = await getJson<{ events: StoredEvent[] }>(
           `${runUrl(detail.run.runId)}/events`,
           { afterSeq, limit },
@@ -44,10 +45,10 @@ export function useRun(runId: string): LiveRun {
         limit = NEXT_PAGE;
       }
       if (detail.run.status !== "running" || controller.signal.aborted) return;
-      source = new EventSource(`${runUrl(detail.run.runId)}/stream?afterSeq=${events.at(-1)?.seq ?? 0}`);
+      source = new EventSource(`${runUrl(detail.run.runId)}/stream?afterSeq=${lastSeqOf(events.at(-1))}`);
       source.addEventListener("events", (message) => {
         const batch = JSON.parse((message as MessageEvent<string>).data) as StoredEvent[];
-        const lastSeq = events.at(-1)?.seq ?? 0;
+        const lastSeq = lastSeqOf(events.at(-1));
         events = events.concat(batch.filter((event) => event.seq > lastSeq));
         setState((previous) => ({ ...previous, events }));
       });

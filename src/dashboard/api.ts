@@ -1,7 +1,7 @@
 import { HttpProblem } from "./errors.js";
 import { QueryReader } from "./query.js";
 import { computeStats } from "./run-stats.js";
-import type { PipelineRecord, RunReader, RunRecord } from "./store-contract.js";
+import type { RunReader, RunRecord } from "./store-contract.js";
 
 /** The most runs one `/api/runs` page returns. */
 export const MAX_PAGE = 500;
@@ -20,7 +20,6 @@ export interface ApiAnswer {
  */
 export class DashboardApi {
   readonly #reader: RunReader;
-  #pipelines: { at: number; records: Promise<PipelineRecord[]> } | undefined;
 
   constructor(reader: RunReader) {
     this.#reader = reader;
@@ -41,7 +40,15 @@ export class DashboardApi {
     }
     if (resource === "pipelines" && parts.length === 1) {
       new QueryReader(params, []);
-      return { status: 200, body: { pipelines: await this.pipelines() } };
+      return { status: 200, body: { pipelines: await this.#reader.listPipelines() } };
+    }
+    if (resource === "pipelines" && id !== undefined && parts.length === 2) {
+      new QueryReader(params, []);
+      if (!/^[\w-]{1,128}$/.test(id))
+        throw new HttpProblem(400, `Expected a pipeline hash, got \`${id.slice(0, 60)}\``);
+      const pipeline = await this.#reader.getPipeline(id);
+      if (pipeline === undefined) throw new HttpProblem(404, `No pipeline with hash \`${id}\` in this store`);
+      return { status: 200, body: { pipeline } };
     }
     if (resource === "stats" && parts.length === 1) {
       const query = new QueryReader(params, ["pipe", "since"]);
@@ -73,18 +80,6 @@ export class DashboardApi {
     return run;
   }
 
-  /** Every pipeline the store has seen (cached for a second: it changes rarely and is read often). */
-  async pipelines(): Promise<PipelineRecord[]> {
-    const now = Date.now();
-    if (this.#pipelines === undefined || now - this.#pipelines.at > 1000) {
-      this.#pipelines = { at: now, records: this.#reader.listPipelines() };
-      this.#pipelines.records.catch(() => {
-        this.#pipelines = undefined;
-      });
-    }
-    return this.#pipelines.records;
-  }
-
   async #runs(params: URLSearchParams): Promise<ApiAnswer> {
     const query = new QueryReader(params, ["status", "pipe", "q", "limit", "offset", "since", "until"]);
     const filter = withoutUndefined({
@@ -106,16 +101,10 @@ export class DashboardApi {
   async #run(id: string, params: URLSearchParams): Promise<ApiAnswer> {
     new QueryReader(params, []);
     const run = await this.findRun(id);
-    const [pipelines, chain] = await Promise.all([
-      this.pipelines(),
+    const [pipeline, chain] = await Promise.all([
+      this.#reader.getPipeline(run.pipeHash),
       this.#reader.listRuns({ threadId: run.threadId, limit: 100, offset: 0 }),
     ]);
-    let pipeline = pipelines.find((record) => record.hash === run.pipeHash);
-    if (pipeline === undefined) {
-      // A pipe first seen after the cached list was read.
-      this.#pipelines = undefined;
-      pipeline = (await this.pipelines()).find((record) => record.hash === run.pipeHash);
-    }
     const links = chain
       .map((segment) => ({ runId: segment.runId, status: segment.status, startedAt: segment.startedAt }))
       .sort((a, b) => a.startedAt - b.startedAt);

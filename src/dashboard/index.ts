@@ -8,6 +8,7 @@ export { type DashboardOptions, type RunningDashboard, startDashboard } from "./
 export type {
   EventQuery,
   PipelineRecord,
+  PipelineSummary,
   RunQuery,
   RunReader,
   RunRecord,

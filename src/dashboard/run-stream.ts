@@ -45,7 +45,7 @@ export async function streamRun(
       if (closed) break;
       const last = events.at(-1);
       if (last !== undefined) {
-        afterSeq = last.seq;
+        afterSeq = last.coalesced?.lastSeq ?? last.seq;
         response.write(`id: ${afterSeq}\nevent: events\ndata: ${toJson(events)}\n\n`);
         if (events.length === BATCH) continue;
       }

@@ -73,6 +73,11 @@ describe("the dashboard's JSON API", () => {
       "ingest",
       "rag",
     ]);
+    const rag = body.pipelines.find((pipeline: { name: string }) => pipeline.name === "rag");
+    expect(rag).toMatchObject({ runCount: 1, hash: succeeded.pipeHash });
+    const one = await getJson(`/api/pipelines/${rag.hash}`);
+    expect(one.body.pipeline.describe.roots).toEqual(["search"]);
+    expect((await getJson("/api/pipelines/nope")).status).toBe(404);
     const stats = await getJson("/api/stats?pipe=rag");
     expect(stats.body).toMatchObject({ total: 1, byStatus: { success: 1 }, successRate: 1 });
     expect(stats.body.steps.map((step: { step: string }) => step.step).sort()).toEqual([

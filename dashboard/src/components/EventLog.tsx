@@ -121,7 +121,10 @@ export function EventLog(props: {
                 >
                   <span class="event-seq">{event.seq}</span>
                   <span class="event-time">+{duration(event.timestamp - props.start)}</span>
-                  <span class="event-type">{event.type}</span>
+                  <span class="event-type">
+                    {event.type}
+                    {event.coalesced ? ` ×${event.coalesced.count}` : ""}
+                  </span>
                   <span class="event-stage" title={event.stage}>
                     {event.stage}
                   </span>

@@ -36,12 +36,21 @@ export function stepStates(
   return states;
 }
 
+/** The `seq` a reader continues after: a coalesced row covers up to its `lastSeq`. */
+export function lastSeqOf(event: StoredEvent | undefined): number {
+  return event === undefined ? 0 : (event.coalesced?.lastSeq ?? event.seq);
+}
+
 /** The text streamed by each stage that yielded tokens, in order (non-text tokens as JSON). */
 export function streamedText(events: readonly StoredEvent[]): Map<string, string> {
   const texts = new Map<string, string>();
   for (const event of events) {
     if (event.type !== "token") continue;
-    const text = typeof event.payload === "string" ? event.payload : JSON.stringify(event.payload);
+    // A coalesced row holds the payloads of several tokens.
+    const payloads = event.coalesced === undefined ? [event.payload] : (event.payload as unknown[]);
+    const text = payloads
+      .map((payload) => (typeof payload === "string" ? payload : JSON.stringify(payload)))
+      .join("");
     texts.set(event.stage, (texts.get(event.stage) ?? "") + text);
   }
   return texts;

@@ -2,6 +2,7 @@ import { buildTimeline, compareRuns, type StepSummary, type Timeline } from "../
 import { getJson, type RunDetail, type RunsPage, runUrl, type StoredEvent } from "../api.js";
 import { Status } from "../components/Status.js";
 import { duration, shortId } from "../format.js";
+import { lastSeqOf } from "../model/run-view.js";
 import { href, type Route } from "../router.js";
 import { useData } from "../use-data.js";
 
@@ -16,7 +17,7 @@ async function loadSide(runId: string, signal: AbortSignal): Promise<Side> {
   for (;;) {
     const page = await getJson<{ events: StoredEvent[] }>(
       `${runUrl(detail.run.runId)}/events`,
-      { afterSeq: events.at(-1)?.seq ?? 0, limit: 10_000 },
+      { afterSeq: lastSeqOf(events.at(-1)), limit: 10_000 },
       signal,
     );
     events = events.concat(page.events);

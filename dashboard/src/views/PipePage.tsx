@@ -1,6 +1,12 @@
 import { useMemo } from "preact/hooks";
 import uPlot from "uplot";
-import { getJson, type PipelineRecord, type Stats } from "../api.js";
+import {
+  getJson,
+  type PipeDescription,
+  type PipelineRecord,
+  type PipelineSummary,
+  type Stats,
+} from "../api.js";
 import { Chart } from "../components/Chart.js";
 import { PipelineGraph } from "../components/Graph.js";
 import { duration } from "../format.js";
@@ -25,12 +31,20 @@ export function PipePage({ name }: { name: string }) {
     5000,
   );
   const pipelines = useData(
-    (signal) => getJson<{ pipelines: PipelineRecord[] }>("/api/pipelines", {}, signal),
+    (signal) => getJson<{ pipelines: PipelineSummary[] }>("/api/pipelines", {}, signal),
     "pipelines",
   );
-  const latest = (pipelines.data?.pipelines ?? [])
+  // The graph of the version that ran last.
+  const hash = (pipelines.data?.pipelines ?? [])
     .filter((record) => record.name === name)
-    .sort((a, b) => b.firstSeen - a.firstSeen)[0];
+    .sort((a, b) => (b.lastRunAt ?? b.firstSeen) - (a.lastRunAt ?? a.firstSeen))[0]?.hash;
+  const latest = useData(
+    async (signal) =>
+      hash === undefined
+        ? undefined
+        : (await getJson<{ pipeline: PipelineRecord }>(`/api/pipelines/${hash}`, {}, signal)).pipeline,
+    `pipeline|${hash ?? ""}`,
+  ).data;
   const data = stats.data;
   const overTime = useMemo(() => (data ? runsOverTime(data) : undefined), [data]);
   const perStep = useMemo(() => (data && data.steps.length > 0 ? stepChart(data) : undefined), [data]);
@@ -69,7 +83,11 @@ export function PipePage({ name }: { name: string }) {
         <section class="panel">
           <h2>Graph</h2>
           <div class="graph-scroll">
-            {latest ? <PipelineGraph pipeline={latest.describe} /> : <p class="muted">Not stored.</p>}
+            {latest ? (
+              <PipelineGraph pipeline={latest.describe as unknown as PipeDescription} />
+            ) : (
+              <p class="muted">Not stored.</p>
+            )}
           </div>
         </section>
         <section class="panel">

@@ -1,4 +1,4 @@
-import { getJson, type PipelineRecord } from "../api.js";
+import { getJson, type PipelineSummary } from "../api.js";
 import { dateTime } from "../format.js";
 import { href } from "../router.js";
 import { useData } from "../use-data.js";
@@ -6,10 +6,10 @@ import { useData } from "../use-data.js";
 /** Every pipe the store has seen. */
 export function PipesPage() {
   const pipelines = useData(
-    (signal) => getJson<{ pipelines: PipelineRecord[] }>("/api/pipelines", {}, signal),
+    (signal) => getJson<{ pipelines: PipelineSummary[] }>("/api/pipelines", {}, signal),
     "pipelines",
   );
-  const byName = new Map<string, PipelineRecord[]>();
+  const byName = new Map<string, PipelineSummary[]>();
   for (const record of pipelines.data?.pipelines ?? [])
     byName.set(record.name, [...(byName.get(record.name) ?? []), record]);
   return (
@@ -24,7 +24,7 @@ export function PipesPage() {
         <thead>
           <tr>
             <th>Pipe</th>
-            <th>Steps</th>
+            <th class="number">Runs</th>
             <th>Versions</th>
             <th>First seen</th>
             <th />
@@ -38,7 +38,9 @@ export function PipesPage() {
                 <td>
                   <a href={`/pipes/${encodeURIComponent(name)}`}>{name}</a>
                 </td>
-                <td>{records.at(-1)?.describe.nodes.length}</td>
+                <td class="number">
+                  {records.reduce((sum, record) => sum + record.runCount, 0).toLocaleString()}
+                </td>
                 <td>{records.length}</td>
                 <td>{dateTime(Math.min(...records.map((record) => record.firstSeen)))}</td>
                 <td>

@@ -254,8 +254,9 @@ function StateView({ events }: { events: readonly StoredEvent[] }) {
 function failureStack(events: readonly StoredEvent[]): string | undefined {
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
-    if (event.type !== "step_error" || event.payload.retrying) continue;
-    const error = event.payload.error as { stack?: unknown } | undefined;
+    const payload = event.payload as { retrying?: boolean; error?: { stack?: unknown } } | null;
+    if (event.type !== "step_error" || payload?.retrying) continue;
+    const error = payload?.error;
     if (error && typeof error.stack === "string") return error.stack;
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { getJson, type RunsPage as Page, type PipelineRecord } from "../api.js";
+import { getJson, type RunsPage as Page, type PipelineSummary } from "../api.js";
 import { Status } from "../components/Status.js";
 import { dateTime, duration, shortId } from "../format.js";
 import { href, navigate, type Route } from "../router.js";
@@ -37,7 +37,7 @@ export function RunsPage({ route }: { route: Route }) {
     1000,
   );
   const pipelines = useData(
-    (signal) => getJson<{ pipelines: PipelineRecord[] }>("/api/pipelines", {}, signal),
+    (signal) => getJson<{ pipelines: PipelineSummary[] }>("/api/pipelines", {}, signal),
     "pipelines",
   );
   const pipeNames = [...new Set((pipelines.data?.pipelines ?? []).map((record) => record.name))].sort();

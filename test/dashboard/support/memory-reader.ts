@@ -1,9 +1,9 @@
 // Until the Store layer (issue 14) lands on main, the dashboard's tests keep runs in this small
 // in-memory store with the write/read shape of the contract. It is replaced by MemoryStore then.
-import type { PipeDescription } from "justpipe";
 import type {
   EventQuery,
   PipelineRecord,
+  PipelineSummary,
   RunQuery,
   RunReader,
   RunRecord,
@@ -11,7 +11,7 @@ import type {
 } from "../../../src/dashboard/index.js";
 
 export interface WriteBatch {
-  pipeline?: { hash: string; name: string; describe: PipeDescription };
+  pipeline?: PipelineRecord;
   run?: RunRecord;
   events?: StoredEvent[];
 }
@@ -23,7 +23,7 @@ export class MemoryReader implements RunReader {
 
   async write(batch: WriteBatch): Promise<void> {
     if (batch.pipeline && !this.pipelines.has(batch.pipeline.hash)) {
-      this.pipelines.set(batch.pipeline.hash, { ...batch.pipeline, firstSeen: Date.now() });
+      this.pipelines.set(batch.pipeline.hash, batch.pipeline);
     }
     if (batch.run) this.runs.set(batch.run.runId, batch.run);
     for (const event of batch.events ?? []) {
@@ -47,7 +47,7 @@ export class MemoryReader implements RunReader {
       .filter(
         (run) =>
           (query.pipe === undefined || run.pipeName === query.pipe) &&
-          (query.status === undefined || query.status.includes(run.status)) &&
+          (query.status === undefined || [query.status].flat().includes(run.status)) &&
           (query.since === undefined || run.startedAt >= query.since) &&
           (query.until === undefined || run.startedAt < query.until) &&
           (query.threadId === undefined || run.threadId === query.threadId) &&
@@ -58,12 +58,12 @@ export class MemoryReader implements RunReader {
       .sort((a, b) => b.startedAt - a.startedAt || (a.runId < b.runId ? 1 : -1));
   }
 
-  async listRuns(query: RunQuery): Promise<RunRecord[]> {
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const offset = query.offset ?? 0;
     return this.#filter(query).slice(offset, offset + (query.limit ?? 50));
   }
 
-  async countRuns(query: RunQuery): Promise<number> {
+  async countRuns(query: RunQuery = {}): Promise<number> {
     return this.#filter(query).length;
   }
 
@@ -78,7 +78,20 @@ export class MemoryReader implements RunReader {
       .slice(0, query.limit ?? Number.POSITIVE_INFINITY);
   }
 
-  async listPipelines(): Promise<PipelineRecord[]> {
-    return [...this.pipelines.values()];
+  async listPipelines(): Promise<PipelineSummary[]> {
+    return [...this.pipelines.values()].map((pipeline) => {
+      const runs = [...this.runs.values()].filter((run) => run.pipeHash === pipeline.hash);
+      return {
+        hash: pipeline.hash,
+        name: pipeline.name,
+        firstSeen: pipeline.firstSeen,
+        runCount: runs.length,
+        lastRunAt: runs.length === 0 ? null : Math.max(...runs.map((run) => run.startedAt)),
+      };
+    });
+  }
+
+  async getPipeline(hash: string): Promise<PipelineRecord | undefined> {
+    return this.pipelines.get(hash);
   }
 }

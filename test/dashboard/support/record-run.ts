@@ -22,7 +22,14 @@ export async function recordRun<State extends object>(
   options: RecordOptions = {},
 ): Promise<RunRecord> {
   const describe = pipe.describe();
-  await store.write({ pipeline: { hash: describe.hash, name: describe.name, describe } });
+  await store.write({
+    pipeline: {
+      hash: describe.hash,
+      name: describe.name,
+      describe: describe as unknown as Record<string, unknown>,
+      firstSeen: Date.now(),
+    },
+  });
   const events: PipeEvent[] = [];
   let pending: PipeEvent[] = [];
   let run: RunRecord | undefined;
@@ -33,7 +40,7 @@ export async function recordRun<State extends object>(
     if (run === undefined) run = runningRecord(event, describe.hash, describe.name, options);
     if (event.type === EventType.SUSPEND) suspend = event.payload;
     if (options.batch !== undefined && pending.length >= options.batch) {
-      await store.write({ run, events: pending });
+      await store.write({ run: { ...run, lastSeq: event.seq }, events: pending });
       pending = [];
       await options.afterBatch?.();
     }
@@ -43,6 +50,8 @@ export async function recordRun<State extends object>(
   const startedAt = run!.startedAt;
   const ended: RunRecord = {
     ...run!,
+    lastSeq: events.at(-1)!.seq,
+    updatedAt: Date.now(),
     status: end.status,
     endedAt: startedAt + end.durationMs,
     durationMs: end.durationMs,
@@ -63,6 +72,7 @@ function runningRecord(event: PipeEvent, hash: string, name: string, options: Re
     runId: event.runId,
     threadId: options.threadId ?? event.runId,
     resumedFrom: options.resumedFrom ?? null,
+    parentRunId: null,
     pipeName: name,
     pipeHash: hash,
     status: "running",
@@ -76,5 +86,10 @@ function runningRecord(event: PipeEvent, hash: string, name: string, options: Re
     suspendedStep: null,
     suspendReason: null,
     end: null,
+    labels: {},
+    owner: null,
+    leaseUntil: null,
+    lastSeq: event.seq,
+    updatedAt: event.timestamp,
   };
 }

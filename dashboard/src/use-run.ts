@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson, type RunDetail, type RunRecord, runUrl, type StoredEvent } from "./api.js";
 import { lastSeqOf } from "./model/run-view.js";
 
-const FIRST_PAGE = 2000;
+const FIRST_PAGE = 500;
 const NEXT_PAGE = 10_000;
 
 export interface LiveRun {
@@ -29,20 +29,26 @@ export function useRun(runId: string): LiveRun {
     let events: StoredEvent[] = [];
     setState({ detail: undefined, events: [], loading: true, error: undefined });
     const load = async () => {
-      const detail = await getJson<RunDetail>(runUrl(runId), {}, controller.signal);
-      setState((previous) => ({ ...previous, detail }));
-      let limit = FIRST_PAGE;
-      for (;;) {
-        const afterSeq = lastSeqOf(events.at(-1));
+      // The run and the first screenful of events at once; the rest in large pages behind them.
+      const eventsUrl = `${runUrl(runId)}/events`;
+      const [detail, first] = await Promise.all([
+        getJson<RunDetail>(runUrl(runId), {}, controller.signal),
+        getJson<{ events: StoredEvent[] }>(eventsUrl, { limit: FIRST_PAGE }, controller.signal),
+      ]);
+      events = first.events;
+      setState((previous) => ({ ...previous, detail, events, loading: events.length === FIRST_PAGE }));
+      let more = events.length === FIRST_PAGE;
+      while (more) {
+        // Let the first screen paint before the next page is parsed and drawn.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         const page = await getJson<{ events: StoredEvent[] }>(
-          `${runUrl(detail.run.runId)}/events`,
-          { afterSeq, limit },
+          eventsUrl,
+          { afterSeq: lastSeqOf(events.at(-1)), limit: NEXT_PAGE },
           controller.signal,
         );
         events = events.concat(page.events);
-        setState((previous) => ({ ...previous, events, loading: page.events.length === limit }));
-        if (page.events.length < limit) break;
-        limit = NEXT_PAGE;
+        more = page.events.length === NEXT_PAGE;
+        setState((previous) => ({ ...previous, events, loading: more }));
       }
       if (detail.run.status !== "running" || controller.signal.aborted) return;
       source = new EventSource(`${runUrl(detail.run.runId)}/stream?afterSeq=${lastSeqOf(events.at(-1))}`);

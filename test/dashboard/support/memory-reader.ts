@@ -28,7 +28,8 @@ export class MemoryReader implements RunReader {
     if (batch.run) this.runs.set(batch.run.runId, batch.run);
     for (const event of batch.events ?? []) {
       const list = this.events.get(event.runId) ?? [];
-      if (!list.some((existing) => existing.seq === event.seq)) list.push(event);
+      // Writes are idempotent: a batch sent again adds nothing (events arrive in seq order).
+      if ((list.at(-1)?.seq ?? 0) < event.seq) list.push(event);
       this.events.set(event.runId, list);
     }
   }

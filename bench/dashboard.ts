@@ -1,0 +1,157 @@
+// The dashboard at scale: a store of 100,000 runs and a run of 100,000 events.
+//   npm run bench:dashboard                       (memory store)
+//   npm run bench:dashboard -- --runs 20000 --events 20000 --reps 5
+// Prints the API's latency (median and worst of --reps calls after one warm-up) and the time
+// Chromium takes to show each page's first screen (navigation start to the first rows drawn,
+// by performance.now() in the page), each measured --reps times in a fresh tab.
+/// <reference lib="dom" />
+import { parseArgs } from "node:util";
+import { Pipe } from "justpipe";
+import type { RunRecord } from "../src/dashboard/index.js";
+import { listenDashboard } from "../src/dashboard/start.js";
+import { CHROMIUM, launchBrowser } from "../test/dashboard/support/browser.js";
+import { buildApp } from "../test/dashboard/support/build-app.js";
+import { MemoryReader } from "../test/dashboard/support/memory-reader.js";
+import { recordRun } from "../test/dashboard/support/record-run.js";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "100000" },
+    events: { type: "string", default: "100000" },
+    reps: { type: "string", default: "7" },
+  },
+});
+const RUNS = Number(values.runs);
+const EVENTS = Number(values.events);
+const REPS = Number(values.reps);
+const STATUSES = ["success", "success", "success", "failed", "suspended", "cancelled", "timeout"] as const;
+
+const store = new MemoryReader();
+const started = performance.now();
+
+// One big run for real: a map over N/3 items (three events per worker), stored as it ran.
+const big = new Pipe<{ total: number }>({ name: "big-map" });
+big.step("sum", async () => {});
+big.step("work", async ({ state }) => {
+  state.total++;
+});
+big.map("fan_out", async () => Array.from({ length: Math.floor(EVENTS / 3) }, (_, index) => index), {
+  each: "work",
+  to: "sum",
+  maxConcurrency: 64,
+});
+const bigRun = await recordRun(store, big, { total: 0 });
+
+// The many runs: one real run of a small pipe, stored again under new ids, times and statuses.
+const small = new Pipe<{ n: number }>({ name: "nightly" });
+small.step("report", async () => {});
+small.step(
+  "collect",
+  async ({ state }) => {
+    state.n++;
+  },
+  { to: "report" },
+);
+const template = await recordRun(store, small, { n: 0 });
+const templateEvents = store.events.get(template.runId)!;
+const base = Date.now() - RUNS * 60_000;
+for (let index = 0; index < RUNS; index++) {
+  const runId = `${((index * 2654435761) % 4294967296).toString(16).padStart(8, "0")}${index.toString(36)}`;
+  const status = STATUSES[index % STATUSES.length]!;
+  const run: RunRecord = {
+    ...template,
+    runId,
+    threadId: runId,
+    pipeName: index % 10 === 0 ? "weekly" : "nightly",
+    status,
+    startedAt: base + index * 60_000,
+    endedAt: base + index * 60_000 + 1200,
+    durationMs: 1200 + (index % 97),
+    failedStep: status === "failed" ? "collect" : null,
+    error: status === "failed" ? "upstream timed out" : null,
+  };
+  store.runs.set(runId, run);
+  store.events.set(
+    runId,
+    templateEvents.map((event) => ({ ...event, runId })),
+  );
+}
+console.log(
+  `store: ${store.runs.size.toLocaleString()} runs, the big run ${store.events.get(bigRun.runId)!.length.toLocaleString()} events (filled in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+);
+
+const appDir = await buildApp();
+const dashboard = await listenDashboard({ store, port: 0 }, appDir);
+const url = (path: string) => new URL(path, dashboard.url).href;
+
+async function timeApi(label: string, path: string): Promise<void> {
+  await fetch(url(path)).then((response) => response.arrayBuffer());
+  const times: number[] = [];
+  let bytes = 0;
+  for (let rep = 0; rep < REPS; rep++) {
+    const start = performance.now();
+    const response = await fetch(url(path));
+    bytes = (await response.arrayBuffer()).byteLength;
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    times.push(performance.now() - start);
+  }
+  report(label, times, `${(bytes / 1024).toFixed(0)} KiB`);
+}
+
+function report(label: string, times: number[], note = ""): void {
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)]!;
+  console.log(
+    `${label.padEnd(58)} median ${median.toFixed(1).padStart(7)} ms   worst ${times.at(-1)!.toFixed(1).padStart(7)} ms   ${note}`,
+  );
+}
+
+console.log("\nAPI (node fetch, same machine):");
+await timeApi("GET /api/runs?limit=50", "/api/runs?limit=50");
+await timeApi("GET /api/runs?limit=50&offset=50000", "/api/runs?limit=50&offset=50000");
+await timeApi(
+  "GET /api/runs?status=failed&pipe=nightly&limit=50",
+  "/api/runs?status=failed&pipe=nightly&limit=50",
+);
+await timeApi("GET /api/runs?q=weekly&limit=50", "/api/runs?q=weekly&limit=50");
+await timeApi(`GET /api/runs/<big>/events?limit=2000`, `/api/runs/${bigRun.runId}/events?limit=2000`);
+await timeApi(
+  `GET /api/runs/<big>/events?afterSeq=90000&limit=2000`,
+  `/api/runs/${bigRun.runId}/events?afterSeq=90000&limit=2000`,
+);
+await timeApi(
+  `GET /api/runs/<big>/events?type=step_end&limit=2000`,
+  `/api/runs/${bigRun.runId}/events?type=step_end&limit=2000`,
+);
+await timeApi(`GET /api/runs/<big>`, `/api/runs/${bigRun.runId}`);
+
+console.log(`\nFirst screen in Chromium (${CHROMIUM}, 1280x800, fresh tab each time):`);
+const browser = await launchBrowser();
+async function timePage(label: string, path: string, ready: readonly string[], rows = 1): Promise<void> {
+  const times: number[] = [];
+  for (let rep = 0; rep < REPS + 1; rep++) {
+    const page = await browser.context.newPage();
+    await page.goto(url(path), { waitUntil: "commit" });
+    // Checked on every animation frame; the time is taken in the frame where it first holds.
+    const handle = await page.waitForFunction(
+      ([selectors, count]) =>
+        document.querySelectorAll(selectors[0]!).length >= count &&
+        selectors.every((selector) => document.querySelector(selector) !== null) &&
+        performance.now(),
+      [ready, rows] as const,
+      { timeout: 30_000, polling: "raf" },
+    );
+    const at = (await handle.jsonValue()) as number;
+    if (rep > 0) times.push(at);
+    await page.close();
+  }
+  report(label, times);
+}
+await timePage("/runs: the table's rows", "/runs", ["tbody tr"], 50);
+await timePage("/runs/<big>: graph, timeline and event rows", `/runs/${bigRun.runId}`, [
+  ".event-row",
+  ".graph [data-state]",
+  ".timeline .bar",
+]);
+await browser.close();
+await dashboard.close();

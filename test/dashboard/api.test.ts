@@ -1,5 +1,10 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DashboardError, type RunRecord, startDashboard } from "../../src/dashboard/index.js";
+import { listenDashboard } from "../../src/dashboard/start.js";
 import { MemoryReader } from "./support/memory-reader.js";
 import { failingPipe, initial, ragPipe, suspendingPipe } from "./support/pipes.js";
 import { recordRun } from "./support/record-run.js";
@@ -118,7 +123,6 @@ describe("the dashboard's JSON API", () => {
   });
 
   it("refuses a Host header that is not this machine (DNS rebinding)", async () => {
-    const { request } = await import("node:http");
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL("/api/health", base);
       request(
@@ -172,6 +176,53 @@ describe("exposing the dashboard", () => {
       expect(link.headers.get("set-cookie")).toContain("HttpOnly");
     } finally {
       await exposed.close();
+    }
+  });
+});
+
+describe("the app's files", () => {
+  /** A raw GET: the path goes to the server exactly as written (fetch would normalise it). */
+  const rawGet = (url: string, path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(url);
+      request({ host: hostname, port, path }, (response) => {
+        let body = "";
+        response.on("data", (chunk) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      })
+        .on("error", reject)
+        .end();
+    });
+
+  it("serves the app, routes views to index.html, and never a file outside its folder", async () => {
+    const root = mkdtempSync(join(tmpdir(), "justpipe-static-"));
+    const app = join(root, "app");
+    mkdirSync(join(app, "assets"), { recursive: true });
+    writeFileSync(join(app, "index.html"), "<!doctype html><title>app</title>");
+    writeFileSync(join(app, "assets", "main.js"), "console.log(1)");
+    writeFileSync(join(root, "secret.txt"), "TOP SECRET");
+    const served = await listenDashboard({ store, port: 0 }, app);
+    try {
+      const script = await rawGet(served.url, "/assets/main.js");
+      expect(script).toEqual({ status: 200, body: "console.log(1)" });
+      expect((await rawGet(served.url, "/runs/abc?tab=events")).body).toContain("<title>app</title>");
+      for (const path of [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/assets/..%2f..%2fsecret.txt",
+        "/assets/%2e%2e%5c%2e%2e%5csecret.txt",
+        "/..%00/secret.txt",
+        "/%2fetc%2fpasswd",
+      ]) {
+        const answer = await rawGet(served.url, path);
+        expect(answer.body, path).not.toContain("TOP SECRET");
+        expect(answer.body, path).not.toContain("root:");
+        expect(answer.status, path).toBe(404);
+      }
+      // A protocol-relative target is a host and a path (`/passwd`): a view of the app.
+      expect((await rawGet(served.url, "//etc/passwd")).body).toContain("<title>app</title>");
+    } finally {
+      await served.close();
     }
   });
 });

@@ -53,6 +53,8 @@ export class StaticFiles {
   }
 
   #resolve(pathname: string): string | undefined {
+    // An encoded separator is never part of an app path.
+    if (/%(2f|5c)/i.test(pathname)) return undefined;
     let decoded: string;
     try {
       decoded = decodeURIComponent(pathname);

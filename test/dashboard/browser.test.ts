@@ -44,6 +44,18 @@ describe.skipIf(missing !== undefined)(
       );
       for (let index = 0; index < 118; index++) await recordRun(store, nightly, { n: index });
       runs.suspended = await recordRun(store, suspendingPipe(), initial());
+      // Its resume: the next segment of the same thread.
+      const resumed = new Pipe<{ n: number }>({ name: "approval" });
+      resumed.step("publish", async () => {});
+      runs.resumed = await recordRun(
+        store,
+        resumed,
+        { n: 0 },
+        {
+          threadId: runs.suspended.threadId,
+          resumedFrom: runs.suspended.runId,
+        },
+      );
       runs.xss = await recordRun(store, xssPipe(), initial());
       runs.ingested = await recordRun(store, failingPipe("ingest", false), initial());
       runs.failed = await recordRun(store, failingPipe(), initial());
@@ -71,7 +83,7 @@ describe.skipIf(missing !== undefined)(
     it("shows the runs in the table, newest first, with status as icon and text", async () => {
       await open("/");
       await page.waitForSelector(`tr[data-run="${runs.rag!.runId}"]`);
-      expect(await page.locator("[data-total]").getAttribute("data-total")).toBe("124");
+      expect(await page.locator("[data-total]").getAttribute("data-total")).toBe("125");
       const firstRow = page.locator("tbody tr").first();
       expect(await firstRow.getAttribute("data-run")).toBe(runs.rag!.runId);
       expect(await page.locator(`tr[data-run="${runs.failed!.runId}"] .status`).textContent()).toMatch(
@@ -88,7 +100,7 @@ describe.skipIf(missing !== undefined)(
       await page.waitForSelector("[data-page='2']");
       await page.getByRole("button", { name: "Older →" }).click();
       await page.waitForSelector("[data-page='3']");
-      await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 24);
+      await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 25);
       expect(new URL(page.url()).searchParams.get("page")).toBe("3");
       await page.fill("[data-filter='search']", "ingest");
       await page.waitForFunction(
@@ -106,7 +118,7 @@ describe.skipIf(missing !== undefined)(
       );
       await page.fill("[data-filter='search']", "");
       await page.waitForFunction(
-        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "124",
+        () => document.querySelector("[data-total]")?.getAttribute("data-total") === "125",
       );
       await page.selectOption("[data-filter='status']", "failed");
       await page.waitForFunction(
@@ -127,6 +139,17 @@ describe.skipIf(missing !== undefined)(
       );
       expect(await page.locator(".run-header").textContent()).toContain("step · user_code");
       await shot("run-failed");
+    });
+
+    it("shows a suspended run's reason and links along its resume chain", async () => {
+      await open(`/runs/${runs.suspended!.runId}`);
+      await page.waitForSelector(".chain");
+      expect(await page.locator(".run-header").textContent()).toContain("at review: waiting for an editor");
+      expect(await page.locator('.graph [data-step="review"]').getAttribute("data-state")).toBe("suspended");
+      await page.click(`.chain a[href="/runs/${runs.resumed!.runId}"]`);
+      await page.waitForSelector(`.chain strong`);
+      expect(await page.locator(".chain strong").textContent()).toBe(runs.resumed!.runId);
+      expect(new URL(page.url()).pathname).toBe(`/runs/${runs.resumed!.runId}`);
     });
 
     it("draws a timeline bar per invocation (map workers folded into one row)", async () => {

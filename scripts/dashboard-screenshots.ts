@@ -98,6 +98,7 @@ for (const scheme of ["light", "dark"] as const) {
     await shoot("/pipes/rag-answer", ".chart canvas", "dashboard-pipe");
   } else {
     await shoot(`/runs/${good.runId}?tab=output`, ".timeline .bar", "dashboard-run");
+    await shoot("/pipes/rag-answer", ".chart canvas", "dashboard-pipe");
   }
   await browser.close();
 }

@@ -127,6 +127,12 @@ export function PipePage({ name }: { name: string }) {
   );
 }
 
+// Canvas has no CSS variables: read the theme's colours when a chart is made.
+const cssVariable = (name: string, fallback: string) =>
+  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+const textColour = () => cssVariable("--muted", "#656d76");
+const lineColour = () => cssVariable("--line", "#d8dee4");
+
 function runsOverTime(stats: Stats): { options: Omit<uPlot.Options, "width">; data: uPlot.AlignedData } {
   const statuses = [...new Set(stats.recent.map((run) => run.status))];
   const times = stats.recent.map((run) => run.startedAt / 1000);
@@ -139,9 +145,10 @@ function runsOverTime(stats: Stats): { options: Omit<uPlot.Options, "width">; da
       height: 200,
       scales: { x: { time: true } },
       axes: [
-        { stroke: "currentColor" },
+        { stroke: textColour(), grid: { stroke: lineColour() } },
         {
-          stroke: "currentColor",
+          stroke: textColour(),
+          grid: { stroke: lineColour() },
           size: 72,
           values: (_plot, values) => values.map((value) => duration(value)),
         },
@@ -172,12 +179,16 @@ function stepChart(stats: Stats): { options: Omit<uPlot.Options, "width">; data:
       scales: { x: { time: false, range: [-0.5, steps.length - 0.5] } },
       axes: [
         {
-          stroke: "currentColor",
+          stroke: textColour(),
+          grid: { stroke: lineColour() },
           splits: () => steps.map((_step, index) => index),
+          rotate: -25,
+          size: 70,
           values: (_plot, values) => values.map((value) => steps[value]?.step ?? ""),
         },
         {
-          stroke: "currentColor",
+          stroke: textColour(),
+          grid: { stroke: lineColour() },
           size: 72,
           values: (_plot, values) => values.map((value) => duration(value)),
         },

@@ -2,14 +2,13 @@
 // time, stream tokens, retry, wait at a join, run a sub-pipeline, fail and suspend).
 //   npx tsx scripts/dashboard-screenshots.ts
 /// <reference lib="dom" />
-import { Pipe, Suspend } from "justpipe";
+import { MemoryStore, Pipe, Suspend } from "justpipe";
 import { listenDashboard } from "../src/dashboard/start.js";
 import { launchBrowser } from "../test/dashboard/support/browser.js";
 import { buildApp } from "../test/dashboard/support/build-app.js";
-import { MemoryReader } from "../test/dashboard/support/memory-reader.js";
 import { recordRun } from "../test/dashboard/support/record-run.js";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 interface State {
   question: string;
   documents: string[];
@@ -72,7 +71,7 @@ function approvalPipe(): Pipe<State> {
   return pipe;
 }
 
-const store = new MemoryReader();
+const store = new MemoryStore();
 const initial = (): State => ({ question: "What is the capital of France?", documents: [], answer: "" });
 for (let index = 0; index < 9; index++) {
   await recordRun(store, ragPipe({ slow: index * 4, fail: index === 3 }), initial());

@@ -1,13 +1,13 @@
 // The dashboard's JSON API, typed. Types come from the server's contract (type imports only).
 
 import type {
+  PipeDescription,
   PipelineRecord,
   PipelineSummary,
   RunRecord,
   RunStatus,
   StoredEvent,
-} from "../../src/dashboard/store-contract.js";
-import type { PipeDescription } from "../../src/index.js";
+} from "../../src/index.js";
 
 export type { PipeDescription, PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent };
 

@@ -1,7 +1,7 @@
+import { JustpipeError, jsonCodec, type RunRecord, type Store } from "../index.js";
 import { HttpProblem } from "./errors.js";
 import { QueryReader } from "./query.js";
 import { computeStats } from "./run-stats.js";
-import type { RunReader, RunRecord } from "./store-contract.js";
 
 /** The most runs one `/api/runs` page returns. */
 export const MAX_PAGE = 500;
@@ -19,9 +19,9 @@ export interface ApiAnswer {
  * Streams (`/api/runs/:id/stream`) are handled by `streamRun`.
  */
 export class DashboardApi {
-  readonly #reader: RunReader;
+  readonly #reader: Store;
 
-  constructor(reader: RunReader) {
+  constructor(reader: Store) {
     this.#reader = reader;
   }
 
@@ -37,6 +37,10 @@ export class DashboardApi {
     if (resource === "runs" && id !== undefined && parts.length === 2) return this.#run(id, params);
     if (resource === "runs" && id !== undefined && sub === "events" && parts.length === 3) {
       return this.#events(id, params);
+    }
+    if (resource === "runs" && id !== undefined && sub === "state" && parts.length === 3) {
+      new QueryReader(params, []);
+      return this.#state(id);
     }
     if (resource === "pipelines" && parts.length === 1) {
       new QueryReader(params, []);
@@ -74,7 +78,10 @@ export class DashboardApi {
       run = await this.#reader.getRun(id);
     } catch (error) {
       // An ambiguous prefix is the caller's to fix.
-      throw new HttpProblem(400, error instanceof Error ? error.message : String(error));
+      if (error instanceof JustpipeError && error.code === "AMBIGUOUS_RUN_ID") {
+        throw new HttpProblem(400, error.message);
+      }
+      throw error;
     }
     if (run === undefined) throw new HttpProblem(404, `No run with id or prefix \`${id}\` in this store`);
     return run;
@@ -111,6 +118,10 @@ export class DashboardApi {
     return { status: 200, body: { run, pipeline: pipeline?.describe ?? null, chain: links } };
   }
 
+  async #state(id: string): Promise<ApiAnswer> {
+    return stateAt(this.#reader, await this.findRun(id));
+  }
+
   async #events(id: string, params: URLSearchParams): Promise<ApiAnswer> {
     const query = new QueryReader(params, ["afterSeq", "type", "limit"]);
     const afterSeq = query.integer("afterSeq", { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 })!;
@@ -120,6 +131,25 @@ export class DashboardApi {
     const events = await this.#reader.getEvents(run.runId, withoutUndefined({ afterSeq, types, limit }));
     return { status: 200, body: { events } };
   }
+}
+
+/** The state at a run's last checkpoint (decoded when the default JSON codec wrote it). */
+async function stateAt(store: Store, run: RunRecord): Promise<ApiAnswer> {
+  const checkpoint = await store.loadCheckpoint(run.runId);
+  if (checkpoint === undefined)
+    return { status: 200, body: { checkpoint: null, state: null, decoded: false } };
+  const { state: encoded, ...about } = checkpoint;
+  let state: unknown;
+  let decoded = false;
+  if (checkpoint.codec === jsonCodec.name) {
+    state = jsonCodec.decode(encoded);
+    decoded = true;
+  } else {
+    // A codec of the application's own: show what is stored.
+    state =
+      typeof encoded === "string" ? encoded : `(${encoded.byteLength} bytes, codec ${checkpoint.codec})`;
+  }
+  return { status: 200, body: { checkpoint: about, state, decoded } };
 }
 
 function decodeSegment(segment: string): string {

@@ -5,13 +5,3 @@
  */
 export { DashboardError } from "./errors.js";
 export { type DashboardOptions, type RunningDashboard, startDashboard } from "./start.js";
-export type {
-  EventQuery,
-  PipelineRecord,
-  PipelineSummary,
-  RunQuery,
-  RunReader,
-  RunRecord,
-  RunStatus,
-  StoredEvent,
-} from "./store-contract.js";

@@ -1,6 +1,5 @@
-import { EventType, PipelineTerminalStatus } from "../index.js";
+import { EventType, PipelineTerminalStatus, type RunStatus } from "../index.js";
 import { HttpProblem } from "./errors.js";
-import type { RunStatus } from "./store-contract.js";
 
 const RUN_STATUSES: readonly RunStatus[] = ["running", ...Object.values(PipelineTerminalStatus)];
 const EVENT_TYPES: readonly EventType[] = Object.values(EventType);

@@ -1,4 +1,4 @@
-import type { RunReader, RunRecord, RunStatus } from "./store-contract.js";
+import type { RunRecord, RunStatus, Store } from "../index.js";
 
 /** Runs looked at for the charts and step percentiles of `/api/stats`. */
 const SAMPLE_RUNS = 1000;
@@ -44,7 +44,7 @@ const STATUSES: readonly RunStatus[] = [
 
 /** Counts, success rate and per-step percentiles of a pipe's runs (all pipes without `pipe`). */
 export async function computeStats(
-  reader: RunReader,
+  reader: Store,
   filter: { pipe?: string; since?: number },
 ): Promise<DashboardStats> {
   const counts = await Promise.all(

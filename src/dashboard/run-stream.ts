@@ -1,26 +1,29 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RunRecord, Store, StoredEvent } from "../index.js";
 import { toJson } from "./json.js";
-import type { RunReader, RunRecord } from "./store-contract.js";
 
-/** How often a live stream looks for newly stored events. */
+/** How often the store is asked for newly stored events (stores that can push ignore it). */
 const POLL_MS = 200;
 /** A comment line this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
-/** Events per `events` message. */
+/** Events per `events` message at most. */
 const BATCH = 2000;
+/** Events that arrive within this window go out as one message. */
+const GATHER_MS = 20;
 
 /**
- * Streams a run as server-sent events while it is stored: `events` (a JSON array of stored
- * events, the id being the last `seq`), `run` (the run record, whenever its status changes) and
- * `end` once the run has ended and every event was sent. A reconnecting `EventSource` sends
- * `Last-Event-ID` and continues after it.
+ * Streams a run as server-sent events while it is stored, following the store
+ * (`store.followEvents`): `run` (the run record, at the start and once it has ended), `events` (a
+ * JSON array of stored events, the SSE id being the last `seq` they cover) and `end` once the run
+ * has ended and every event was sent. A reconnecting `EventSource` sends `Last-Event-ID` and
+ * continues after it.
  */
 export async function streamRun(
-  reader: RunReader,
+  store: Store,
   run: RunRecord,
   request: IncomingMessage,
   response: ServerResponse,
-  startAfter: number,
+  afterSeq: number,
 ): Promise<void> {
   response.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -28,48 +31,46 @@ export async function streamRun(
     connection: "keep-alive",
     "x-accel-buffering": "no",
   });
-  response.write("retry: 1000\n\n");
-  let closed = false;
-  const stop = () => {
-    closed = true;
-  };
+  response.write(`retry: 1000\n\nevent: run\ndata: ${toJson(run)}\n\n`);
+  const controller = new AbortController();
+  const stop = () => controller.abort();
   request.once("close", stop);
   response.once("close", stop);
-  let afterSeq = startAfter;
-  let current = run;
-  let lastBeat = Date.now();
-  response.write(`event: run\ndata: ${toJson(current)}\n\n`);
+  const heartbeat = setInterval(() => response.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  let batch: StoredEvent[] = [];
+  let gather: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    clearTimeout(gather);
+    gather = undefined;
+    if (batch.length === 0 || controller.signal.aborted) return;
+    const last = batch.at(-1)!;
+    response.write(`id: ${last.coalesced?.lastSeq ?? last.seq}\nevent: events\ndata: ${toJson(batch)}\n\n`);
+    batch = [];
+  };
   try {
-    while (!closed) {
-      const events = await reader.getEvents(current.runId, { afterSeq, limit: BATCH });
-      if (closed) break;
-      const last = events.at(-1);
-      if (last !== undefined) {
-        afterSeq = last.coalesced?.lastSeq ?? last.seq;
-        response.write(`id: ${afterSeq}\nevent: events\ndata: ${toJson(events)}\n\n`);
-        if (events.length === BATCH) continue;
-      }
-      const latest = await reader.getRun(current.runId);
-      if (latest !== undefined && (latest.status !== current.status || latest.endedAt !== current.endedAt)) {
-        current = latest;
-        response.write(`event: run\ndata: ${toJson(current)}\n\n`);
-      }
-      if (current.status !== "running" && last === undefined) {
-        response.write("event: end\ndata: {}\n\n");
-        break;
-      }
-      if (Date.now() - lastBeat > HEARTBEAT_MS) {
-        response.write(": keep-alive\n\n");
-        lastBeat = Date.now();
-      }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const events = store.followEvents(run.runId, {
+      afterSeq,
+      signal: controller.signal,
+      pollInterval: POLL_MS,
+    });
+    for await (const event of events) {
+      batch.push(event);
+      if (batch.length >= BATCH) flush();
+      else gather ??= setTimeout(flush, GATHER_MS);
+    }
+    flush();
+    if (!controller.signal.aborted) {
+      const ended = (await store.getRun(run.runId)) ?? run;
+      response.write(`event: run\ndata: ${toJson(ended)}\n\nevent: end\ndata: {}\n\n`);
     }
   } catch (error) {
-    if (!closed) {
+    if (!controller.signal.aborted) {
       const message = error instanceof Error ? error.message : String(error);
       response.write(`event: failure\ndata: ${toJson({ error: message })}\n\n`);
     }
   } finally {
+    clearInterval(heartbeat);
+    clearTimeout(gather);
     request.off("close", stop);
     response.off("close", stop);
     response.end();

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Store } from "../index.js";
 import { DashboardApi } from "./api.js";
 import { HttpProblem } from "./errors.js";
 import { toJson } from "./json.js";
@@ -15,11 +16,10 @@ import {
   tokensMatch,
 } from "./security.js";
 import { StaticFiles } from "./static-files.js";
-import type { RunReader } from "./store-contract.js";
 
 /** What {@link createDashboardServer} needs. */
 export interface DashboardServerOptions {
-  readonly reader: RunReader;
+  readonly reader: Store;
   /** When set, every request must carry it. */
   readonly token?: string;
   /** The folder of the built app (default: found next to this module or in `dist/dashboard/app`). */

@@ -1,13 +1,13 @@
 import type { AddressInfo } from "node:net";
+import type { Store } from "../index.js";
 import { DashboardError } from "./errors.js";
 import { isLoopback } from "./security.js";
 import { createDashboardServer } from "./server.js";
-import type { RunReader } from "./store-contract.js";
 
 /** Options of {@link startDashboard}. */
 export interface DashboardOptions {
   /** The store whose runs it shows (read only). */
-  readonly store: RunReader;
+  readonly store: Store;
   /**
    * The port to listen on; `0` picks a free one.
    * @default 4545

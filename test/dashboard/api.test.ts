@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MemoryStore, type RunRecord } from "justpipe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DashboardError, type RunRecord, startDashboard } from "../../src/dashboard/index.js";
+import { DashboardError, startDashboard } from "../../src/dashboard/index.js";
 import { listenDashboard } from "../../src/dashboard/start.js";
-import { MemoryReader } from "./support/memory-reader.js";
 import { failingPipe, initial, ragPipe, suspendingPipe } from "./support/pipes.js";
 import { recordRun } from "./support/record-run.js";
 
-const store = new MemoryReader();
+const store = new MemoryStore();
 let dashboard: { url: string; close(): Promise<void> };
 let base: string;
 let failed: RunRecord;

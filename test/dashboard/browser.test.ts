@@ -1,14 +1,18 @@
 /// <reference lib="dom" />
-import { mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { Pipe } from "justpipe";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Pipe, type RunRecord } from "justpipe";
+import { SqliteStore } from "justpipe/sqlite";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunRecord } from "../../src/dashboard/index.js";
 import { listenDashboard } from "../../src/dashboard/start.js";
 import { type Browser, chromiumMissing, launchBrowser } from "./support/browser.js";
 import { buildApp } from "./support/build-app.js";
-import { MemoryReader } from "./support/memory-reader.js";
 import { failingPipe, initial, ragPipe, suspendingPipe, xssPipe } from "./support/pipes.js";
 import { recordRun } from "./support/record-run.js";
 
@@ -18,7 +22,10 @@ const ARTEFACTS = "test-results/dashboard";
 describe.skipIf(missing !== undefined)(
   `the dashboard in Chromium${missing ? ` (skipped: ${missing})` : ""}`,
   () => {
-    const store = new MemoryReader();
+    // A SQLite file, so that another process can write a run while the page is open.
+    const folder = mkdtempSync(join(tmpdir(), "justpipe-dashboard-"));
+    const storePath = join(folder, "runs.db");
+    const store = new SqliteStore({ path: storePath });
     let dashboard: { url: string; close(): Promise<void> };
     let browser: Browser;
     let page: Page;
@@ -77,6 +84,8 @@ describe.skipIf(missing !== undefined)(
     afterAll(async () => {
       await browser?.close();
       await dashboard?.close();
+      await store.close();
+      await rm(folder, { recursive: true, force: true });
       if (appDir) await rm(appDir, { recursive: true, force: true });
     });
 
@@ -155,7 +164,7 @@ describe.skipIf(missing !== undefined)(
     it("draws a timeline bar per invocation (map workers folded into one row)", async () => {
       await open(`/runs/${runs.rag!.runId}`);
       await page.waitForSelector(".timeline [data-invocation]");
-      const starts = store.events.get(runs.rag!.runId)!.filter((event) => event.type === "step_start");
+      const starts = await store.getEvents(runs.rag!.runId, { types: ["step_start"] });
       expect(await page.locator(".timeline [data-invocation]").count()).toBe(starts.length);
       const workerRow = page.locator('.timeline-row[data-stage="fetch_doc"]');
       expect(await workerRow.locator("[data-invocation]").count()).toBe(3);
@@ -166,7 +175,7 @@ describe.skipIf(missing !== undefined)(
     it("filters the event log by type and by step, and opens a payload", async () => {
       await open(`/runs/${runs.rag!.runId}`);
       await page.waitForSelector(".event-row");
-      const total = store.events.get(runs.rag!.runId)!.length;
+      const total = (await store.getEvents(runs.rag!.runId)).length;
       expect(await page.locator("[data-count]").getAttribute("data-count")).toBe(String(total));
       await page.selectOption("[data-filter='type']", "token");
       await page.waitForFunction(
@@ -222,41 +231,34 @@ describe.skipIf(missing !== undefined)(
     });
 
     it("shows a run written while the page is open, and updates it live", async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const live = new Pipe<{ done: boolean }>({ name: "live-job" });
-      live.step("finish_up", async ({ state }) => {
-        state.done = true;
-      });
-      live.step("wait_for_gate", async () => gate, { to: "finish_up" });
       await open("/runs");
       await page.waitForSelector("tbody tr");
-      let started!: () => void;
-      const firstBatch = new Promise<void>((resolve) => {
-        started = resolve;
-      });
-      const writing = recordRun(
-        store,
-        live,
-        { done: false },
-        { batch: 1, afterBatch: async () => started() },
+      const writer = spawn(
+        process.execPath,
+        ["--import", "tsx", fileURLToPath(new URL("support/live-writer.ts", import.meta.url)), storePath],
+        { stdio: ["pipe", "pipe", "inherit"] },
       );
-      await firstBatch;
-      const runId = [...store.runs.values()].find((run) => run.pipeName === "live-job")!.runId;
-      await page.waitForSelector(`tr[data-run="${runId}"] [data-status="running"]`, { timeout: 5000 });
-      await page.click(`tr[data-run="${runId}"] a[href^="/runs/"]`);
-      await page.waitForSelector('.graph [data-step="wait_for_gate"][data-state="running"]', {
-        timeout: 5000,
-      });
-      expect(await page.locator('.graph [data-step="finish_up"]').getAttribute("data-state")).toBe("never");
-      await shot("run-live");
-      release();
-      await writing;
-      await page.waitForSelector('.graph [data-step="finish_up"][data-state="ended"]', { timeout: 5000 });
-      await page.waitForSelector('.run-header [data-status="success"]', { timeout: 5000 });
-    });
+      try {
+        const lines = createInterface({ input: writer.stdout! })[Symbol.asyncIterator]();
+        const first = (await lines.next()).value as string;
+        expect(first).toMatch(/^started /);
+        const runId = first.slice("started ".length);
+        await page.waitForSelector(`tr[data-run="${runId}"] [data-status="running"]`, { timeout: 5000 });
+        await page.click(`tr[data-run="${runId}"] a[href^="/runs/"]`);
+        await page.waitForSelector('.graph [data-step="wait_for_gate"][data-state="running"]', {
+          timeout: 5000,
+        });
+        expect(await page.locator('.graph [data-step="finish_up"]').getAttribute("data-state")).toBe("never");
+        await shot("run-live");
+        writer.stdin!.write("go\n");
+        await page.waitForSelector('.graph [data-step="finish_up"][data-state="ended"]', { timeout: 5000 });
+        await page.waitForSelector('.run-header [data-status="success"]', { timeout: 5000 });
+      } finally {
+        writer.stdin!.end();
+        if (writer.exitCode === null) await new Promise((resolve) => writer.once("exit", resolve));
+      }
+      expect(writer.exitCode).toBe(0);
+    }, 30_000);
 
     it("runs under the strict Content-Security-Policy without errors", () => {
       expect(problems).toEqual([]);

@@ -1,59 +1,63 @@
-// Runs a real pipe and writes what a durable run would store: the pipeline's describe(), the run
-// record (running, then its end) and every event. Until `pipe.run(state, { store })` exists
-// (issue 14), this is how the dashboard's tests fill a store.
-import { EventType, type Pipe, type PipeEvent, type PipelineEndData } from "justpipe";
-import type { RunRecord } from "../../../src/dashboard/index.js";
-import type { MemoryReader } from "./memory-reader.js";
+// Runs a real pipe and writes what a durable run stores, through the Store's write API: the
+// pipeline's describe(), the run record (running, then its end), every event, and a checkpoint of
+// the final state. (Until `pipe.run(state, { store })` lands, this is how the dashboard's tests
+// and benchmark fill a store.)
+import {
+  EventType,
+  jsonCodec,
+  type Pipe,
+  type PipeEvent,
+  type PipelineEndData,
+  type RunRecord,
+  type Store,
+  type StoredEvent,
+} from "justpipe";
 
 export interface RecordOptions {
   /** Write events as they come (a live run), in batches of this many; default: all at the end. */
   readonly batch?: number;
   /** Called after each written batch (a live test can look at the page). */
   readonly afterBatch?: () => Promise<void>;
-  readonly startedAt?: number;
   readonly resumedFrom?: string;
   readonly threadId?: string;
 }
 
 export async function recordRun<State extends object>(
-  store: MemoryReader,
+  store: Store,
   pipe: Pipe<State>,
   state: State,
   options: RecordOptions = {},
 ): Promise<RunRecord> {
   const describe = pipe.describe();
-  await store.write({
-    pipeline: {
-      hash: describe.hash,
-      name: describe.name,
-      describe: describe as unknown as Record<string, unknown>,
-      firstSeen: Date.now(),
-    },
-  });
+  const pipeline = {
+    hash: describe.hash,
+    name: describe.name,
+    describe: describe as unknown as Record<string, unknown>,
+    firstSeen: Date.now(),
+  };
   const events: PipeEvent[] = [];
-  let pending: PipeEvent[] = [];
+  let pending: StoredEvent[] = [];
   let run: RunRecord | undefined;
   let suspend: { step: string; reason: string } | undefined;
   for await (const event of pipe.run(state)) {
     events.push(event);
-    pending.push(event);
-    if (run === undefined) run = runningRecord(event, describe.hash, describe.name, options);
+    if (run === undefined) {
+      run = runningRecord(event, pipeline.hash, pipeline.name, options);
+      await store.createRun(run, pipeline);
+    }
+    pending.push(toStored(event));
     if (event.type === EventType.SUSPEND) suspend = event.payload;
     if (options.batch !== undefined && pending.length >= options.batch) {
-      await store.write({ run: { ...run, lastSeq: event.seq }, events: pending });
+      await store.write({ events: pending });
       pending = [];
       await options.afterBatch?.();
     }
   }
-  const finish = events.findLast((event) => event.type === EventType.FINISH);
-  const end = finish?.payload as PipelineEndData;
-  const startedAt = run!.startedAt;
+  const end = events.findLast((event) => event.type === EventType.FINISH)!.payload as PipelineEndData;
   const ended: RunRecord = {
     ...run!,
-    lastSeq: events.at(-1)!.seq,
-    updatedAt: Date.now(),
     status: end.status,
-    endedAt: startedAt + end.durationMs,
+    endedAt: run!.startedAt + end.durationMs,
     durationMs: end.durationMs,
     failureKind: end.failureKind,
     failureSource: end.failureSource,
@@ -63,8 +67,34 @@ export async function recordRun<State extends object>(
     suspendReason: suspend?.reason ?? null,
     end,
   };
-  await store.write({ run: ended, events: pending });
-  return ended;
+  const last = events.at(-1)!;
+  await store.write({
+    run: ended,
+    events: pending,
+    checkpoint: {
+      v: 1,
+      runId: ended.runId,
+      threadId: ended.threadId,
+      pipeHash: ended.pipeHash,
+      seq: last.seq,
+      writtenAt: last.timestamp,
+      reason: end.status === "success" ? "finish" : end.status === "suspended" ? "suspend" : "failure",
+      quiescent: true,
+      codec: jsonCodec.name,
+      state: jsonCodec.encode(state),
+      frontier: { ready: [], inFlight: [], barriers: [], maps: [], attempts: {} },
+    },
+  });
+  return (await store.getRun(ended.runId))!;
+}
+
+/** A live event as the store keeps it: JSON-safe (errors become their name, message and stack). */
+function toStored(event: PipeEvent): StoredEvent {
+  return JSON.parse(
+    JSON.stringify(event, (_key, value: unknown) =>
+      value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value,
+    ),
+  ) as StoredEvent;
 }
 
 function runningRecord(event: PipeEvent, hash: string, name: string, options: RecordOptions): RunRecord {
@@ -76,7 +106,7 @@ function runningRecord(event: PipeEvent, hash: string, name: string, options: Re
     pipeName: name,
     pipeHash: hash,
     status: "running",
-    startedAt: options.startedAt ?? event.timestamp,
+    startedAt: event.timestamp,
     endedAt: null,
     durationMs: null,
     failureKind: null,
@@ -89,7 +119,7 @@ function runningRecord(event: PipeEvent, hash: string, name: string, options: Re
     labels: {},
     owner: null,
     leaseUntil: null,
-    lastSeq: event.seq,
+    lastSeq: 0,
     updatedAt: event.timestamp,
   };
 }

@@ -71,6 +71,15 @@ describe("the dashboard's JSON API", () => {
     );
   });
 
+  it("decodes the state at a run's last checkpoint", async () => {
+    const { body } = await getJson(`/api/runs/${succeeded.runId}/state`);
+    expect(body.decoded).toBe(true);
+    expect(body.checkpoint).toMatchObject({ runId: succeeded.runId, reason: "finish", codec: "json" });
+    expect(body.checkpoint.state).toBeUndefined();
+    expect(body.state.answer).toBe("Paris is the capital.");
+    expect(body.state.sources).toEqual(["doc-0", "doc-1", "doc-2"]);
+  });
+
   it("lists pipelines and computes stats", async () => {
     const { body } = await getJson("/api/pipelines");
     expect(body.pipelines.map((pipeline: { name: string }) => pipeline.name).sort()).toEqual([

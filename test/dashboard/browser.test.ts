@@ -193,6 +193,10 @@ describe.skipIf(missing !== undefined)(
       expect(new Set(types)).toEqual(new Set(["step_start", "step_end"]));
       await page.getByRole("tab", { name: /Streamed output/ }).click();
       expect(await page.locator(".streamed").textContent()).toBe("Paris is the capital.");
+      await page.keyboard.press("3");
+      await page.waitForSelector("[data-checkpoint-state]");
+      expect(await page.locator("[data-checkpoint-state]").textContent()).toContain('"answer": "Paris is the capital."');
+      expect(new URL(page.url()).searchParams.get("tab")).toBe("state");
     });
 
     it("keeps a step named <img src=x onerror=alert(1)> and an HTML error inert", async () => {

@@ -3,6 +3,7 @@ import { buildTimeline } from "../../../src/inspect/index.js";
 import type { StoredEvent } from "../api.js";
 import { EventLog } from "../components/EventLog.js";
 import { PipelineGraph } from "../components/Graph.js";
+import { StateView } from "../components/StateView.js";
 import { Status } from "../components/Status.js";
 import { Timeline } from "../components/Timeline.js";
 import { dateTime, duration, pretty, shortId } from "../format.js";
@@ -208,7 +209,7 @@ export function RunPage({ runId, route }: { runId: string; route: Route }) {
       ) : tab === "output" ? (
         <Output tokens={tokens} />
       ) : (
-        <StateView events={events} />
+        <StateView runId={run.runId} status={run.status} events={events} />
       )}
     </main>
   );
@@ -237,16 +238,6 @@ function Output({ tokens }: { tokens: Map<string, string> }) {
           <pre class="streamed">{text}</pre>
         </article>
       ))}
-    </section>
-  );
-}
-
-function StateView({ events }: { events: readonly StoredEvent[] }) {
-  const start = events.find((event) => event.type === "start" && event.scope.length === 0);
-  return (
-    <section>
-      <p class="muted">The state the run started with (its START event).</p>
-      <pre class="payload">{start ? pretty(start.payload) : "(no START event stored)"}</pre>
     </section>
   );
 }

@@ -6,7 +6,7 @@ import { PipelineGraph } from "../components/Graph.js";
 import { StateView } from "../components/StateView.js";
 import { Status } from "../components/Status.js";
 import { Timeline } from "../components/Timeline.js";
-import { dateTime, duration, pretty, shortId } from "../format.js";
+import { dateTime, duration, shortId } from "../format.js";
 import { stepStates, streamedText } from "../model/run-view.js";
 import { href, navigate, type Route } from "../router.js";
 import { useRun } from "../use-run.js";

@@ -89,6 +89,7 @@ const url = (path: string) => new URL(path, dashboard.url).href;
 async function timeApi(label: string, path: string): Promise<void> {
   await fetch(url(path)).then((response) => response.arrayBuffer());
   const times: number[] = [];
+  const inStore: number[] = [];
   let bytes = 0;
   for (let rep = 0; rep < REPS; rep++) {
     const start = performance.now();
@@ -96,8 +97,14 @@ async function timeApi(label: string, path: string): Promise<void> {
     bytes = (await response.arrayBuffer()).byteLength;
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
     times.push(performance.now() - start);
+    inStore.push(Number(/store;dur=([\d.]+)/.exec(response.headers.get("server-timing") ?? "")?.[1]));
   }
-  report(label, times, `${(bytes / 1024).toFixed(0)} KiB`);
+  inStore.sort((a, b) => a - b);
+  report(
+    label,
+    times,
+    `${(bytes / 1024).toFixed(0)} KiB, store ${inStore[inStore.length >> 1]!.toFixed(1)} ms`,
+  );
 }
 
 function report(label: string, times: number[], note = ""): void {

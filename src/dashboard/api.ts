@@ -1,5 +1,6 @@
 import { JustpipeError, jsonCodec, type RunRecord, type Store } from "../index.js";
 import { HttpProblem } from "./errors.js";
+import { toDisplayJson } from "./json.js";
 import { QueryReader } from "./query.js";
 import { computeStats } from "./run-stats.js";
 
@@ -142,7 +143,8 @@ async function stateAt(store: Store, run: RunRecord): Promise<ApiAnswer> {
   let state: unknown;
   let decoded = false;
   if (checkpoint.codec === jsonCodec.name) {
-    state = jsonCodec.decode(encoded);
+    // Maps, Sets, dates and big integers as JSON can show them.
+    state = JSON.parse(toDisplayJson(jsonCodec.decode(encoded)));
     decoded = true;
   } else {
     // A codec of the application's own: show what is stored.

@@ -99,8 +99,9 @@ export function createDashboardServer(options: DashboardServerOptions): Server {
         await streamRun(options.reader, run, request, response, afterSeq);
         return;
       }
+      const started = performance.now();
       const answer = await api.answer(url.pathname, url.searchParams);
-      sendJson(response, answer.status, answer.body);
+      sendJson(response, answer.status, answer.body, performance.now() - started);
       return;
     }
     if (files === undefined) {
@@ -115,8 +116,14 @@ export function createDashboardServer(options: DashboardServerOptions): Server {
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+/** Sends JSON; `storeMs` (the time the store took) goes out as `Server-Timing`. */
+function sendJson(response: ServerResponse, status: number, body: unknown, storeMs?: number): void {
+  const started = performance.now();
   const text = toJson(body);
+  if (storeMs !== undefined) {
+    const jsonMs = performance.now() - started;
+    response.setHeader("server-timing", `store;dur=${storeMs.toFixed(1)}, json;dur=${jsonMs.toFixed(1)}`);
+  }
   response.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),

@@ -195,7 +195,9 @@ describe.skipIf(missing !== undefined)(
       expect(await page.locator(".streamed").textContent()).toBe("Paris is the capital.");
       await page.keyboard.press("3");
       await page.waitForSelector("[data-checkpoint-state]");
-      expect(await page.locator("[data-checkpoint-state]").textContent()).toContain('"answer": "Paris is the capital."');
+      expect(await page.locator("[data-checkpoint-state]").textContent()).toContain(
+        '"answer": "Paris is the capital."',
+      );
       expect(new URL(page.url()).searchParams.get("tab")).toBe("state");
     });
 

@@ -163,6 +163,13 @@ describe("exposing the dashboard", () => {
     await expect(startDashboard({ store, host: "0.0.0.0", port: 0 })).rejects.toThrow(/pass a token/);
   });
 
+  it("refuses a bad port and a short token, saying what to pass", async () => {
+    await expect(startDashboard({ store, port: 70_000 })).rejects.toThrow(/`port`.*0 to 65535/);
+    await expect(startDashboard({ store, port: 0, token: "short" })).rejects.toThrow(
+      /at least 16 characters/,
+    );
+  });
+
   it("then requires the token on every request", async () => {
     const token = "0123456789abcdef0123";
     const exposed = await startDashboard({ store, host: "0.0.0.0", port: 0, token });
@@ -171,6 +178,8 @@ describe("exposing the dashboard", () => {
       expect(exposed.url).toContain(`?token=${token}`);
       const without = await fetch(`http://127.0.0.1:${port}/api/runs`);
       expect(without.status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/runs`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/api/health?token=${token}`)).status).toBe(200);
       const wrong = await fetch(`http://127.0.0.1:${port}/api/runs`, {
         headers: { authorization: "Bearer nope" },
       });

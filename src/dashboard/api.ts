@@ -1,5 +1,5 @@
 import { JustpipeError, jsonCodec, type RunRecord, type Store } from "../index.js";
-import { HttpProblem } from "./errors.js";
+import { HttpProblem } from "./http-problem.js";
 import { toDisplayJson } from "./json.js";
 import { QueryReader } from "./query.js";
 import { computeStats } from "./run-stats.js";

@@ -22,12 +22,3 @@ export class DashboardError extends JustpipeError {
     super("DASHBOARD", message, options);
   }
 }
-
-/** A request the API refuses (bad query parameter, unknown run): answered as JSON with `status`. */
-export class HttpProblem extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}

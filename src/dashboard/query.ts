@@ -1,5 +1,5 @@
 import { EventType, PipelineTerminalStatus, type RunStatus } from "../index.js";
-import { HttpProblem } from "./errors.js";
+import { HttpProblem } from "./http-problem.js";
 
 const RUN_STATUSES: readonly RunStatus[] = ["running", ...Object.values(PipelineTerminalStatus)];
 const EVENT_TYPES: readonly EventType[] = Object.values(EventType);

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Store } from "../index.js";
 import { DashboardApi } from "./api.js";
-import { HttpProblem } from "./errors.js";
+import { HttpProblem } from "./http-problem.js";
 import { toJson } from "./json.js";
 import { QueryReader } from "./query.js";
 import { streamRun } from "./run-stream.js";

@@ -16,6 +16,8 @@
  *   exists, or (as a prefix) matched several runs.
  * - `RUN_NOT_RESUMABLE`, `RESUME_MISMATCH`, `RUN_LOCKED`: `resume()` refused a run (finished, its
  *   pipe changed, or another process holds it).
+ * - `DASHBOARD`: `DashboardError`, the dashboard cannot start as asked (an exposed address without
+ *   a token, a bad port).
  *
  * @example
  * ```ts

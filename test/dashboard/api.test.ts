@@ -110,15 +110,31 @@ describe("the dashboard's JSON API", () => {
     ["/api/runs?colour=red", "Unknown query parameter `colour`"],
     ["/api/stats?since=yesterday", "`since`"],
     ["/api/runs/x/events?type=nope", "Unknown event type `nope`"],
-    ["/api/runs/%3Cscript%3E", "Expected a run id"],
+    ["/api/runs/ab%00cd", "Expected a run id"],
   ])("answers %s with 400 and a JSON error", async (path, message) => {
     const { status, body } = await getJson(path);
     expect(status).toBe(400);
     expect(body.error).toContain(message);
   });
 
+  it("finds a run whose caller-chosen id has a slash and spaces", async () => {
+    // Its own pipe name, so the counts other tests check do not change.
+    await store.createRun({
+      ...succeeded,
+      runId: "order/42 retry",
+      threadId: "order/42 retry",
+      pipeName: "custom-ids",
+    });
+    const { status, body } = await getJson(`/api/runs/${encodeURIComponent("order/42 retry")}`);
+    expect(status).toBe(200);
+    expect(body.run.runId).toBe("order/42 retry");
+  });
+
   it("answers a missing run and an unknown endpoint with 404 JSON", async () => {
     expect((await getJson("/api/runs/doesnotexist")).status).toBe(404);
+    const html = await getJson("/api/runs/%3Cscript%3E");
+    expect(html.status).toBe(404);
+    expect(html.headers.get("content-type")).toContain("application/json");
     expect((await getJson("/api/nothing")).status).toBe(404);
   });
 

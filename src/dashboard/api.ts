@@ -69,7 +69,7 @@ export class DashboardApi {
   /** The run an id or unique prefix names, or a 404 naming it. */
   async findRun(id: string): Promise<RunRecord> {
     // Any id a caller chose (queries are parameterised), but no control characters.
-    if (id.length === 0 || id.length > 200 || /[\u0000-\u001f\u007f]/.test(id)) {
+    if (id.length === 0 || id.length > 200 || hasControlCharacter(id)) {
       throw new HttpProblem(
         400,
         `Expected a run id or prefix of 1 to 200 printable characters, got \`${JSON.stringify(id.slice(0, 60))}\``,
@@ -153,6 +153,14 @@ async function stateAt(store: Store, run: RunRecord): Promise<ApiAnswer> {
       typeof encoded === "string" ? encoded : `(${encoded.byteLength} bytes, codec ${checkpoint.codec})`;
   }
   return { status: 200, body: { checkpoint: about, state, decoded } };
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function decodeSegment(segment: string): string {

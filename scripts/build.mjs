@@ -68,7 +68,11 @@ if (!jsOnly) {
     },
   );
   // The dashboard's web app, prebuilt so that `justpipe dashboard` needs no build tools.
-  execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--config", "dashboard/vite.config.ts"], {
-    stdio: "inherit",
-  });
+  execFileSync(
+    process.execPath,
+    ["node_modules/vite/bin/vite.js", "build", "--config", "dashboard/vite.config.ts"],
+    {
+      stdio: "inherit",
+    },
+  );
 }

@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^justpipe\/postgres$/, replacement: source("postgres/index.ts") },
       { find: /^justpipe\/http$/, replacement: source("http/index.ts") },
       { find: /^justpipe\/bullmq$/, replacement: source("bullmq/index.ts") },
+      { find: /^justpipe\/dashboard$/, replacement: source("dashboard/index.ts") },
     ],
   },
   test: {

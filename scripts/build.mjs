@@ -18,6 +18,7 @@ await build({
     "postgres/index": "src/postgres/index.ts",
     "http/index": "src/http/index.ts",
     "bullmq/index": "src/bullmq/index.ts",
+    "dashboard/index": "src/dashboard/index.ts",
   },
   outdir: "dist",
   bundle: true,
@@ -63,6 +64,14 @@ if (!jsOnly) {
   execFileSync(
     process.execPath,
     ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--emitDeclarationOnly"],
+    {
+      stdio: "inherit",
+    },
+  );
+  // The dashboard's web app, prebuilt so that `justpipe dashboard` needs no build tools.
+  execFileSync(
+    process.execPath,
+    ["node_modules/vite/bin/vite.js", "build", "--config", "dashboard/vite.config.ts"],
     {
       stdio: "inherit",
     },

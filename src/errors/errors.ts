@@ -23,6 +23,8 @@
  * - `DEFINITION_MISMATCH`: {@link DefinitionMismatchError}, a worker process runs another
  *   definition of the pipe than the process that dispatched the step.
  * - `REMOTE`: {@link RemoteStepError}, a step failed in a worker process (or the worker failed).
+ * - `DASHBOARD`: `DashboardError`, the dashboard cannot start as asked (an exposed address without
+ *   a token, a bad port).
  *
  * @example
  * ```ts
@@ -51,7 +53,8 @@ export type JustpipeErrorCode =
   | "STATE_CONFLICT"
   | "STATE_DELTA"
   | "DEFINITION_MISMATCH"
-  | "REMOTE";
+  | "REMOTE"
+  | "DASHBOARD";
 
 /**
  * Base class of every error justpipe throws or reports. `code` is stable across versions;

@@ -96,7 +96,8 @@ function summarise(lane: TimelineLane): StepSummary {
     const candidate = invocation.status;
     if (STEP_RANK[candidate] > STEP_RANK[status]) status = candidate;
   }
-  const end = lane.end ?? Math.max(...lane.invocations.map((i) => i.end ?? i.start));
+  let end = lane.end ?? Number.NEGATIVE_INFINITY;
+  if (lane.end === undefined) for (const i of lane.invocations) end = Math.max(end, i.end ?? i.start);
   return {
     invocations: lane.counts.total,
     status,

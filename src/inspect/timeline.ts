@@ -198,7 +198,9 @@ function emptyCounts(): LaneCounts {
  * ```
  */
 export function buildTimeline(events: readonly InspectEvent[]): Timeline {
-  const startedAt = events.length === 0 ? 0 : Math.min(...events.map((e) => e.timestamp));
+  // A loop, not Math.min(...): spreading 200,000 arguments overflows the stack.
+  let startedAt = events.length === 0 ? 0 : Number.POSITIVE_INFINITY;
+  for (const event of events) if (event.timestamp < startedAt) startedAt = event.timestamp;
   const at = (event: InspectEvent) => event.timestamp - startedAt;
   const byId = new Map<string, TimelineInvocation>();
   const lanes = new Map<string, TimelineLane>();

@@ -1,7 +1,8 @@
 /**
  * Installing from a checkout works: a copy of the repository without dist/ (as a clone is) packs
  * into a tarball that has dist/ (the `prepare` script builds it), and that tarball installs
- * offline into a fresh project whose code imports justpipe, justpipe/http and justpipe/testing.
+ * offline into a fresh project whose code imports justpipe, justpipe/http and justpipe/testing, and
+ * serves the prebuilt dashboard app from justpipe/dashboard.
  */
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -19,12 +20,17 @@ const CONSUMER = `
 import { Pipe } from "justpipe";
 import { toReadableStream } from "justpipe/http";
 import { TestPipe } from "justpipe/testing";
+import { MemoryStore } from "justpipe";
+import { startDashboard } from "justpipe/dashboard";
 
 const pipe = new Pipe({ name: "packed" });
 pipe.step("hello", async function* () { yield "hello from the tarball"; });
 const { tokens, end } = await pipe.invoke({});
 const body = await new Response(toReadableStream(pipe.run({}), { format: "ndjson", events: "tokens" })).text();
-console.log(tokens[0], end.status, body.split("\\n").length - 1, typeof TestPipe);
+const dashboard = await startDashboard({ store: new MemoryStore(), port: 0 });
+const page = await (await fetch(dashboard.url)).text();
+await dashboard.close();
+console.log(tokens[0], end.status, body.split("\\n").length - 1, typeof TestPipe, page.includes('src="/assets/'));
 `;
 
 it("npm pack of a checkout without dist/ gives a tarball with dist/ that installs offline and runs", {
@@ -36,6 +42,7 @@ it("npm pack of a checkout without dist/ gives a tarball with dist/ that install
     "package.json",
     "README.md",
     "src",
+    "dashboard",
     "scripts",
     "tsconfig.json",
     "tsconfig.build.json",
@@ -50,7 +57,14 @@ it("npm pack of a checkout without dist/ gives a tarball with dist/ that install
     files: { path: string }[];
   }[];
   const files = tarball!.files.map((file) => file.path);
-  for (const file of ["dist/index.js", "dist/index.d.ts", "dist/http/index.js", "dist/testing/index.js"]) {
+  for (const file of [
+    "dist/index.js",
+    "dist/index.d.ts",
+    "dist/http/index.js",
+    "dist/testing/index.js",
+    "dist/dashboard/index.js",
+    "dist/dashboard/app/index.html",
+  ]) {
     expect(files).toContain(file);
   }
 
@@ -65,5 +79,5 @@ it("npm pack of a checkout without dist/ gives a tarball with dist/ that install
     cwd: consumer,
   });
   const output = await run(process.execPath, ["main.js"], { cwd: consumer });
-  expect(output.stdout).toBe("hello from the tarball success 2 function\n");
+  expect(output.stdout).toBe("hello from the tarball success 2 function true\n");
 });

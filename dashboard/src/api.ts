@@ -1,0 +1,76 @@
+// The dashboard's JSON API, typed. Types come from the server's contract (type imports only).
+
+import type {
+  PipeDescription,
+  PipelineRecord,
+  PipelineSummary,
+  RunRecord,
+  RunStatus,
+  StoredEvent,
+} from "../../src/index.js";
+
+export type { PipeDescription, PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent };
+
+export interface RunsPage {
+  runs: RunRecord[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface ChainLink {
+  runId: string;
+  status: RunStatus;
+  startedAt: number;
+}
+
+export interface RunDetail {
+  run: RunRecord;
+  pipeline: PipeDescription | null;
+  chain: ChainLink[];
+}
+
+export interface StepStats {
+  step: string;
+  count: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export interface Stats {
+  pipe: string | null;
+  total: number;
+  byStatus: Record<string, number>;
+  successRate: number | null;
+  recent: { runId: string; startedAt: number; durationMs: number | null; status: RunStatus }[];
+  steps: StepStats[];
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function getJson<T>(
+  path: string,
+  params: Record<string, string | number | undefined> = {},
+  signal?: AbortSignal,
+): Promise<T> {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== "") query.set(key, String(value));
+  }
+  const search = query.toString();
+  const response = await fetch(search === "" ? path : `${path}?${search}`, {
+    headers: { accept: "application/json" },
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const body = (await response.json().catch(() => ({ error: response.statusText }))) as { error?: string };
+  if (!response.ok) throw new ApiError(response.status, body.error ?? `HTTP ${response.status}`);
+  return body as T;
+}
+
+export const runUrl = (runId: string) => `/api/runs/${encodeURIComponent(runId)}`;

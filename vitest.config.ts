@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^justpipe\/sqlite$/, replacement: source("sqlite/index.ts") },
       { find: /^justpipe\/postgres$/, replacement: source("postgres/index.ts") },
       { find: /^justpipe\/http$/, replacement: source("http/index.ts") },
+      { find: /^justpipe\/observers$/, replacement: source("observers/index.ts") },
     ],
   },
   test: {

@@ -17,6 +17,7 @@ await build({
     "sqlite/index": "src/sqlite/index.ts",
     "postgres/index": "src/postgres/index.ts",
     "http/index": "src/http/index.ts",
+    "observers/index": "src/observers/index.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^justpipe\/postgres$/, replacement: source("postgres/index.ts") },
       { find: /^justpipe\/http$/, replacement: source("http/index.ts") },
       { find: /^justpipe\/observers$/, replacement: source("observers/index.ts") },
+      { find: /^justpipe\/otel$/, replacement: source("otel/index.ts") },
     ],
   },
   test: {

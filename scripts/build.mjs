@@ -18,6 +18,7 @@ await build({
     "postgres/index": "src/postgres/index.ts",
     "http/index": "src/http/index.ts",
     "observers/index": "src/observers/index.ts",
+    "otel/index": "src/otel/index.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -19,7 +19,7 @@ import {
 } from "../index.js";
 import { bindContext } from "./bind-context.js";
 import { MetricsSource } from "./metrics.js";
-import { RunTrace } from "./run-trace.js";
+import { RunTrace, startRunSpan } from "./run-trace.js";
 
 /** The instrumentation scope version reported with every span and metric. */
 export const INSTRUMENTATION_VERSION = "0.1.0";
@@ -127,11 +127,11 @@ export function instrument(pipe: Pipe<any, any>, options: InstrumentOptions = {}
         }
       }
       const instruments = meters.get(INSTRUMENTATION_VERSION);
-      const run = new RunTrace(tracer, instruments, info.pipeName, info.runId, parent);
+      const span = startRunSpan(tracer, info.pipeName, info.runId, parent);
       // Nothing records (no SDK, or the trace is sampled out) and metrics are no-ops: the run is
       // left alone, so the only cost is this check.
-      if (!run.span.isRecording() && instruments.meter.constructor === NOOP_METER) return;
-      runs.set(info.runId, run);
+      if (!span.isRecording() && instruments.meter.constructor === NOOP_METER) return;
+      runs.set(info.runId, new RunTrace(tracer, instruments, info.pipeName, info.runId, span, parent));
       instruments.activeRuns.add(1, { "justpipe.pipe": info.pipeName });
     },
     onPipelineEnd: (end, info) => ended(end, info),

@@ -51,6 +51,15 @@ function toException(error: unknown): Exception {
   return String(error);
 }
 
+/** Starts a run's span: `run <pipeName>` under `parent`. */
+export function startRunSpan(tracer: Tracer, pipeName: string, runId: string, parent: Context): Span {
+  return tracer.startSpan(
+    `run ${pipeName}`,
+    { attributes: { [ATTR_PIPE]: pipeName, [ATTR_RUN_ID]: runId } },
+    parent,
+  );
+}
+
 /**
  * The tracing of one run: its span, its open step spans, and the step spans waiting for their
  * handler to start. Fed synchronously by the event hook, so span times and parents are those of
@@ -68,17 +77,21 @@ export class RunTrace {
   readonly #pending = new Map<string, StepSpan[]>();
   #ended = false;
 
-  constructor(tracer: Tracer, metrics: PipeMetrics, pipeName: string, runId: string, parent: Context) {
+  /** `span` is the run's span, started by {@link startRunSpan} under `parent`. */
+  constructor(
+    tracer: Tracer,
+    metrics: PipeMetrics,
+    pipeName: string,
+    runId: string,
+    span: Span,
+    parent: Context,
+  ) {
     this.#tracer = tracer;
     this.#metrics = metrics;
     this.pipeName = pipeName;
     this.runId = runId;
-    this.span = tracer.startSpan(
-      `run ${pipeName}`,
-      { attributes: { [ATTR_PIPE]: pipeName, [ATTR_RUN_ID]: runId } },
-      parent,
-    );
-    this.context = trace.setSpan(parent, this.span);
+    this.span = span;
+    this.context = trace.setSpan(parent, span);
   }
 
   /** The next opened, not yet started invocation of a step (for the middleware). */

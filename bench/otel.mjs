@@ -88,7 +88,10 @@ if (process.argv[2] === "--child") {
   console.log(`W1 (${STEPS}-step chain, ${RUNS} timed runs), median of ${REPS} fresh processes each:`);
   for (const variant of VARIANTS) {
     const value = median(samples[variant]);
-    const extra = variant === "base" ? "" : `  ${(value / base).toFixed(2)}x base, +${(value - base).toFixed(2)} µs per step`;
+    const extra =
+      variant === "base"
+        ? ""
+        : `  ${(value / base).toFixed(2)}x base, +${(value - base).toFixed(2)} µs per step`;
     console.log(`  ${variant.padEnd(8)} ${value.toFixed(2).padStart(7)} µs per step${extra}`);
   }
 }

@@ -1,9 +1,9 @@
-import { Raise } from "../definition/control.js";
 import type { Pipe } from "../definition/pipe.js";
 import { didYouMean } from "../errors/did-you-mean.js";
 import { StepNotFoundError } from "../errors/errors.js";
 import { shownValue } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
+import { Raise } from "../model/control.js";
 import type { AnyHandler, StepArgs, Target } from "../model/handler-types.js";
 import type { RunArguments, RunOptions } from "../model/options.js";
 import { type MockImplementation, StepMock } from "./mock.js";

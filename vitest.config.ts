@@ -16,6 +16,8 @@ export default defineConfig({
       { find: /^justpipe\/http$/, replacement: source("http/index.ts") },
       { find: /^justpipe\/bullmq$/, replacement: source("bullmq/index.ts") },
       { find: /^justpipe\/dashboard$/, replacement: source("dashboard/index.ts") },
+      { find: /^justpipe\/observers$/, replacement: source("observers/index.ts") },
+      { find: /^justpipe\/otel$/, replacement: source("otel/index.ts") },
     ],
   },
   test: {

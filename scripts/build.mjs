@@ -19,6 +19,8 @@ await build({
     "http/index": "src/http/index.ts",
     "bullmq/index": "src/bullmq/index.ts",
     "dashboard/index": "src/dashboard/index.ts",
+    "observers/index": "src/observers/index.ts",
+    "otel/index": "src/otel/index.ts",
   },
   outdir: "dist",
   bundle: true,

@@ -110,15 +110,20 @@ export class StepMock<State = unknown, Context = undefined, Item = any> {
   readonly #implementation: MockImplementation<State, Context, Item> | undefined;
   readonly #fallback: unknown;
 
-  /** @internal Created by `TestPipe.mock`. */
+  /** What the mock stands in for, in messages: `step 'fetch'`, `startup hooks of 'rag'`. */
+  readonly #subject: string;
+
+  /** @internal Created by `TestPipe.mock`, `mockStartup`, `mockShutdown` and `mockOnError`. */
   constructor(
     step: string,
     implementation: MockImplementation<State, Context, Item> | undefined,
     fallback: unknown,
+    subject = `step '${step}'`,
   ) {
     this.step = step;
     this.#implementation = implementation;
     this.#fallback = fallback;
+    this.#subject = subject;
   }
 
   /** Every call received, oldest first. */
@@ -202,7 +207,7 @@ export class StepMock<State = unknown, Context = undefined, Item = any> {
         : `but no call matched. Calls (compared fields only):\n${compared.map((c, i) => `  ${i + 1}. ${show(c)}`).join("\n")}`;
     throw new MockAssertionError(
       this.step,
-      `Expected step '${this.step}' to be called with ${show(expected)}, ${detail}`,
+      `Expected ${this.#subject} to be called with ${show(expected)}, ${detail}`,
       expected,
       compared,
     );
@@ -226,7 +231,7 @@ export class StepMock<State = unknown, Context = undefined, Item = any> {
     const list = this.#calls.map((call, i) => `  ${i + 1}. ${show(summary(call))}`).join("\n");
     throw new MockAssertionError(
       this.step,
-      `Expected step '${this.step}' ${expectation}${list === "" ? "" : `\nCalls:\n${list}`}`,
+      `Expected ${this.#subject} ${expectation}${list === "" ? "" : `\nCalls:\n${list}`}`,
       expected,
       actual,
     );

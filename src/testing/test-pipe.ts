@@ -3,6 +3,7 @@ import { didYouMean } from "../errors/did-you-mean.js";
 import { StepNotFoundError } from "../errors/errors.js";
 import { shownValue } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
+import { Raise } from "../model/control.js";
 import type { AnyHandler, StepArgs, Target } from "../model/handler-types.js";
 import type { RunArguments, RunOptions } from "../model/options.js";
 import { type MockImplementation, StepMock } from "./mock.js";
@@ -12,6 +13,9 @@ import { TestResult } from "./test-result.js";
 (Symbol as { dispose?: symbol }).dispose ??= Symbol.for("Symbol.dispose");
 
 const EMPTY: readonly never[] = Object.freeze([]);
+
+/** The hook lists a TestPipe can mock, by the name `Pipe._hooks()` gives them. */
+type HookKind = "startup" | "shutdown" | "onError";
 
 /**
  * The item type of a registered handler (`pipe.step<string>(...)` gives `string`), so a mock of
@@ -31,6 +35,9 @@ export type ItemOf<H> = H extends (args: StepArgs<any, any, infer Item>) => unkn
  *   middleware, retries, timeouts and error handlers. Mocking works before and after the pipe's
  *   first run (the freeze); while a mock is installed, every run of the pipe uses it, including
  *   runs started with `pipe.run()` directly and runs of a parent pipe that uses it as a sub-pipeline.
+ * - `mockStartup(impl?)`, `mockShutdown(impl?)` and `mockOnError(impl?)` swap the pipe's lifecycle
+ *   hooks and global error handlers for one recording mock each, so hooks that open real
+ *   connections can be replaced in tests.
  * - `restore()` puts every original handler back, leaving the pipe as it was; `TestPipe` is
  *   `Disposable`, so `using tester = new TestPipe(pipe)` restores at the end of the block.
  * - `run(state, options?)` consumes the whole event stream and returns a {@link TestResult}.
@@ -54,6 +61,8 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
   readonly pipe: Pipe<State, Context>;
   /** Original handlers of the mocked steps, by step name. */
   readonly #originals = new Map<string, AnyHandler>();
+  /** Original hook lists of the mocked kinds of hooks. */
+  readonly #hookOriginals = new Map<HookKind, AnyHandler[]>();
 
   /**
    * Wraps a pipe for testing. Nothing changes until you `mock` a step.
@@ -118,6 +127,78 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
   }
 
   /**
+   * Replaces every startup hook of the pipe with one recording mock until
+   * {@link TestPipe.restore}, so a hook that opens real connections (a database, a browser) does not
+   * run in tests. Without `impl` the mock does nothing; with it, the mock calls `impl` with the
+   * hook's arguments (`state`, `ctx`, `runId`, `signal`, `meta`) and returns what it returns (a
+   * throw fails the run as a startup failure, as the real hook would).
+   *
+   * @example
+   * ```ts
+   * const startup = tester.mockStartup(({ state }) => { state.user = { id: "u1" }; });
+   * await tester.run(state);
+   * startup.assertCalledOnce();
+   * ```
+   */
+  mockStartup(impl?: MockImplementation<State, Context>): StepMock<State, Context> {
+    return this.#mockHooks("startup", impl, undefined, `startup hooks of '${this.pipe.name}'`);
+  }
+
+  /**
+   * Replaces every shutdown hook with one recording mock until {@link TestPipe.restore} (see
+   * {@link TestPipe.mockStartup}). Shutdown hooks run before `FINISH` whatever the outcome, and so
+   * does the mock.
+   *
+   * @example
+   * ```ts
+   * const shutdown = tester.mockShutdown();
+   * await tester.run(state);
+   * shutdown.assertCalledOnce();
+   * ```
+   */
+  mockShutdown(impl?: MockImplementation<State, Context>): StepMock<State, Context> {
+    return this.#mockHooks("shutdown", impl, undefined, `shutdown hooks of '${this.pipe.name}'`);
+  }
+
+  /**
+   * Replaces the pipe's global error handlers (`pipe.onError`) with one recording mock until
+   * {@link TestPipe.restore}. A call records `error`, `stepName` and `attempt`. Without `impl` the
+   * mock returns `new Raise()`, so an unhandled error still fails the run as it would without
+   * handlers; with `impl`, its return value decides recovery like a real handler's (nothing =
+   * recovered, `Retry`, `Skip`, `Raise`, a jump...). Steps' own `onError` options are untouched.
+   *
+   * @example
+   * ```ts
+   * const onError = tester.mockOnError(() => new Skip());
+   * const result = await tester.run(state);
+   * onError.assertCalledWith({ stepName: "fetch" });
+   * ```
+   */
+  mockOnError(impl?: MockImplementation<State, Context>): StepMock<State, Context> {
+    return this.#mockHooks("onError", impl, new Raise(), `error handlers of '${this.pipe.name}'`);
+  }
+
+  #mockHooks(
+    kind: HookKind,
+    impl: MockImplementation<State, Context> | undefined,
+    fallback: unknown,
+    subject: string,
+  ): StepMock<State, Context> {
+    if (impl !== undefined && typeof impl !== "function") {
+      throw new TypeError(
+        `Expected the implementation of the ${subject} mock to be a function, got ${shownValue(impl)}.`,
+      );
+    }
+    const mock = new StepMock<State, Context>(kind, impl, fallback, subject);
+    // The frozen pipe shares these lists with its compiled form, so replacing their contents in
+    // place takes effect before and after the first run alike.
+    const list = this.pipe._hooks()[kind] as AnyHandler[];
+    if (!this.#hookOriginals.has(kind)) this.#hookOriginals.set(kind, [...list]);
+    list.splice(0, list.length, mock._handler);
+    return mock;
+  }
+
+  /**
    * Runs the pipeline to completion and collects what it emitted. Failures of the run are not
    * thrown: they are in `result.status`, `result.errors` and `result.finish`. What the stream
    * itself throws (a `DefinitionError` for an invalid definition) is rethrown unchanged.
@@ -134,10 +215,16 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
     return new TestResult(events, state, (target) => this.#stageOf(target));
   }
 
-  /** Puts every mocked step's original handler back. Safe to call more than once. */
+  /** Puts every mocked step's original handler and every mocked hook back. Safe to call more than once. */
   restore(): void {
     for (const [name, original] of this.#originals) this.pipe._replaceHandler(name, original);
     this.#originals.clear();
+    const hooks = this.pipe._hooks();
+    for (const [kind, original] of this.#hookOriginals) {
+      const list = hooks[kind] as AnyHandler[];
+      list.splice(0, list.length, ...original);
+    }
+    this.#hookOriginals.clear();
   }
 
   /** Same as {@link TestPipe.restore}: lets `using tester = new TestPipe(pipe)` restore on exit. */

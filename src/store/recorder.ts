@@ -1,4 +1,4 @@
-import type { PipelineEndData } from "../events/types.js";
+import type { PipelineEndData } from "../events/outcome.js";
 import type { Checkpoint } from "./checkpoint.js";
 import type { PipelineRecord, RunRecord, StoredEvent } from "./records.js";
 import type { Store } from "./store.js";

@@ -122,6 +122,7 @@ export abstract class StepClosing extends RunEventEmitter {
       this.#close(invocation, false);
       return;
     }
+    this.persistence?.interrupted(invocation);
     this.#emitTerminal(invocation, EventType.CANCELLED, { reason }, "cancelled");
     this.#close(invocation, false);
   }
@@ -132,6 +133,7 @@ export abstract class StepClosing extends RunEventEmitter {
     const message = failureMessage(error, this.ctx);
     const name = invocation.node.name;
     const stepLabel = error instanceof SubPipelineError ? `${name}:${error.failedStep}` : name;
+    this.persistence?.interrupted(invocation);
     this.#emitTerminal(invocation, EventType.STEP_ERROR, { message, error, retrying: false }, "error");
     this.journal.record(FailureKind.STEP, FailureReason.STEP_ERROR, error, stepLabel, message);
     this.failFast(`Run stopped because step '${stepLabel}' failed: ${message}`);

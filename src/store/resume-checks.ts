@@ -53,7 +53,7 @@ export function assertResumable(run: RunRecord, checks: ResumeChecks): void {
 
 /** The nodes of a stored `describe()`: what the definition comparison reads. */
 interface DescribedNodes {
-  readonly nodes?: readonly ({ readonly name: string } & Record<string, unknown>)[];
+  readonly nodes?: readonly { readonly name: string }[];
 }
 
 /**

@@ -1,0 +1,277 @@
+import {
+  CodecError,
+  RunExistsError,
+  RunLockedError,
+  RunNotFoundError,
+  RunNotResumableError,
+} from "../errors/store-errors.js";
+import type { PipeEvent } from "../events/types.js";
+import type { RunOptions } from "../model/options.js";
+import type { CompilablePipe } from "../runtime/compiled-pipe.js";
+import type { Durability } from "../runtime/persistence.js";
+import { runPipe } from "../runtime/run-stream.js";
+import type { Frontier } from "../store/checkpoint.js";
+import { type Codec, jsonCodec } from "../store/codec.js";
+import { closestRunIds } from "../store/query.js";
+import { RunRecorder, type TokenPersistence } from "../store/recorder.js";
+import type { RunRecord } from "../store/records.js";
+import { assertResumable, assertSameDefinition } from "../store/resume-checks.js";
+import { generateRunId } from "../store/run-id.js";
+import type { Store } from "../store/store.js";
+import type { PipeDescription } from "../visualization/describe.js";
+
+export type { Durability } from "../runtime/persistence.js";
+
+/** Run options for durable runs: where to store the run, and how often. */
+export interface DurableRunOptions {
+  /**
+   * Stores the run (events, record, definition, checkpoints), so the command line and dashboard
+   * can show it and `pipe.resume()` can continue it. Overrides the Pipe's `store`.
+   * @default the Pipe's `store`; none: nothing is stored
+   */
+  store?: Store;
+  /**
+   * When checkpoints are written: `"exit"` at suspend, finish and failure; `"step"` after step
+   * ends too (batched; successors do not wait); `"sync"` successors start after the commit.
+   * @default the Pipe's `durability`, else "exit"
+   */
+  durability?: Durability;
+  /** The run's id; a second run with an existing id is a `RunExistsError`. @default generateRunId() */
+  runId?: string;
+  /** Labels stored with the run (`{ module: "./pipe.ts" }`), for the command line and dashboard. */
+  labels?: Record<string, string>;
+  /** Encodes the state for checkpoints. @default jsonCodec */
+  codec?: Codec;
+  /** What is stored: `tokens` coalesced per invocation and batch (default), every one, or none. */
+  persist?: { tokens?: TokenPersistence };
+}
+
+/** The arguments of `pipe.run(state, ...)`: its options, durable ones included (`context` required when the Context type needs one). */
+export type DurableRunArguments<Context> = undefined extends Context
+  ? [options?: RunOptions<Context> & DurableRunOptions]
+  : [options: RunOptions<Context> & DurableRunOptions & { context: Context }];
+
+/** Pipe options for durable runs: the default store and durability of every run of the pipe. */
+export interface DurablePipeOptions {
+  /** Stores every run of the pipe (a run's own `store` option overrides it). @default none */
+  store?: Store;
+  /** The default `durability` of the pipe's runs. @default "exit" */
+  durability?: Durability;
+}
+
+/** Options of `pipe.resume(runId, options)`. */
+export interface ResumeOptions<State = unknown, Context = undefined>
+  extends Omit<DurableRunOptions, "runId"> {
+  /** A partial state merged into the restored state, or a function that changes it. */
+  input?: Partial<State> | ((state: State) => void | Promise<void>);
+  /** The context of the new run segment (contexts are never stored). */
+  context?: Context;
+  /** Cancels the resumed run. */
+  signal?: AbortSignal;
+  /** Ends the resumed run after this many milliseconds. */
+  timeout?: number;
+  /** Resume a failed, timed-out or cancelled run (the steps that had not ended run again). @default false */
+  retryFailed?: boolean;
+  /** Resume though the pipe's definition changed since the run was stored. @default false */
+  allowDefinitionChange?: boolean;
+}
+
+/** The façade the durable functions need from a Pipe. */
+export interface DurablePipe extends CompilablePipe {
+  readonly name: string;
+  describe(): PipeDescription;
+}
+
+const LEASE_MS = 30_000;
+const DURABILITIES = new Set(["exit", "step", "sync"]);
+
+/** A lease holder name for this process: where it runs, and a random part. */
+const ownerId = (): string => `pid ${process.pid} (${generateRunId().slice(0, 8)})`;
+
+function checkDurable(options: DurableRunOptions, durability: unknown): void {
+  if (!DURABILITIES.has(durability as string)) {
+    throw new TypeError(
+      `run(): Expected \`durability\` to be "exit", "step" or "sync", got \`${String(durability)}\``,
+    );
+  }
+  if (options.runId !== undefined && (typeof options.runId !== "string" || options.runId === "")) {
+    throw new TypeError(
+      `run(): Expected \`runId\` to be a non-empty string, got \`${String(options.runId)}\``,
+    );
+  }
+  const codec = options.codec;
+  if (
+    codec !== undefined &&
+    (typeof codec.encode !== "function" || typeof codec.decode !== "function" || !codec.name)
+  ) {
+    throw new TypeError("run(): Expected `codec` to be { name, encode(state), decode(data) }");
+  }
+}
+
+/** Splits the durable options off a run's options. */
+function splitOptions<Options extends DurableRunOptions>(options: Options): RunOptions<unknown> {
+  const {
+    store: _store,
+    durability: _durability,
+    runId: _runId,
+    labels: _labels,
+    codec: _codec,
+    persist: _persist,
+    ...rest
+  } = options;
+  return rest as RunOptions<unknown>;
+}
+
+interface Segment {
+  readonly runId: string;
+  readonly threadId: string;
+  readonly resumedFrom: string | null;
+  readonly resume?: Frontier;
+}
+
+/**
+ * A run that is stored as it goes: the run record and definition first, then every event, the
+ * checkpoints, and the final record. A store that fails later is reported on `FINISH`
+ * (`persistence_error`), or fails the run under `durability: "sync"`.
+ */
+export async function* runDurable(
+  pipe: DurablePipe,
+  state: unknown,
+  options: DurableRunOptions,
+  store: Store,
+  pipeDurability: Durability | undefined,
+  segment?: Segment,
+): AsyncGenerator<PipeEvent, void, undefined> {
+  const durability = options.durability ?? pipeDurability ?? "exit";
+  checkDurable(options, durability);
+  const description = pipe.describe();
+  const now = Date.now();
+  const runId = segment?.runId ?? options.runId ?? generateRunId();
+  const run: RunRecord = {
+    runId,
+    threadId: segment?.threadId ?? runId,
+    resumedFrom: segment?.resumedFrom ?? null,
+    parentRunId: null,
+    pipeName: pipe.name,
+    pipeHash: description.hash,
+    status: "running",
+    startedAt: now,
+    endedAt: null,
+    durationMs: null,
+    failureKind: null,
+    failureSource: null,
+    failedStep: null,
+    error: null,
+    suspendedStep: null,
+    suspendReason: null,
+    end: null,
+    labels: { ...options.labels },
+    owner: ownerId(),
+    leaseUntil: now + LEASE_MS,
+    lastSeq: 0,
+    updatedAt: now,
+  };
+  const recorder = new RunRecorder({
+    store,
+    run,
+    pipeline: {
+      hash: description.hash,
+      name: pipe.name,
+      describe: description as unknown as Record<string, unknown>,
+      firstSeen: now,
+    },
+    ...(options.persist?.tokens ? { tokens: options.persist.tokens } : {}),
+    leaseTtl: LEASE_MS,
+  });
+  let openError: unknown;
+  try {
+    await recorder.open();
+  } catch (error) {
+    if (error instanceof RunExistsError) throw error;
+    openError = error;
+  }
+  yield* runPipe(pipe, state, splitOptions(options), {
+    recorder,
+    durability,
+    codec: options.codec ?? jsonCodec,
+    threadId: run.threadId,
+    pipeHash: description.hash,
+    ...(segment?.resume ? { resume: segment.resume } : {}),
+    ...(openError !== undefined ? { openError } : {}),
+  }) as AsyncGenerator<PipeEvent, void, undefined>;
+}
+
+/**
+ * `pipe.resume()`: checks the run (status, lease, definition, codec), takes its lease so a second
+ * resume is refused, restores the state with `input` applied, and runs a new segment of the
+ * thread from the checkpoint.
+ */
+export async function* resumeDurable(
+  pipe: DurablePipe,
+  runIdOrPrefix: string,
+  options: ResumeOptions<unknown, unknown>,
+  store: Store | undefined,
+  pipeDurability: Durability | undefined,
+): AsyncGenerator<PipeEvent, void, undefined> {
+  if (store === undefined) {
+    throw new TypeError(
+      `resume('${runIdOrPrefix}'): no store. Pass the store the run was written to: pipe.resume(id, { store }), or new Pipe({ store }).`,
+    );
+  }
+  const run = await store.getRun(runIdOrPrefix);
+  if (run === undefined)
+    throw new RunNotFoundError(runIdOrPrefix, store.location, await closestRunIds(store, runIdOrPrefix));
+  assertResumable(run, { retryFailed: options.retryFailed === true, now: Date.now() });
+  const thread = await store.listRuns({ threadId: run.threadId, limit: 10_000 });
+  const later = thread.find((segment) => segment.resumedFrom === run.runId);
+  if (later !== undefined) {
+    throw new RunNotResumableError(
+      run.runId,
+      run.status,
+      `Run '${run.runId}' was already resumed as '${later.runId}'. Resume '${later.runId}' instead.`,
+    );
+  }
+  const checkpoint = await store.loadCheckpoint(run.runId);
+  if (checkpoint === undefined || checkpoint.runId !== run.runId) {
+    throw new RunNotResumableError(
+      run.runId,
+      run.status,
+      `Run '${run.runId}' has no checkpoint in the store at ${store.location}: it stopped before writing one (with durability "exit" a process that dies mid-run leaves none; use "step"). Start a new run.`,
+    );
+  }
+  const stored = await store.getPipeline(checkpoint.pipeHash);
+  assertSameDefinition(
+    run,
+    checkpoint,
+    stored?.describe,
+    pipe.describe(),
+    options.allowDefinitionChange === true,
+  );
+  const codec = options.codec ?? jsonCodec;
+  if (checkpoint.codec !== codec.name) {
+    throw new CodecError(
+      "",
+      `Run '${run.runId}' stored its state with codec '${checkpoint.codec}'; resume it with that codec (pass { codec }), not '${codec.name}'.`,
+    );
+  }
+  const owner = ownerId();
+  if (!(await store.claim(run.runId, owner, LEASE_MS * 100))) {
+    const current = await store.getRun(run.runId);
+    throw new RunLockedError(run.runId, current?.owner ?? "another process", current?.leaseUntil ?? 0);
+  }
+  try {
+    const state = codec.decode(checkpoint.state);
+    const { input } = options;
+    if (typeof input === "function") await input(state);
+    else if (input !== undefined && input !== null) Object.assign(state as object, input);
+    const { input: _input, retryFailed: _retry, allowDefinitionChange: _allow, ...runOptions } = options;
+    yield* runDurable(pipe, state, runOptions, store, pipeDurability, {
+      runId: generateRunId(),
+      threadId: run.threadId,
+      resumedFrom: run.runId,
+      resume: checkpoint.frontier,
+    });
+  } finally {
+    await store.release(run.runId, owner).catch(() => undefined);
+  }
+}

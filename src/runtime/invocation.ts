@@ -44,6 +44,11 @@ export class Invocation implements Lineage {
    * a resume, the id it had in the run it continues). `StepArgs.idempotencyKey` is built from it.
    */
   lineage: string;
+  /**
+   * A resumed map owner's progress: items below `nextIndex` that are not in `rerun` had ended, so
+   * their workers are not spawned again (the source must yield the same items in the same order).
+   */
+  resumeMap: { readonly nextIndex: number; readonly rerun: ReadonlySet<number> } | undefined;
   /** Neighbours in the run's list of open invocations. */
   previousOpen: Invocation | undefined;
   nextOpen: Invocation | undefined;
@@ -79,6 +84,7 @@ export class Invocation implements Lineage {
     this.previousOpen = undefined;
     this.nextOpen = undefined;
     this.lineage = id;
+    this.resumeMap = undefined;
   }
 }
 

@@ -200,6 +200,9 @@ function badResult(owner: Invocation, result: unknown): TypeError {
 
 function spawn(run: SchedulerPort, owner: Invocation, driver: MapDriver, item: unknown): void {
   const index = driver.index++;
+  const resumed = owner.resumeMap;
+  // A resumed map skips the items whose workers had ended before the run stopped.
+  if (resumed !== undefined && index < resumed.nextIndex && !resumed.rerun.has(index)) return;
   driver.active++;
   const metrics = run.metrics;
   metrics.workersStarted++;

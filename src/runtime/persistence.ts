@@ -3,7 +3,13 @@ import { toJsonEvent } from "../events/serialize.js";
 import type { PipeEvent } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
-import type { Checkpoint, CheckpointReason, Frontier, FrontierInvocation } from "../store/checkpoint.js";
+import type {
+  Checkpoint,
+  CheckpointReason,
+  Frontier,
+  FrontierInvocation,
+  FrontierMap,
+} from "../store/checkpoint.js";
 import type { Codec } from "../store/codec.js";
 import type { RunRecorder } from "../store/recorder.js";
 import type { StoredEvent } from "../store/records.js";
@@ -93,7 +99,6 @@ export class RunPersistence {
   readonly #ready: FrontierInvocation[] = [];
   readonly #interrupted: Invocation[] = [];
   #suspended: { step: string; invocationId: string; reason: string; at: number } | undefined;
-  #checkpointScheduled = false;
   #lastSeq = 0;
   #commit: Promise<boolean> | undefined;
 
@@ -158,16 +163,20 @@ export class RunPersistence {
   }
 
   #scheduleCheckpoint(): void {
-    if (this.#checkpointScheduled) return;
-    this.#checkpointScheduled = true;
-    setImmediate(() => {
-      this.#checkpointScheduled = false;
-      this.#writeCheckpoint("step", false);
-    });
+    this.#run.recorder.requestCheckpoint(this.#buildStepCheckpoint);
   }
 
-  /** Puts a checkpoint of the run as it is now into the next batch; false when the state cannot be encoded. */
+  readonly #buildStepCheckpoint = (): Checkpoint | undefined => this.#checkpointOf("step", false).checkpoint;
+
+  /** Puts a checkpoint of the run as it is now into the next batch; returns the encoding error, if any. */
   #writeCheckpoint(reason: CheckpointReason, atExit: boolean): unknown {
+    const { checkpoint, error } = this.#checkpointOf(reason, atExit);
+    if (checkpoint !== undefined) this.#run.recorder.setCheckpoint(checkpoint);
+    return error;
+  }
+
+  /** A checkpoint of the run as it is now, or the error encoding its state. */
+  #checkpointOf(reason: CheckpointReason, atExit: boolean): { checkpoint?: Checkpoint; error?: unknown } {
     const host = this.#host;
     const open = atExit
       ? []
@@ -177,7 +186,7 @@ export class RunPersistence {
       ready: this.#ready,
       inFlight: [...(atExit ? this.#interrupted : []), ...open.reverse()].map(toFrontier),
       barriers: host.joinsIfAny?.snapshot(host.planNodes) ?? [],
-      maps: [],
+      maps: atExit ? [] : mapProgress(host.openInvocations()),
       attempts: {},
       ...(this.#suspended ? { suspended: this.#suspended } : {}),
     };
@@ -185,7 +194,7 @@ export class RunPersistence {
     try {
       state = this.#run.codec.encode(host.state);
     } catch (error) {
-      return error;
+      return { error };
     }
     const checkpoint: Checkpoint = {
       v: 1,
@@ -200,8 +209,7 @@ export class RunPersistence {
       state,
       frontier,
     };
-    this.#run.recorder.setCheckpoint(checkpoint);
-    return undefined;
+    return { checkpoint };
   }
 
   /**
@@ -259,6 +267,38 @@ export class RunPersistence {
       suspendReason: end.status === "suspended" ? (suspended?.reason ?? null) : null,
     });
   }
+}
+
+const WORKER_INDEX = /\[(\d+)\]$/;
+
+/**
+ * The progress of the open maps: the next item index and the items whose workers are running
+ * (their indices, from the workers' scope), bounded by each map's `maxConcurrency`.
+ */
+function mapProgress(open: readonly Invocation[]): FrontierMap[] {
+  const maps = new Map<Invocation, number[]>();
+  for (const invocation of open) {
+    if (invocation.node.kind === "map" && invocation.children !== undefined && !maps.has(invocation))
+      maps.set(invocation, []);
+    const owner = invocation.mapOwner;
+    if (owner === undefined) continue;
+    const index = WORKER_INDEX.exec(invocation.scope.at(-1) ?? "")?.[1];
+    if (index === undefined) continue;
+    let running = maps.get(owner);
+    if (running === undefined) maps.set(owner, (running = []));
+    running.push(Number(index));
+  }
+  return [...maps].map(([owner, running]) => {
+    const driver = owner.children as { index: number; worker: { name: string } };
+    return {
+      ownerInvocationId: owner.id,
+      owner: owner.node.name,
+      target: driver.worker.name,
+      nextIndex: driver.index,
+      doneAbove: [],
+      inFlight: running.sort((a, b) => a - b).map((index) => ({ index, item: null })),
+    };
+  });
 }
 
 /** The `FINISH` payload without the thrown values (`errors[].cause`), which are not data. */

@@ -300,9 +300,16 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
         ended.lineage = saved.lineage;
         this.follow(ended);
       }
+      const maps = new Map(frontier.maps.map((map) => [map.ownerInvocationId, map]));
       for (const saved of [...frontier.ready, ...frontier.inFlight]) {
         const node = nodes.get(saved.step);
-        if (node !== undefined) this.startResumed(node, saved);
+        if (node === undefined) continue;
+        const map = maps.get(saved.invocationId);
+        const resumeMap =
+          map === undefined
+            ? undefined
+            : { nextIndex: map.nextIndex, rerun: new Set(map.inFlight.map((item) => item.index)) };
+        this.startResumed(node, saved, resumeMap);
       }
     });
   }

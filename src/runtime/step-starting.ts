@@ -86,9 +86,11 @@ export abstract class StepStarting extends StepClosing {
   protected startResumed(
     node: PlanNode,
     saved: { attempt: number; lineage: string; scope: readonly string[] },
+    resumeMap?: Invocation["resumeMap"],
   ): void {
     const invocation = this.#open(node, null, null, undefined, undefined, saved.attempt, saved.scope);
     invocation.lineage = saved.lineage;
+    invocation.resumeMap = resumeMap;
     if (this.#batch !== undefined) this.#batch.push(invocation);
     else this.#invoke(invocation);
   }

@@ -49,6 +49,7 @@ export class RunRecorder {
   #rows: (StoredEvent | MutableToken)[] = [];
   #openTokens = new Map<string, MutableToken>();
   #checkpoint: Checkpoint | undefined;
+  #checkpointSource: (() => Checkpoint | undefined) | undefined;
   // Events of a failed write, sent again (first) with the next batch.
   #pending: StoredEvent[] = [];
   #runChanged = false;
@@ -139,6 +140,17 @@ export class RunRecorder {
   }
 
   /**
+   * Asks for a checkpoint with the next batch: `source` is called when the batch is written, so the
+   * checkpoint covers every event in it (a step whose end is stored is never re-run by a resume).
+   *
+   * @param source - builds the checkpoint (undefined when it cannot: nothing is written then).
+   */
+  requestCheckpoint(source: () => Checkpoint | undefined): void {
+    this.#checkpointSource = source;
+    this.#schedule();
+  }
+
+  /**
    * Sets the checkpoint to write with the next batch (a newer one replaces it).
    *
    * @param checkpoint - the checkpoint.
@@ -169,6 +181,11 @@ export class RunRecorder {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+    if (this.#checkpointSource !== undefined) {
+      const source = this.#checkpointSource;
+      this.#checkpointSource = undefined;
+      this.#checkpoint = source() ?? this.#checkpoint;
     }
     const rows = this.#rows;
     const checkpoint = this.#checkpoint;

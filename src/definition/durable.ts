@@ -10,7 +10,7 @@ import type { RunOptions } from "../model/options.js";
 import type { CompilablePipe } from "../runtime/compiled-pipe.js";
 import type { Durability } from "../runtime/persistence.js";
 import { runPipe } from "../runtime/run-stream.js";
-import type { Frontier } from "../store/checkpoint.js";
+import type { Checkpoint, Frontier } from "../store/checkpoint.js";
 import { type Codec, jsonCodec } from "../store/codec.js";
 import { closestRunIds } from "../store/query.js";
 import { RunRecorder, type TokenPersistence } from "../store/recorder.js";
@@ -44,6 +44,13 @@ export interface DurableRunOptions {
   codec?: Codec;
   /** What is stored: `tokens` coalesced per invocation and batch (default), every one, or none. */
   persist?: { tokens?: TokenPersistence };
+  /**
+   * How long the run's lease lasts, in milliseconds; it is renewed every third of it while the
+   * process lives. A process that dies leaves a `"running"` run that can be resumed once its lease
+   * has expired.
+   * @default 30000
+   */
+  leaseTtl?: number;
 }
 
 /** The arguments of `pipe.run(state, ...)`: its options, durable ones included (`context` required when the Context type needs one). */
@@ -117,6 +124,7 @@ function splitOptions<Options extends DurableRunOptions>(options: Options): RunO
     labels: _labels,
     codec: _codec,
     persist: _persist,
+    leaseTtl: _leaseTtl,
     ...rest
   } = options;
   return rest as RunOptions<unknown>;
@@ -167,7 +175,7 @@ export async function* runDurable(
     end: null,
     labels: { ...options.labels },
     owner: ownerId(),
-    leaseUntil: now + LEASE_MS,
+    leaseUntil: now + (options.leaseTtl ?? LEASE_MS),
     lastSeq: 0,
     updatedAt: now,
   };
@@ -181,11 +189,18 @@ export async function* runDurable(
       firstSeen: now,
     },
     ...(options.persist?.tokens ? { tokens: options.persist.tokens } : {}),
-    leaseTtl: LEASE_MS,
+    leaseTtl: options.leaseTtl ?? LEASE_MS,
   });
   let openError: unknown;
+  const codec = options.codec ?? jsonCodec;
   try {
     await recorder.open();
+    // With "step" or "sync", a first checkpoint before anything runs: a process that dies at once
+    // leaves a run that can be resumed from its start (or from the checkpoint it resumed).
+    if (durability !== "exit")
+      await store.write({
+        checkpoint: firstCheckpoint(run, state, codec, segment?.resume ?? rootsOf(description, options)),
+      });
   } catch (error) {
     if (error instanceof RunExistsError) throw error;
     openError = error;
@@ -193,12 +208,48 @@ export async function* runDurable(
   yield* runPipe(pipe, state, splitOptions(options), {
     recorder,
     durability,
-    codec: options.codec ?? jsonCodec,
+    codec,
     threadId: run.threadId,
     pipeHash: description.hash,
     ...(segment?.resume ? { resume: segment.resume } : {}),
     ...(openError !== undefined ? { openError } : {}),
   }) as AsyncGenerator<PipeEvent, void, undefined>;
+}
+
+function rootsOf(description: PipeDescription, options: DurableRunOptions & { start?: unknown }): Frontier {
+  const start = options.start;
+  const names =
+    typeof start === "string"
+      ? [start]
+      : typeof start === "function" && start.name
+        ? [start.name]
+        : [...description.roots];
+  const ready = names.map((step) => ({
+    step,
+    invocationId: `start:${step}`,
+    parentInvocationId: null,
+    ownerInvocationId: null,
+    scope: [],
+    attempt: 1,
+    lineage: `start:${step}`,
+  }));
+  return { completed: [], ready, inFlight: [], barriers: [], maps: [], attempts: {} };
+}
+
+function firstCheckpoint(run: RunRecord, state: unknown, codec: Codec, frontier: Frontier): Checkpoint {
+  return {
+    v: 1,
+    runId: run.runId,
+    threadId: run.threadId,
+    pipeHash: run.pipeHash,
+    seq: 0,
+    writtenAt: run.startedAt,
+    reason: "step",
+    quiescent: true,
+    codec: codec.name,
+    state: codec.encode(state),
+    frontier,
+  };
 }
 
 /**

@@ -42,6 +42,8 @@ export interface PersistenceHost {
   readonly planNodes: ReadonlyMap<string, PlanNode>;
   /** The join barriers, when the run made them. */
   readonly joinsIfAny: JoinBarriers | undefined;
+  /** The steps the run starts with (its roots, or its `start`). */
+  readonly startNodes: readonly string[];
   /** The open invocations, newest first. */
   openInvocations(): Invocation[];
   /** A write failed under `durability: "sync"`: the run fails (infra). */
@@ -100,6 +102,7 @@ export class RunPersistence {
   readonly #interrupted: Invocation[] = [];
   #suspended: { step: string; invocationId: string; reason: string; at: number } | undefined;
   #lastSeq = 0;
+  #stepsStarted = false;
   #commit: Promise<boolean> | undefined;
 
   constructor(run: DurableRun, host: PersistenceHost) {
@@ -123,9 +126,11 @@ export class RunPersistence {
     this.#lastSeq = event.seq;
     if (this.#run.openError !== undefined) return; // the run is not in the store: reported on FINISH
     this.#run.recorder.record(toStoredEvent(event));
-    if (this.durability === "step" && event.parentRunId === null) {
+    if (this.durability !== "exit" && event.parentRunId === null) {
       const type = event.type;
-      if (type === "step_end" || type === "step_error" || type === "barrier_release")
+      if (type === "step_start") this.#stepsStarted = true;
+      // A first checkpoint at START: a process that dies before any step ends can be resumed too.
+      else if (type === "step_end" || type === "step_error" || type === "barrier_release" || type === "start")
         this.#scheduleCheckpoint();
     }
   }
@@ -178,6 +183,7 @@ export class RunPersistence {
   /** A checkpoint of the run as it is now, or the error encoding its state. */
   #checkpointOf(reason: CheckpointReason, atExit: boolean): { checkpoint?: Checkpoint; error?: unknown } {
     const host = this.#host;
+    if (!atExit && !this.#stepsStarted) return this.#encode(reason, this.#notStartedFrontier(), true);
     const open = atExit
       ? []
       : host.openInvocations().filter((invocation) => invocation.mapOwner === undefined);
@@ -190,6 +196,30 @@ export class RunPersistence {
       attempts: {},
       ...(this.#suspended ? { suspended: this.#suspended } : {}),
     };
+    return this.#encode(reason, frontier, atExit || open.length === 0);
+  }
+
+  /** Before any step started: the roots (or, for a resumed run, the frontier it was given). */
+  #notStartedFrontier(): Frontier {
+    if (this.#run.resume !== undefined) return this.#run.resume;
+    const ready = this.#host.startNodes.map((step) => ({
+      step,
+      invocationId: `${this.#host.runId}:root:${step}`,
+      parentInvocationId: null,
+      ownerInvocationId: null,
+      scope: [],
+      attempt: 1,
+      lineage: `${this.#host.runId}:root:${step}`,
+    }));
+    return { completed: [], ready, inFlight: [], barriers: [], maps: [], attempts: {} };
+  }
+
+  #encode(
+    reason: CheckpointReason,
+    frontier: Frontier,
+    quiescent: boolean,
+  ): { checkpoint?: Checkpoint; error?: unknown } {
+    const host = this.#host;
     let state: string | Uint8Array;
     try {
       state = this.#run.codec.encode(host.state);
@@ -204,7 +234,7 @@ export class RunPersistence {
       seq: this.#lastSeq,
       writtenAt: Date.now(),
       reason,
-      quiescent: atExit || open.length === 0,
+      quiescent,
       codec: this.#run.codec.name,
       state,
       frontier,

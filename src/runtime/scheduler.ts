@@ -225,6 +225,12 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     return this.#joins;
   }
 
+  /** The steps the run starts with (its roots, or its `start`). */
+  get startNodes(): readonly string[] {
+    const start = this.options.start;
+    return start === undefined ? this.compiled.plan.roots : [this.compiled.nameOf(start)!];
+  }
+
   /** The open invocations, newest first. */
   openInvocations(): Invocation[] {
     return this.open.newestFirst();

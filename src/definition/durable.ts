@@ -86,10 +86,24 @@ export interface ResumeOptions<State = unknown, Context = undefined>
 /** The façade the durable functions need from a Pipe. */
 export interface DurablePipe extends CompilablePipe {
   readonly name: string;
+  /** True once the definition can no longer change (after the first run). */
+  readonly _frozen: boolean;
   describe(): PipeDescription;
 }
 
 const LEASE_MS = 30_000;
+
+// A pipe's description, made once: a durable run needs it for every run (its hash is part of the
+// record), and the definition no longer changes once the pipe ran (the freeze).
+const descriptions = new WeakMap<DurablePipe, PipeDescription>();
+const describeOnce = (pipe: DurablePipe): PipeDescription => {
+  let description = descriptions.get(pipe);
+  if (description === undefined) {
+    description = pipe.describe();
+    if (pipe._frozen) descriptions.set(pipe, description);
+  }
+  return description;
+};
 const DURABILITIES = new Set(["exit", "step", "sync"]);
 
 /** A lease holder name for this process: where it runs, and a random part. */
@@ -152,7 +166,7 @@ export async function* runDurable(
 ): AsyncGenerator<PipeEvent, void, undefined> {
   const durability = options.durability ?? pipeDurability ?? "exit";
   checkDurable(options, durability);
-  const description = pipe.describe();
+  const description = describeOnce(pipe);
   const now = Date.now();
   const runId = segment?.runId ?? options.runId ?? generateRunId();
   const run: RunRecord = {

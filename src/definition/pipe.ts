@@ -525,6 +525,15 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   }
 
   /**
+   * True once the definition is frozen (after the first run).
+   *
+   * @internal
+   */
+  get _frozen(): boolean {
+    return this.#compiled !== undefined;
+  }
+
+  /**
    * The definition a run executes. Validates and freezes on first use.
    *
    * @internal

@@ -229,12 +229,8 @@ export class RunRecorder {
   async close(end: PipelineEndData, fields: Partial<RunRecord>): Promise<boolean> {
     this.updateRun({ ...this.#run, ...fields, end });
     const stored = await this.flush();
+    // The final record (a terminal status) released the lease in the same write.
     if (this.#leaseTimer !== undefined) clearInterval(this.#leaseTimer);
-    if (this.#run.owner !== null) {
-      await this.#store
-        .release(this.#run.runId, this.#run.owner)
-        .catch((error: unknown) => this.#failures.push(error));
-    }
     return stored;
   }
 }

@@ -132,7 +132,7 @@ describe("crash and resume across processes (SQLite)", () => {
       }),
       { numRuns: 4, seed: 14, examples: [[12], [300]] },
     );
-  });
+  }, 180_000);
 });
 
 const postgres = await postgresAvailable();
@@ -147,5 +147,5 @@ describe.skipIf(!postgres.ok)(`crash and resume across processes (Postgres)${pos
     } finally {
       await store.close();
     }
-  });
+  }, 60_000);
 });

@@ -210,7 +210,11 @@ export function storeContract(name: string, create: (now: () => number) => Promi
       await store.write({ run: { ...run, owner: "other", leaseUntil: null, error: "x" } });
       expect(await store.getRun("leased")).toMatchObject({ owner: "me", leaseUntil: 20_000, error: "x" });
       await store.write({ run: { ...run, status: "suspended" } });
-      expect(await store.getRun("leased")).toMatchObject({ owner: null, leaseUntil: null, status: "suspended" });
+      expect(await store.getRun("leased")).toMatchObject({
+        owner: null,
+        leaseUntil: null,
+        status: "suspended",
+      });
     });
 
     it("lists runs newest first, filtered and paged, and counts them", async () => {

@@ -208,7 +208,9 @@ export async function* runDurable(
   let openError: unknown;
   const codec = options.codec ?? jsonCodec;
   try {
-    await recorder.open();
+    // A run with generated id and checkpoints only at its end is created with its first batch.
+    if (durability === "exit" && options.runId === undefined && segment === undefined) recorder.openLazily();
+    else await recorder.open();
     // With "step" or "sync", a first checkpoint before anything runs: a process that dies at once
     // leaves a run that can be resumed from its start (or from the checkpoint it resumed).
     if (durability !== "exit")

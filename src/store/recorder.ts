@@ -53,6 +53,7 @@ export class RunRecorder {
   // Events of a failed write, sent again (first) with the next batch.
   #pending: StoredEvent[] = [];
   #runChanged = false;
+  #pipelinePending = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #leaseTimer: ReturnType<typeof setInterval> | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -99,6 +100,17 @@ export class RunRecorder {
       }, this.#leaseTtl / 3);
       this.#leaseTimer.unref?.();
     }
+  }
+
+  /**
+   * Stores the run (and its definition) with the first batch instead of at once: one transaction
+   * less for a short run. No lease is taken (a run without checkpoints until its end cannot be
+   * taken over anyway), and a taken run id is not detected: only for generated ids.
+   */
+  openLazily(): void {
+    this.#run = { ...this.#run, owner: null, leaseUntil: null };
+    this.#runChanged = true;
+    this.#pipelinePending = true;
   }
 
   /**
@@ -190,6 +202,7 @@ export class RunRecorder {
     const rows = this.#rows;
     const checkpoint = this.#checkpoint;
     const run = this.#runChanged ? this.#run : undefined;
+    const pipeline = this.#pipelinePending ? this.#pipeline : undefined;
     this.#rows = [];
     this.#openTokens = new Map();
     this.#checkpoint = undefined;
@@ -200,11 +213,13 @@ export class RunRecorder {
       const batchEvents = [...this.#pending, ...events];
       try {
         await this.#store.write({
+          ...(pipeline ? { pipeline } : {}),
           ...(run ? { run } : {}),
           events: batchEvents,
           ...(checkpoint ? { checkpoint } : {}),
         });
         this.#pending = [];
+        if (pipeline) this.#pipelinePending = false;
         return true;
       } catch (error) {
         // Keep the events for the next batch ((runId, seq) is unique, so a partial write is harmless).

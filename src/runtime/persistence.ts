@@ -15,6 +15,7 @@ import type { RunRecorder } from "../store/recorder.js";
 import type { StoredEvent } from "../store/records.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
+import type { MapDriver } from "./map.js";
 import type { RunEvent } from "./run-event.js";
 
 /** When checkpoints are written: at the end only, after step ends (batched), or before successors start. */
@@ -299,36 +300,25 @@ export class RunPersistence {
   }
 }
 
-const WORKER_INDEX = /\[(\d+)\]$/;
-
 /**
- * The progress of the open maps: the next item index and the items whose workers are running
- * (their indices, from the workers' scope), bounded by each map's `maxConcurrency`.
+ * The progress of the open maps: the next item index and the items whose workers have not ended
+ * (running, or waiting for a retry), bounded by each map's `maxConcurrency`.
  */
 function mapProgress(open: readonly Invocation[]): FrontierMap[] {
-  const maps = new Map<Invocation, number[]>();
-  for (const invocation of open) {
-    if (invocation.node.kind === "map" && invocation.children !== undefined && !maps.has(invocation))
-      maps.set(invocation, []);
-    const owner = invocation.mapOwner;
-    if (owner === undefined) continue;
-    const index = WORKER_INDEX.exec(invocation.scope.at(-1) ?? "")?.[1];
-    if (index === undefined) continue;
-    let running = maps.get(owner);
-    if (running === undefined) maps.set(owner, (running = []));
-    running.push(Number(index));
-  }
-  return [...maps].map(([owner, running]) => {
-    const driver = owner.children as { index: number; worker: { name: string } };
-    return {
+  const maps: FrontierMap[] = [];
+  for (const owner of open) {
+    if (owner.node.kind !== "map" || owner.children === undefined) continue;
+    const driver = owner.children as MapDriver;
+    maps.push({
       ownerInvocationId: owner.id,
       owner: owner.node.name,
       target: driver.worker.name,
       nextIndex: driver.index,
       doneAbove: [],
-      inFlight: running.sort((a, b) => a - b).map((index) => ({ index, item: null })),
-    };
-  });
+      inFlight: [...driver.running].sort((a, b) => a - b).map((index) => ({ index, item: null })),
+    });
+  }
+  return maps;
 }
 
 /** The `FINISH` payload without the thrown values (`errors[].cause`), which are not data. */

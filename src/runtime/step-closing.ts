@@ -111,7 +111,8 @@ export abstract class StepClosing extends RunEventEmitter {
       invocation.closed = true;
       this.open.remove(invocation);
       this.metrics.tasksStarted--;
-      if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      if (invocation.mapOwner !== undefined)
+        mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
       this.maybeIdle();
       return;
     }
@@ -188,7 +189,8 @@ export abstract class StepClosing extends RunEventEmitter {
     }
     this.open.remove(invocation);
     this.metrics.tasksCompleted++;
-    if (!retrying && invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+    if (!retrying && invocation.mapOwner !== undefined)
+      mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
     this.maybeIdle();
   }
 
@@ -235,7 +237,8 @@ export abstract class StepClosing extends RunEventEmitter {
     this.#close(invocation, true);
     const again = () => {
       if (!this.stopping) this.startNextAttempt(invocation);
-      else if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      else if (invocation.mapOwner !== undefined)
+        mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
       this.release();
     };
     if (delay <= 0) again();

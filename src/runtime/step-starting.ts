@@ -167,7 +167,7 @@ export abstract class StepStarting extends StepClosing {
       this.pending--;
       const started = this.#start(node, parent, owner, item, mapOwner, attempt, scope);
       if (started === undefined && this.stopping && mapOwner !== undefined)
-        mapWorkerClosed(this.port, mapOwner);
+        mapWorkerClosed(this.port, mapOwner, scope);
       this.maybeIdle();
     };
     if (this.#startsSinceYield > YIELD_EVERY) {

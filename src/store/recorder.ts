@@ -54,6 +54,7 @@ export class RunRecorder {
   #pending: StoredEvent[] = [];
   #runChanged = false;
   #pipelinePending = false;
+  #flushQueued = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #leaseTimer: ReturnType<typeof setInterval> | undefined;
   #writing: Promise<void> = Promise.resolve();
@@ -173,8 +174,15 @@ export class RunRecorder {
   }
 
   #schedule(): void {
-    if (this.#rows.length >= this.#maxBatch) {
-      void this.flush();
+    if (this.#rows.length >= this.#maxBatch && !this.#flushQueued) {
+      // After the caller's synchronous turn, not inside it: a checkpoint is built at flush time,
+      // and mid-turn the run may be between two halves of one change (a map's index counted, its
+      // worker not yet open).
+      this.#flushQueued = true;
+      setImmediate(() => {
+        this.#flushQueued = false;
+        void this.flush();
+      });
       return;
     }
     if (this.#timer !== undefined) return;

@@ -132,9 +132,10 @@ export type { TokenPersistence } from "./store/recorder.js";
 export type {
   DurablePipeOptions,
   Durability,
+  DurableRunArguments,
   DurableRunOptions,
   ResumeOptions,
-} from "./definition/durable.js";
+} from "./definition/durable-options.js";
 export { closestRunIds } from "./store/query.js";
 export type { PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent } from "./store/records.js";
 export { generateRunId } from "./store/run-id.js";

@@ -44,15 +44,14 @@ import {
   type PipeDescription,
   renderMermaid,
 } from "../visualization/index.js";
-import {
-  type Durability,
-  type DurablePipeOptions,
-  type DurableRunArguments,
-  type DurableRunOptions,
-  type ResumeOptions,
-  resumeDurable,
-  runDurable,
-} from "./durable.js";
+import type {
+  Durability,
+  DurablePipeOptions,
+  DurableRunArguments,
+  DurableRunOptions,
+  ResumeOptions,
+} from "./durable-options.js";
+import { resumeDurable, runDurable } from "./durable-run.js";
 import { nestedPipeIssues } from "./nested-pipes.js";
 import { type ResolvedPipeOptions, resolvePipeOptions } from "./pipe-options.js";
 import {

@@ -14,7 +14,7 @@ import { runPipe } from "../runtime/run-stream.js";
 import type { Checkpoint, Frontier } from "../store/checkpoint.js";
 import { type Codec, jsonCodec } from "../store/codec.js";
 import { closestRunIds } from "../store/query.js";
-import { RunRecorder, type TokenPersistence } from "../store/recorder.js";
+import { RunRecorder } from "../store/recorder.js";
 import type { RunRecord } from "../store/records.js";
 import { assertResumable, assertSameDefinition } from "../store/resume-checks.js";
 import { generateRunId } from "../store/run-id.js";

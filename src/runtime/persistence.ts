@@ -165,7 +165,8 @@ export class RunPersistence {
   /** A step failed for good or was cancelled: it runs again on a resume (`retryFailed`). */
   interrupted(invocation: Invocation): void {
     // A map worker or a sub-pipeline's child is re-run through its owner, which is interrupted too.
-    if (invocation.mapOwner === undefined) this.#interrupted.push(invocation);
+    if (invocation.mapOwner === undefined && !this.#interrupted.includes(invocation))
+      this.#interrupted.push(invocation);
   }
 
   #scheduleCheckpoint(): void {

@@ -88,7 +88,16 @@ export abstract class StepStarting extends StepClosing {
     saved: { attempt: number; lineage: string; scope: readonly string[] },
     resumeMap?: Invocation["resumeMap"],
   ): void {
-    const invocation = this.#open(node, null, null, undefined, undefined, saved.attempt, saved.scope);
+    const invocation = this.#open(
+      node,
+      null,
+      null,
+      undefined,
+      undefined,
+      saved.attempt,
+      saved.scope,
+      this.#batch === undefined,
+    );
     invocation.lineage = saved.lineage;
     invocation.resumeMap = resumeMap;
     if (this.#batch !== undefined) this.#batch.push(invocation);

@@ -4,6 +4,7 @@
  * timeline.
  */
 import { EventType, Pipe } from "justpipe";
+import { SqliteStore } from "justpipe/sqlite";
 import { runRag } from "./16-rag-pipeline/timeline.js";
 
 const write = (text: string) => process.stdout.write(text);
@@ -24,8 +25,12 @@ hello.step(
   { to: respond },
 );
 
+// Both runs are stored in the default store (./.justpipe/runs.db, or JUSTPIPE_STORE), so the
+// command line and the dashboard have something to show.
+const store = new SqliteStore();
+
 write("── hello world ──\n");
-for await (const event of hello.run({ message: "" })) {
+for await (const event of hello.run({ message: "" }, { store })) {
   if (event.type === EventType.TOKEN) write(`${event.payload}\n`);
 }
 
@@ -33,4 +38,8 @@ for await (const event of hello.run({ message: "" })) {
 //    stream the answer. See examples/16-rag-pipeline.
 const question = "How do parallel branches join?";
 write(`\n── retrieval-augmented answer: "${question}" ──\n`);
-await runRag(question, { write, times: true, tokenDelayMs: 12 });
+await runRag(question, { write, times: true, tokenDelayMs: 12, store });
+write(
+  `\n${await store.countRuns()} runs stored in ${store.location} (see them with: npx justpipe runs list)\n`,
+);
+await store.close();

@@ -148,6 +148,14 @@ export type {
 } from "./store/checkpoint.js";
 export { type Codec, fromTaggedJson, jsonCodec, toTaggedJson } from "./store/codec.js";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export type { TokenPersistence } from "./store/recorder.js";
+export type {
+  DurablePipeOptions,
+  Durability,
+  DurableRunArguments,
+  DurableRunOptions,
+  ResumeOptions,
+} from "./definition/durable-options.js";
 export { closestRunIds } from "./store/query.js";
 export type { PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent } from "./store/records.js";
 export { generateRunId } from "./store/run-id.js";

@@ -2,10 +2,12 @@
  * Prints a run of the RAG pipeline as a readable timeline, streaming the answer as it arrives.
  * Used by this example and by `npm run demo`.
  */
-import { EventType, type PipelineEndData } from "justpipe";
+import { EventType, type PipelineEndData, type Store } from "justpipe";
 import { createRagPipeline, newRagContext, newRagState, type RagOptions, type RagState } from "./pipeline.js";
 
 export interface TimelineOptions extends RagOptions {
+  /** Stores the run (the demo writes to the default store, for `npx justpipe runs list`). */
+  store?: Store;
   /** Where to write (default: stdout). */
   write?: (text: string) => void;
   /** Prefix each line with the milliseconds since the run started. @default false */
@@ -50,7 +52,8 @@ export async function runRag(
   let streaming = false;
 
   const indent = options.times ? "         " : "  ";
-  for await (const event of createRagPipeline(options).run(state, { context: newRagContext() })) {
+  const runOptions = { context: newRagContext(), ...(options.store ? { store: options.store } : {}) };
+  for await (const event of createRagPipeline(options).run(state, runOptions)) {
     if (event.scope.length > 0 && event.type !== EventType.TOKEN) continue; // map workers: summarised below
     switch (event.type) {
       case EventType.STEP_START:

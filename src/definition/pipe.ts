@@ -36,6 +36,7 @@ import {
   invokePipe,
 } from "../runtime/invoke.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
+import type { Store } from "../store/store.js";
 import {
   describePipe,
   type GraphOptions,
@@ -43,6 +44,14 @@ import {
   type PipeDescription,
   renderMermaid,
 } from "../visualization/index.js";
+import type {
+  Durability,
+  DurablePipeOptions,
+  DurableRunArguments,
+  DurableRunOptions,
+  ResumeOptions,
+} from "./durable-options.js";
+import { resumeDurable, runDurable } from "./durable-run.js";
 import { nestedPipeIssues } from "./nested-pipes.js";
 import { type ResolvedPipeOptions, resolvePipeOptions } from "./pipe-options.js";
 import {
@@ -80,6 +89,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   /** The pipeline's name. */
   readonly name: string;
   readonly #options: ResolvedPipeOptions;
+  readonly #store: Store | undefined;
+  readonly #durability: Durability | undefined;
   readonly #steps = new Map<string, RegisteredStep>();
   readonly #names = new Map<AnyHandler, string>();
   readonly #middleware: Middleware[] = [];
@@ -100,8 +111,11 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    *   (see {@link PipeOptions}).
    * @throws {@link DefinitionError} when an option is invalid.
    */
-  constructor(options: PipeOptions = {}) {
-    const resolved = resolvePipeOptions(options);
+  constructor(options: PipeOptions & DurablePipeOptions = {}) {
+    const { store, durability, ...pipeOptions } = options;
+    const resolved = resolvePipeOptions(pipeOptions);
+    this.#store = store;
+    this.#durability = durability;
     this.name = resolved.name;
     this.#options = resolved;
     for (const middleware of options.middleware ?? []) this.addMiddleware(middleware);
@@ -324,11 +338,18 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    */
   run(
     state: State,
-    ...options: RunArguments<Context>
+    ...options: DurableRunArguments<Context>
   ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
-    const runOptions: RunOptions<Context> =
-      options.length === 0 ? NO_OPTIONS : (options[0] as RunOptions<Context>);
-    return runPipe(this, state, runOptions) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
+    const runOptions = (options.length === 0 ? NO_OPTIONS : options[0]) as RunOptions<Context> &
+      DurableRunOptions;
+    const store = runOptions.store ?? this.#store;
+    if (store === undefined)
+      return runPipe(this, state, runOptions) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
+    return runDurable(this, state, runOptions, store, this.#durability) as AsyncGenerator<
+      PipeEvent<State, Token>,
+      void,
+      undefined
+    >;
   }
 
   /**
@@ -353,6 +374,39 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     return invokePipe(this.name, state, invokeOptions, (runOptions) =>
       this.run(state, ...([runOptions] as RunArguments<Context>)),
     );
+  }
+
+  /**
+   * Continues a stored run: a suspended one after its suspended step, one whose process died from
+   * its last checkpoint (steps that had ended are not run again; steps in flight run again), a
+   * failed, timed-out or cancelled one only with `retryFailed`. The run id may be a unique
+   * prefix. Each resume is a new run segment (new `runId`, same `threadId`, `resumedFrom` the
+   * run it continues) with exactly one `FINISH`.
+   *
+   * @param runId - the run (or a unique prefix of its id).
+   * @param options - `store` (default: the Pipe's), `input` (a partial state merged into the
+   *   restored one, or a function that changes it), `context`, `signal`, `timeout`,
+   *   `retryFailed`, `allowDefinitionChange`, `durability`, `codec`.
+   * @throws (from the first iteration) {@link RunNotFoundError}, {@link RunNotResumableError},
+   *   {@link ResumeMismatchError}, {@link RunLockedError} (another resume holds the run),
+   *   `CodecError`.
+   *
+   * @example
+   * ```ts
+   * for await (const event of pipe.resume(runId, { store, input: { approved: true } })) {}
+   * ```
+   */
+  resume(
+    runId: string,
+    options: ResumeOptions<State, Context> = {},
+  ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
+    return resumeDurable(
+      this,
+      runId,
+      options as ResumeOptions<unknown, unknown>,
+      options.store ?? this.#store,
+      this.#durability,
+    ) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
   }
 
   /**
@@ -467,6 +521,15 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    */
   hash(): string {
     return hashPipe(this);
+  }
+
+  /**
+   * True once the definition is frozen (after the first run).
+   *
+   * @internal
+   */
+  get _frozen(): boolean {
+    return this.#compiled !== undefined;
   }
 
   /**

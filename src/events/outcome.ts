@@ -88,6 +88,11 @@ export const FailureReason = {
   CLASSIFIER_ERROR: "classifier_error",
   /** An event hook threw or returned something other than an event, or the runtime failed (kind `infra`). */
   INTERNAL_ERROR: "internal_error",
+  /**
+   * The run's store could not be written (kind `infra`): with `durability: "exit"` or `"step"` a
+   * diagnostic (the run's status is unchanged); with `"sync"` the run fails.
+   */
+  PERSISTENCE_ERROR: "persistence_error",
   /** The run's `timeout` elapsed (the `reason` of a `timeout` `FINISH`). */
   TIMEOUT: "timeout",
   /** The run's `signal` aborted (the `reason` of a `cancelled` `FINISH`). */

@@ -73,6 +73,16 @@ export interface StepArgs<State = unknown, Context = undefined, Item = unknown> 
   readonly signal: AbortSignal;
   /** The id of the run. */
   readonly runId: string;
+  /**
+   * A key for the step's side effects that stays the same when the step runs again: across its
+   * retries and when `pipe.resume()` re-runs a step that was in flight when its process died. Pass
+   * it to APIs that deduplicate (`Idempotency-Key` headers, unique constraints).
+   * @example
+   * ```ts
+   * await stripe.charges.create(charge, { idempotencyKey });
+   * ```
+   */
+  readonly idempotencyKey: string;
   /** Structured metadata. */
   readonly meta: Meta;
 }

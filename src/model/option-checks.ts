@@ -83,6 +83,9 @@ export function checkTargets(step: string, option: string, value: unknown): read
   return list as readonly Target[];
 }
 
+/** The run options of durable runs (checked in definition/durable.ts). */
+const DURABLE_RUN_KEYS = ["store", "durability", "runId", "labels", "codec", "persist", "leaseTtl"] as const;
+
 /** The option keys of each registration call and of the Pipe, `run()` and `invoke()`. */
 export const OPTION_KEYS = {
   step: ["to", "retries", "timeout", "barrierTimeout", "barrierType", "onError", "routes"],
@@ -113,7 +116,18 @@ export const OPTION_KEYS = {
     "debug",
     "clock",
   ],
-  run: ["context", "start", "timeout", "queueSize", "signal", "clock", "executor", "stateConflict"],
+  // Durable runs (store, durability, ...) are checked where they are handled (definition/durable.ts).
+  run: [
+    "context",
+    "start",
+    "timeout",
+    "queueSize",
+    "signal",
+    "clock",
+    "executor",
+    "stateConflict",
+    ...DURABLE_RUN_KEYS,
+  ],
   invoke: [
     "context",
     "start",
@@ -124,6 +138,7 @@ export const OPTION_KEYS = {
     "executor",
     "stateConflict",
     "throwOnFailure",
+    ...DURABLE_RUN_KEYS,
   ],
 } as const satisfies Record<string, readonly string[]>;
 

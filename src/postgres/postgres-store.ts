@@ -45,11 +45,14 @@ export interface PostgresStoreOptions {
 
 const list = (first: number, count: number) =>
   Array.from({ length: count }, (_, index) => `$${first + index}`).join(", ");
-const RUN_UPDATES = RUN_COLUMNS.filter(
+// A run that ended gives up its lease in the same write.
+const RUN_UPDATES = `${RUN_COLUMNS.filter(
   (column) => column !== "run_id" && column !== "owner" && column !== "lease_until",
 )
   .map((column) => `${column} = excluded.${column}`)
-  .join(", ");
+  .join(
+    ", ",
+  )}, owner = CASE WHEN excluded.status = 'running' THEN runs.owner END, lease_until = CASE WHEN excluded.status = 'running' THEN runs.lease_until END`;
 const CHECKPOINT_UPDATES = CHECKPOINT_COLUMNS.filter((column) => column !== "run_id")
   .map((column) => `${column} = excluded.${column}`)
   .join(", ");

@@ -39,6 +39,16 @@ export class Invocation implements Lineage {
   stepMeta: MetaScope | undefined;
   /** Work this invocation still owns (map workers, a child run). */
   children: unknown;
+  /**
+   * The id of the invocation's retry lineage: its first attempt's id (or, for a step run again by
+   * a resume, the id it had in the run it continues). `StepArgs.idempotencyKey` is built from it.
+   */
+  lineage: string;
+  /**
+   * A resumed map owner's progress: items below `nextIndex` that are not in `rerun` had ended, so
+   * their workers are not spawned again (the source must yield the same items in the same order).
+   */
+  resumeMap: { readonly nextIndex: number; readonly rerun: ReadonlySet<number> } | undefined;
   /** Neighbours in the run's list of open invocations. */
   previousOpen: Invocation | undefined;
   nextOpen: Invocation | undefined;
@@ -73,6 +83,8 @@ export class Invocation implements Lineage {
     this.error = undefined;
     this.previousOpen = undefined;
     this.nextOpen = undefined;
+    this.lineage = id;
+    this.resumeMap = undefined;
   }
 }
 
@@ -81,6 +93,8 @@ export interface ArgsSource {
   readonly state: unknown;
   readonly ctx: unknown;
   readonly runId: string;
+  /** The first run of the resume chain (the run's own id unless it was resumed). */
+  readonly threadId: string;
   readonly runMeta: MetaScope;
   readonly pipelineMeta: HandlerMeta["pipeline"];
   /** The run's signal (made on first read). */
@@ -101,11 +115,12 @@ export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
   readonly runId: string;
   readonly meta: HandlerMeta;
   readonly #run: ArgsSource;
+  readonly #owner: { stepMeta: MetaScope | undefined; lineage?: string };
   readonly #signal: AbortSignal | undefined;
 
   constructor(
     run: ArgsSource,
-    owner: { stepMeta: MetaScope | undefined },
+    owner: { stepMeta: MetaScope | undefined; lineage?: string },
     stepName: string,
     attempt: number,
     item: unknown,
@@ -121,7 +136,13 @@ export class HandlerArgs implements StepArgs<unknown, unknown, unknown> {
     this.runId = run.runId;
     this.meta = new HandlerMeta(owner, run);
     this.#run = run;
+    this.#owner = owner;
     this.#signal = signal;
+  }
+
+  /** Stable across the retries of this invocation and its re-runs by `resume()`: `"<threadId>:<lineage>"`. */
+  get idempotencyKey(): string {
+    return `${this.#run.threadId}:${this.#owner.lineage ?? this.#run.runId}`;
   }
 
   /** Aborts on step timeout, run timeout, cancellation, fail fast or client close. */

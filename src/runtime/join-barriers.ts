@@ -2,6 +2,7 @@ import { BarrierTimeoutError } from "../errors/errors.js";
 import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
+import type { FrontierBarrier } from "../store/checkpoint.js";
 import { arrive, type BarrierProgress, newWave, waitingFor } from "./barrier.js";
 import type { Invocation } from "./invocation.js";
 import type { MetricsCollector } from "./metrics.js";
@@ -80,6 +81,39 @@ export class JoinBarriers {
       }
       host.startSuccessor(node, from);
     } else if (outcome.skip) host.skipSuccessors(node, from);
+  }
+
+  /**
+   * The joins waiting for parents, as plain data for a checkpoint: the parents arrived (and pruned)
+   * in each join's current wave.
+   */
+  snapshot(nodes: ReadonlyMap<string, PlanNode>): FrontierBarrier[] {
+    const barriers: FrontierBarrier[] = [];
+    for (const [name, progress] of this.#progress) {
+      const join = nodes.get(name)?.join;
+      if (!join || progress.expired) continue;
+      const arrived = join.parents.filter((_, index) => progress.arrivals[index] === 1);
+      const pruned = join.parents.filter((_, index) => progress.arrivals[index] === 2);
+      barriers.push({ target: name, type: join.type, arrived, pruned, waitingSince: progress.since });
+    }
+    return barriers;
+  }
+
+  /**
+   * Restores the waves of a checkpoint (`snapshot`) before anything runs: the parents that had
+   * arrived count again, so the join starts when the others arrive.
+   */
+  restore(barriers: readonly FrontierBarrier[], nodes: ReadonlyMap<string, PlanNode>): void {
+    for (const barrier of barriers) {
+      const join = nodes.get(barrier.target)?.join;
+      if (!join) continue;
+      const progress = newWave(join, this.#host.clock.now());
+      for (const parent of barrier.arrived)
+        if (join.parentIndex.has(parent)) arrive(join, progress, parent, false);
+      for (const parent of barrier.pruned ?? [])
+        if (join.parentIndex.has(parent)) arrive(join, progress, parent, true);
+      this.#progress.set(barrier.target, progress);
+    }
   }
 
   /** The run stops: pending timers will fire no failure, and no longer hold the run open. */

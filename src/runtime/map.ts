@@ -14,6 +14,8 @@ export interface MapDriver {
   index: number;
   /** Workers not yet closed. */
   active: number;
+  /** The item indices of those workers (a checkpoint's running items; retries included). */
+  readonly running: Set<number>;
   exhausted: boolean;
   /** A pull (or a wait for queue space) is under way. */
   pulling: boolean;
@@ -33,6 +35,13 @@ function describeValue(value: unknown): string {
     return `${shownValue(value, 80)}, an instance of ${value.constructor.name || "an anonymous class"}`;
   }
   return shownValue(value, 80);
+}
+
+const WORKER_INDEX = /\[(\d+)\]$/;
+
+/** The item index of a map worker, from the last entry of its scope (`"work[3]"`). */
+export function workerIndex(scope: readonly string[]): number {
+  return Number(WORKER_INDEX.exec(scope.at(-1) ?? "")?.[1] ?? -1);
 }
 
 /** Starts fanning out a map step's items over its worker. */
@@ -90,6 +99,7 @@ export function startMap(run: SchedulerPort, owner: Invocation, source: unknown)
     isAsync,
     index: 0,
     active: 0,
+    running: new Set(),
     exhausted: false,
     pulling: false,
     pumping: false,
@@ -101,9 +111,10 @@ export function startMap(run: SchedulerPort, owner: Invocation, source: unknown)
 }
 
 /** Called when a worker of `owner` closed (its lineage ended). */
-export function mapWorkerClosed(run: SchedulerPort, owner: Invocation): void {
+export function mapWorkerClosed(run: SchedulerPort, owner: Invocation, scope: readonly string[]): void {
   const driver = owner.children as MapDriver;
   driver.active--;
+  driver.running.delete(workerIndex(scope));
   if (!driver.pumping) pump(run, owner, driver);
 }
 
@@ -200,7 +211,11 @@ function badResult(owner: Invocation, result: unknown): TypeError {
 
 function spawn(run: SchedulerPort, owner: Invocation, driver: MapDriver, item: unknown): void {
   const index = driver.index++;
+  const resumed = owner.resumeMap;
+  // A resumed map skips the items whose workers had ended before the run stopped.
+  if (resumed !== undefined && index < resumed.nextIndex && !resumed.rerun.has(index)) return;
   driver.active++;
+  driver.running.add(index);
   const metrics = run.metrics;
   metrics.workersStarted++;
   if (driver.active > metrics.peakWorkers) metrics.peakWorkers = driver.active;

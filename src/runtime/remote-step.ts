@@ -17,6 +17,7 @@ type PipeRun = Pick<
   | "pipelineMeta"
   | "signal"
   | "signalOf"
+  | "threadId"
 >;
 
 /**
@@ -78,7 +79,8 @@ class RunTask implements StepTask {
     this.runId = run.runId;
     this.invocationId = inv.id;
     this.attempt = inv.attempt;
-    this.idempotencyKey = `${inv.id}:${inv.attempt}`;
+    // The key StepArgs.idempotencyKey has in process: stable across retries and resumes.
+    this.idempotencyKey = `${run.threadId}:${inv.lineage ?? run.runId}`;
     this.item = inv.item;
     this.state = run.state;
     this.deadline = deadlineOf(run, inv, runEndsAt);
@@ -93,19 +95,17 @@ class RunTask implements StepTask {
   invoke(state: unknown, signal: AbortSignal): unknown {
     const inv = this.#inv;
     const handler = this.#run.compiled.handlers.get(inv.node.name)!;
-    return handler(new IsolatedArgs(this.#run, inv, signal, state, this.idempotencyKey));
+    return handler(new IsolatedArgs(this.#run, inv, signal, state));
   }
 }
 
-/** A handler's arguments with its own copy of the state (and the idempotency key). */
+/** A handler's arguments with its own copy of the state. */
 class IsolatedArgs extends HandlerArgs {
   override readonly state: unknown;
-  readonly idempotencyKey: string;
 
-  constructor(run: PipeRun, inv: Invocation, signal: AbortSignal, state: unknown, idempotencyKey: string) {
+  constructor(run: PipeRun, inv: Invocation, signal: AbortSignal, state: unknown) {
     super(run, inv, inv.node.name, inv.attempt, inv.item, undefined, signal);
     this.state = state;
-    this.idempotencyKey = idempotencyKey;
   }
 }
 

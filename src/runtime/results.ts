@@ -135,6 +135,7 @@ export function applyControl(run: SchedulerPort, invocation: Invocation, value: 
   if (value instanceof Suspend) {
     const payload = { reason: value.reason, step: invocation.node.name };
     run.emitStepEvent(EventType.SUSPEND, invocation, payload);
+    run.persistence?.suspended(invocation, value.reason);
     run.endStep(invocation);
     run.suspend();
     return;

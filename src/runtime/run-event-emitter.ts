@@ -7,6 +7,7 @@ import { applyEventHooks } from "./event-hooks.js";
 import type { EventQueue } from "./event-queue.js";
 import type { Invocation } from "./invocation.js";
 import type { MetricsCollector } from "./metrics.js";
+import type { RunPersistence } from "./persistence.js";
 import { type Lineage, RunEvent } from "./run-event.js";
 
 /**
@@ -21,6 +22,8 @@ export abstract class RunEventEmitter {
   abstract readonly metrics: MetricsCollector;
   abstract readonly journal: FailureJournal;
   abstract readonly queue: EventQueue<RunEvent>;
+  /** Records the run in its store (durable runs only). */
+  persistence: RunPersistence | undefined = undefined;
   #sequence = 0;
 
   /** Creates, numbers and queues an event. */
@@ -47,6 +50,7 @@ export abstract class RunEventEmitter {
     if (this.compiled.eventHooks.length > 0)
       event = applyEventHooks(this.compiled.eventHooks, event, this.journal);
     this.metrics.observe(event);
+    if (this.persistence !== undefined) this.persistence.record(event);
     this.queue.push(event);
     return event;
   }
@@ -76,6 +80,7 @@ export abstract class RunEventEmitter {
     if (this.compiled.eventHooks.length > 0)
       out = applyEventHooks(this.compiled.eventHooks, event, this.journal);
     // Not counted in this run's metrics: the child's own FINISH carries its metrics.
+    if (this.persistence !== undefined) this.persistence.record(out);
     this.queue.push(out);
   }
 }

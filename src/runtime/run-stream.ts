@@ -4,6 +4,7 @@ import { isDuration, OPTION_KEYS, unknownOptionMessage } from "../model/option-c
 import type { RunOptions } from "../model/options.js";
 import type { CompilablePipe } from "./compiled-pipe.js";
 import { logDebug } from "./debug-log.js";
+import type { DurableRun } from "./persistence.js";
 import { Scheduler } from "./scheduler.js";
 
 function invalid(option: string, what: string, value: unknown): TypeError {
@@ -95,10 +96,13 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     this.#run!.queue.onNext(this.#wake);
   };
 
-  constructor(pipe: CompilablePipe, state: unknown, options: RunOptions<unknown>) {
+  readonly #durable: DurableRun | undefined;
+
+  constructor(pipe: CompilablePipe, state: unknown, options: RunOptions<unknown>, durable?: DurableRun) {
     this.#pipe = pipe;
     this.#state = state;
     this.#options = options;
+    this.#durable = durable;
   }
 
   [Symbol.asyncIterator](): this {
@@ -115,7 +119,7 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
       try {
         if (this.#options !== NO_OPTIONS) checkRunOptions(this.#options);
         const compiled = this.#pipe._compile(this.#options.start);
-        this.#run = new Scheduler(compiled, this.#state, this.#options);
+        this.#run = new Scheduler(compiled, this.#state, this.#options, this.#durable);
       } catch (error) {
         this.#finished = true;
         return Promise.reject(error);
@@ -203,6 +207,7 @@ export function runPipe(
   pipe: CompilablePipe,
   state: unknown,
   options: RunOptions<unknown>,
+  durable?: DurableRun,
 ): AsyncGenerator<PipeEvent, void, undefined> {
-  return new RunStream(pipe, state, options);
+  return new RunStream(pipe, state, options, durable);
 }

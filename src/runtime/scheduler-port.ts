@@ -9,6 +9,7 @@ import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
 import type { MetaScope, pipelineMeta } from "./meta.js";
 import type { MetricsCollector } from "./metrics.js";
+import type { RunPersistence } from "./persistence.js";
 import type { RunEvent } from "./run-event.js";
 
 /**
@@ -18,6 +19,10 @@ import type { RunEvent } from "./run-event.js";
  */
 export interface SchedulerPort {
   readonly runId: string;
+  /** The first run of the resume chain (`runId` unless the run was resumed). */
+  readonly threadId: string;
+  /** Records the run in its store (durable runs only). */
+  readonly persistence: RunPersistence | undefined;
   readonly state: unknown;
   readonly ctx: unknown;
   readonly compiled: CompiledPipe;

@@ -1,17 +1,21 @@
 import { FailureJournal, messageOf, resolveOutcome } from "../events/failure.js";
-import { FailureKind, FailureReason, type PipelineEndData } from "../events/outcome.js";
+import { FailureKind, FailureReason, FailureSource, type PipelineEndData } from "../events/outcome.js";
 import { EventType } from "../events/types.js";
+import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
+import type { Frontier } from "../store/checkpoint.js";
 import { allowManyListeners } from "./abort-listeners.js";
 import { ChildRuns } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
+import { Invocation } from "./invocation.js";
 import { JoinBarriers } from "./join-barriers.js";
 import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
 import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
+import { type DurableRun, type PersistenceHost, RunPersistence } from "./persistence.js";
 import { RemoteSteps } from "./remote-step.js";
 import { armDeadline } from "./run-deadline.js";
 import type { RunEvent } from "./run-event.js";
@@ -37,8 +41,9 @@ import { StepStarting } from "./step-starting.js";
  * is closed exactly once (by `STEP_END`, `STEP_ERROR` or `CANCELLED`), which `StepExecution`
  * guarantees with `Invocation.closed`; no step starts once the run is stopping.
  */
-export class Scheduler extends StepStarting implements SchedulerPort {
+export class Scheduler extends StepStarting implements SchedulerPort, PersistenceHost {
   readonly runId: string;
+  readonly threadId: string;
   readonly state: unknown;
   readonly ctx: unknown;
   readonly compiled: CompiledPipe;
@@ -66,14 +71,20 @@ export class Scheduler extends StepStarting implements SchedulerPort {
   #children: ChildRuns | undefined = undefined;
   #startedAt = 0;
 
-  constructor(compiled: CompiledPipe, state: unknown, options: RunOptions<unknown>) {
+  /** The checkpoint a resumed run continues from. */
+  readonly #resume: Frontier | undefined;
+
+  constructor(compiled: CompiledPipe, state: unknown, options: RunOptions<unknown>, durable?: DurableRun) {
     super();
     this.compiled = compiled;
     this.state = state;
     this.ctx = options.context;
     this.options = options;
     this.clock = options.clock ?? compiled.clock;
-    this.runId = nextRunId();
+    this.runId = durable === undefined ? nextRunId() : durable.recorder.run.runId;
+    this.threadId = durable === undefined ? this.runId : durable.threadId;
+    this.#resume = durable?.resume;
+    if (durable !== undefined) this.persistence = new RunPersistence(durable, this);
     this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.observers =
@@ -155,6 +166,8 @@ export class Scheduler extends StepStarting implements SchedulerPort {
       this.options.timeout === undefined && this.options.signal === undefined
         ? undefined
         : armDeadline(this.options, this.clock, this);
+    if (this.persistence?.sync && this.persistence.openError !== undefined)
+      this.failPersistence(this.persistence.openError);
     try {
       const ready =
         this.observers === undefined && this.compiled.startupHooks.length === 0
@@ -172,6 +185,7 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     }
     this.#stepsOver = true;
     this.#joins?.clearTimers();
+    if (this.persistence !== undefined) await this.#persistBeforeFinish(this.persistence);
     if (
       (this.#children !== undefined && this.#children.size > 0) ||
       this.closingGenerators?.pending === true ||
@@ -180,6 +194,59 @@ export class Scheduler extends StepStarting implements SchedulerPort {
       await this.#windDown();
     }
     this.#finish();
+    if (this.persistence !== undefined) await this.persistence.afterFinish(this.end!);
+  }
+
+  /**
+   * Writes the exit checkpoint and the events so far; a failure is a diagnostic on `FINISH`
+   * (`persistence_error`), or the run's failure under `durability: "sync"`.
+   */
+  async #persistBeforeFinish(persistence: RunPersistence): Promise<void> {
+    const error = await persistence.beforeFinish(
+      terminalSignalOf(this.#phase) ?? (this.#phase >= RunPhase.FAILING ? "failed" : "success"),
+    );
+    if (error === undefined) return;
+    if (persistence.sync) {
+      this.journal.record(FailureKind.INFRA, FailureReason.PERSISTENCE_ERROR, error, undefined);
+      return;
+    }
+    this.journal.diagnostics.push({
+      kind: FailureKind.INFRA,
+      source: FailureSource.FRAMEWORK,
+      reason: FailureReason.PERSISTENCE_ERROR,
+      error: `The run could not be stored: ${messageOf(error)}`,
+      cause: error,
+    });
+  }
+
+  // ---------------------------------------------------------------- persistence host
+
+  /** The plan's steps by name. */
+  get planNodes(): ReadonlyMap<string, PlanNode> {
+    return this.compiled.plan.nodes;
+  }
+
+  /** The join barriers, if the run made them. */
+  get joinsIfAny(): JoinBarriers | undefined {
+    return this.#joins;
+  }
+
+  /** The steps the run starts with (its roots, or its `start`). */
+  get startNodes(): readonly string[] {
+    const start = this.options.start;
+    return start === undefined ? this.compiled.plan.roots : [this.compiled.nameOf(start)!];
+  }
+
+  /** The open invocations, newest first. */
+  openInvocations(): Invocation[] {
+    return this.open.newestFirst();
+  }
+
+  /** A store write failed under `durability: "sync"`: the run fails with `failureKind: "infra"`. */
+  failPersistence(error: unknown): void {
+    if (this.#phase >= RunPhase.FAILING) return;
+    this.journal.record(FailureKind.INFRA, FailureReason.PERSISTENCE_ERROR, error, undefined);
+    this.failFast(`Run stopped because it could not be stored: ${messageOf(error)}`);
   }
 
   /** Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. */
@@ -204,6 +271,10 @@ export class Scheduler extends StepStarting implements SchedulerPort {
     }
     if (this.stopping) return false;
     this.emitRunEvent(EventType.START, "system", this.state);
+    if (this.#resume !== undefined) {
+      this.#continueFrom(this.#resume);
+      return true;
+    }
     const nodes = this.compiled.plan.nodes;
     const start = this.options.start;
     const roots = start === undefined ? this.compiled.plan.roots : [this.compiled.nameOf(start)!];
@@ -213,6 +284,46 @@ export class Scheduler extends StepStarting implements SchedulerPort {
         for (const root of roots) this.startRoot(nodes.get(root)!);
       });
     return true;
+  }
+
+  /**
+   * Continues a resumed run: the joins' arrivals come back, the steps that had ended (or
+   * suspended) have their successors started, and the steps that had not ended start again.
+   */
+  #continueFrom(frontier: Frontier): void {
+    const nodes = this.compiled.plan.nodes;
+    if (frontier.barriers.length > 0) this.joins.restore(frontier.barriers, nodes);
+    const now = this.clock.now();
+    this.startTogether(() => {
+      for (const saved of frontier.completed ?? []) {
+        const node = nodes.get(saved.step);
+        if (node === undefined) continue;
+        const ended = new Invocation(
+          saved.invocationId,
+          node,
+          saved.attempt,
+          saved.parentInvocationId,
+          null,
+          saved.scope,
+          undefined,
+          undefined,
+          now,
+        );
+        ended.lineage = saved.lineage;
+        this.follow(ended);
+      }
+      const maps = new Map(frontier.maps.map((map) => [map.ownerInvocationId, map]));
+      for (const saved of [...frontier.ready, ...frontier.inFlight]) {
+        const node = nodes.get(saved.step);
+        if (node === undefined) continue;
+        const map = maps.get(saved.invocationId);
+        const resumeMap =
+          map === undefined
+            ? undefined
+            : { nextIndex: map.nextIndex, rerun: new Set(map.inFlight.map((item) => item.index)) };
+        this.startResumed(node, saved, resumeMap);
+      }
+    });
   }
 
   /** After the steps: closes child runs and cut-short generators, then runs the shutdown hooks. */

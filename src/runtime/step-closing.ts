@@ -111,7 +111,8 @@ export abstract class StepClosing extends RunEventEmitter {
       invocation.closed = true;
       this.open.remove(invocation);
       this.metrics.tasksStarted--;
-      if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      if (invocation.mapOwner !== undefined)
+        mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
       this.maybeIdle();
       return;
     }
@@ -122,6 +123,7 @@ export abstract class StepClosing extends RunEventEmitter {
       this.#close(invocation, false);
       return;
     }
+    this.persistence?.interrupted(invocation);
     this.#emitTerminal(invocation, EventType.CANCELLED, { reason }, "cancelled");
     this.#close(invocation, false);
   }
@@ -132,6 +134,7 @@ export abstract class StepClosing extends RunEventEmitter {
     const message = failureMessage(error, this.ctx);
     const name = invocation.node.name;
     const stepLabel = error instanceof SubPipelineError ? `${name}:${error.failedStep}` : name;
+    this.persistence?.interrupted(invocation);
     this.#emitTerminal(invocation, EventType.STEP_ERROR, { message, error, retrying: false }, "error");
     // Errors of the infrastructure around a step (a worker with another definition) say so.
     const kind =
@@ -191,7 +194,8 @@ export abstract class StepClosing extends RunEventEmitter {
     }
     this.open.remove(invocation);
     this.metrics.tasksCompleted++;
-    if (!retrying && invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+    if (!retrying && invocation.mapOwner !== undefined)
+      mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
     this.maybeIdle();
   }
 
@@ -238,7 +242,8 @@ export abstract class StepClosing extends RunEventEmitter {
     this.#close(invocation, true);
     const again = () => {
       if (!this.stopping) this.startNextAttempt(invocation);
-      else if (invocation.mapOwner !== undefined) mapWorkerClosed(this.port, invocation.mapOwner);
+      else if (invocation.mapOwner !== undefined)
+        mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
       this.release();
     };
     if (delay <= 0) again();

@@ -61,7 +61,50 @@ export abstract class StepStarting extends StepClosing {
 
   /** Starts a step reached from `from`: a successor, a jump target, a released join or a route. */
   startSuccessor(node: PlanNode, from: Invocation): Invocation | undefined {
+    const persistence = this.persistence;
+    if (persistence !== undefined) {
+      if (this.stopping) {
+        persistence.notStarted(node, from);
+        return undefined;
+      }
+      if (persistence.sync) {
+        // durability "sync": the successor starts once what came before it is committed.
+        this.pending++;
+        persistence.commit().then((stored) => {
+          this.pending--;
+          if (stored) this.#start(node, from, null, undefined, undefined, 1, from.scope);
+          else if (this.stopping) persistence.notStarted(node, from);
+          this.maybeIdle();
+        });
+        return undefined;
+      }
+    }
     return this.#start(node, from, null, undefined, undefined, 1, from.scope);
+  }
+
+  /**
+   * Starts a step of a resumed run's checkpoint again, with its lineage (its retries and
+   * idempotency key continue where they were).
+   */
+  protected startResumed(
+    node: PlanNode,
+    saved: { attempt: number; lineage: string; scope: readonly string[] },
+    resumeMap?: Invocation["resumeMap"],
+  ): void {
+    const invocation = this.#open(
+      node,
+      null,
+      null,
+      undefined,
+      undefined,
+      saved.attempt,
+      saved.scope,
+      this.#batch === undefined,
+    );
+    invocation.lineage = saved.lineage;
+    invocation.resumeMap = resumeMap;
+    if (this.#batch !== undefined) this.#batch.push(invocation);
+    else this.#invoke(invocation);
   }
 
   /** Starts a map worker of `owner` on `item`. */
@@ -136,7 +179,7 @@ export abstract class StepStarting extends StepClosing {
       this.pending--;
       const started = this.#start(node, parent, owner, item, mapOwner, attempt, scope);
       if (started === undefined && this.stopping && mapOwner !== undefined)
-        mapWorkerClosed(this.port, mapOwner);
+        mapWorkerClosed(this.port, mapOwner, scope);
       this.maybeIdle();
     };
     if (this.#startsSinceYield > YIELD_EVERY) {
@@ -198,6 +241,8 @@ export abstract class StepStarting extends StepClosing {
     const startedAt = this.reusedNow ?? this.clock.now();
     const parentId = parent === null ? null : parent.id;
     const invocation = new Invocation(id, node, attempt, parentId, owner, scope, item, mapOwner, startedAt);
+    // A retry continues its lineage (the first attempt's id).
+    if (attempt > 1 && parent !== null && parent.node === node) invocation.lineage = parent.lineage;
     const open = this.open.add(invocation);
     const metrics = this.metrics;
     metrics.tasksStarted++;

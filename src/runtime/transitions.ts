@@ -5,12 +5,16 @@ import type { SchedulerPort } from "./scheduler-port.js";
 /** What following a step's edges needs from its run. */
 export type TransitionHost = Pick<
   SchedulerPort,
-  "stopping" | "compiled" | "startTogether" | "startSuccessor" | "joins"
+  "stopping" | "compiled" | "startTogether" | "startSuccessor" | "joins" | "persistence"
 >;
 
 /** Starts the static successors of a completed invocation (siblings start as one wave). */
 export function follow(run: TransitionHost, invocation: Invocation): void {
-  if (run.stopping) return;
+  if (run.stopping) {
+    // A durable run remembers it, so a resume starts these successors.
+    run.persistence?.unfollowed(invocation);
+    return;
+  }
   const successors = invocation.node.successors;
   if (successors.length === 0) return;
   const nodes = run.compiled.plan.nodes;

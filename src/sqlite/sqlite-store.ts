@@ -47,11 +47,14 @@ export interface SqliteStoreOptions {
 }
 
 const placeholders = (count: number): string => new Array(count).fill("?").join(", ");
-const RUN_UPDATES = RUN_COLUMNS.filter(
+// A run that ended gives up its lease in the same write.
+const RUN_UPDATES = `${RUN_COLUMNS.filter(
   (column) => column !== "run_id" && column !== "owner" && column !== "lease_until",
 )
   .map((column) => `${column} = excluded.${column}`)
-  .join(", ");
+  .join(
+    ", ",
+  )}, owner = CASE WHEN excluded.status = 'running' THEN runs.owner END, lease_until = CASE WHEN excluded.status = 'running' THEN runs.lease_until END`;
 
 /**
  * A {@link Store} in one SQLite file (better-sqlite3 ^12, an optional peer dependency), in WAL

@@ -29,6 +29,8 @@ export interface FrontierBarrier {
   readonly type: "all" | "any";
   /** Parents that have arrived. */
   readonly arrived: readonly string[];
+  /** Parents whose branches were pruned (skipped) in this wave. */
+  readonly pruned?: readonly string[];
   /** When the first arrived (ms since the epoch). */
   readonly waitingSince: number;
 }
@@ -60,7 +62,12 @@ export interface FrontierMap {
  * joins and inside maps when the checkpoint was written. The CLI and the dashboard read it.
  */
 export interface Frontier {
-  /** Invocations scheduled but not started. */
+  /**
+   * Invocations that ended (or suspended) but whose successors had not started: on resume their
+   * `to` successors start (a suspended step is never run again).
+   */
+  readonly completed?: readonly FrontierInvocation[];
+  /** Invocations scheduled but not started (a jump or successor reached while the run stopped). */
   readonly ready: readonly FrontierInvocation[];
   /** Invocations started and not ended: re-run on resume (at-least-once). */
   readonly inFlight: readonly FrontierInvocation[];
@@ -70,7 +77,7 @@ export interface Frontier {
   readonly maps: readonly FrontierMap[];
   /** Runs so far per retry lineage, so `maxRetries` holds across a crash. */
   readonly attempts: Readonly<Record<string, number>>;
-  /** Set when the run suspended: the step, its invocation and the reason. */
+  /** Set when the run suspended: the first suspended step, its invocation and the reason. */
   readonly suspended?: {
     readonly step: string;
     readonly invocationId: string;

@@ -86,8 +86,9 @@ export class MemoryStore implements Store {
       const previous = this.#runs.get(run.runId);
       this.#runs.set(run.runId, {
         ...run,
-        owner: previous?.owner ?? null,
-        leaseUntil: previous?.leaseUntil ?? null,
+        // A run that ended gives up its lease in the same write.
+        owner: run.status === "running" ? (previous?.owner ?? null) : null,
+        leaseUntil: run.status === "running" ? (previous?.leaseUntil ?? null) : null,
         lastSeq: previous?.lastSeq ?? 0,
         updatedAt: this.#now(),
       });

@@ -12,7 +12,8 @@ export interface WriteBatch {
   readonly pipeline?: PipelineRecord;
   /**
    * The run record to store (insert or replace). Its `owner`, `leaseUntil` and `lastSeq` are
-   * ignored: leases change only through `claim`/`renew`/`release`, and `lastSeq` follows the events.
+   * ignored: leases change through `claim`/`renew`/`release` (and a record with a terminal status
+   * releases the lease), and `lastSeq` follows the events.
    */
   readonly run?: RunRecord;
   /** Events to append. */

@@ -204,12 +204,17 @@ export function storeContract(name: string, create: (now: () => number) => Promi
       expect(await store.getPipeline("hash-new")).toBeUndefined();
     });
 
-    it("writing a run record never takes or drops its lease", async () => {
+    it("writing a running record keeps its lease; a terminal status releases it", async () => {
       const run = makeRun({ runId: "leased", owner: "me", leaseUntil: 20_000 });
       await store.createRun(run);
-      await store.write({ run: { ...run, owner: null, leaseUntil: null, status: "suspended" } });
-      const stored = await store.getRun("leased");
-      expect(stored).toMatchObject({ owner: "me", leaseUntil: 20_000, status: "suspended" });
+      await store.write({ run: { ...run, owner: "other", leaseUntil: null, error: "x" } });
+      expect(await store.getRun("leased")).toMatchObject({ owner: "me", leaseUntil: 20_000, error: "x" });
+      await store.write({ run: { ...run, status: "suspended" } });
+      expect(await store.getRun("leased")).toMatchObject({
+        owner: null,
+        leaseUntil: null,
+        status: "suspended",
+      });
     });
 
     it("lists runs newest first, filtered and paged, and counts them", async () => {

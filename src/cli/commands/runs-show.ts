@@ -37,7 +37,15 @@ async function resumeChain(store: Store, run: RunRecord): Promise<RunRecord[]> {
     if (later <= 1) return [run];
   }
   const chain = await store.listRuns({ threadId: run.threadId, limit: 1000 });
-  return chain.sort((a, b) => a.startedAt - b.startedAt);
+  // Oldest first by the resumedFrom links (two segments can start in the same millisecond).
+  const ordered: RunRecord[] = [];
+  let next = chain.find((segment) => segment.resumedFrom === null);
+  while (next !== undefined && !ordered.includes(next)) {
+    ordered.push(next);
+    const from: string = next.runId;
+    next = chain.find((segment) => segment.resumedFrom === from);
+  }
+  return ordered.length === chain.length ? ordered : chain.sort((a, b) => a.startedAt - b.startedAt);
 }
 
 /** The stack of the error that ended the run, when its STEP_ERROR event kept one. */

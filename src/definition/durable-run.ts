@@ -1,0 +1,283 @@
+// How durable runs start and resume (internal: the Pipe façade calls it).
+import {
+  CodecError,
+  RunExistsError,
+  RunLockedError,
+  RunNotFoundError,
+  RunNotResumableError,
+} from "../errors/store-errors.js";
+import type { PipeEvent } from "../events/types.js";
+import type { RunOptions } from "../model/options.js";
+import type { CompilablePipe } from "../runtime/compiled-pipe.js";
+import type { Durability } from "../runtime/persistence.js";
+import { runPipe } from "../runtime/run-stream.js";
+import type { Checkpoint, Frontier } from "../store/checkpoint.js";
+import { type Codec, jsonCodec } from "../store/codec.js";
+import { closestRunIds } from "../store/query.js";
+import { RunRecorder } from "../store/recorder.js";
+import type { RunRecord } from "../store/records.js";
+import { assertResumable, assertSameDefinition } from "../store/resume-checks.js";
+import { generateRunId } from "../store/run-id.js";
+import type { Store } from "../store/store.js";
+import type { PipeDescription } from "../visualization/describe.js";
+import type { DurableRunOptions, ResumeOptions } from "./durable-options.js";
+
+/** The façade the durable functions need from a Pipe. */
+export interface DurablePipe extends CompilablePipe {
+  readonly name: string;
+  /** True once the definition can no longer change (after the first run). */
+  readonly _frozen: boolean;
+  describe(): PipeDescription;
+}
+
+const LEASE_MS = 30_000;
+
+// A pipe's description, made once: a durable run needs it for every run (its hash is part of the
+// record), and the definition no longer changes once the pipe ran (the freeze).
+const descriptions = new WeakMap<DurablePipe, PipeDescription>();
+const describeOnce = (pipe: DurablePipe): PipeDescription => {
+  let description = descriptions.get(pipe);
+  if (description === undefined) {
+    description = pipe.describe();
+    if (pipe._frozen) descriptions.set(pipe, description);
+  }
+  return description;
+};
+const DURABILITIES = new Set(["exit", "step", "sync"]);
+
+/** A lease holder name for this process: where it runs, and a random part. */
+const ownerId = (): string => `pid ${process.pid} (${generateRunId().slice(0, 8)})`;
+
+function checkDurable(options: DurableRunOptions, durability: unknown): void {
+  if (!DURABILITIES.has(durability as string)) {
+    throw new TypeError(
+      `run(): Expected \`durability\` to be "exit", "step" or "sync", got \`${String(durability)}\``,
+    );
+  }
+  if (options.runId !== undefined && (typeof options.runId !== "string" || options.runId === "")) {
+    throw new TypeError(
+      `run(): Expected \`runId\` to be a non-empty string, got \`${String(options.runId)}\``,
+    );
+  }
+  const codec = options.codec;
+  if (
+    codec !== undefined &&
+    (typeof codec.encode !== "function" || typeof codec.decode !== "function" || !codec.name)
+  ) {
+    throw new TypeError("run(): Expected `codec` to be { name, encode(state), decode(data) }");
+  }
+}
+
+/** Splits the durable options off a run's options. */
+function splitOptions<Options extends DurableRunOptions>(options: Options): RunOptions<unknown> {
+  const {
+    store: _store,
+    durability: _durability,
+    runId: _runId,
+    labels: _labels,
+    codec: _codec,
+    persist: _persist,
+    leaseTtl: _leaseTtl,
+    ...rest
+  } = options;
+  return rest as RunOptions<unknown>;
+}
+
+interface Segment {
+  readonly runId: string;
+  readonly threadId: string;
+  readonly resumedFrom: string | null;
+  readonly resume?: Frontier;
+}
+
+/**
+ * A run that is stored as it goes: the run record and definition first, then every event, the
+ * checkpoints, and the final record. A store that fails later is reported on `FINISH`
+ * (`persistence_error`), or fails the run under `durability: "sync"`.
+ */
+export async function* runDurable(
+  pipe: DurablePipe,
+  state: unknown,
+  options: DurableRunOptions,
+  store: Store,
+  pipeDurability: Durability | undefined,
+  segment?: Segment,
+): AsyncGenerator<PipeEvent, void, undefined> {
+  const durability = options.durability ?? pipeDurability ?? "exit";
+  checkDurable(options, durability);
+  const description = describeOnce(pipe);
+  const now = Date.now();
+  const runId = segment?.runId ?? options.runId ?? generateRunId();
+  const run: RunRecord = {
+    runId,
+    threadId: segment?.threadId ?? runId,
+    resumedFrom: segment?.resumedFrom ?? null,
+    parentRunId: null,
+    pipeName: pipe.name,
+    pipeHash: description.hash,
+    status: "running",
+    startedAt: now,
+    endedAt: null,
+    durationMs: null,
+    failureKind: null,
+    failureSource: null,
+    failedStep: null,
+    error: null,
+    suspendedStep: null,
+    suspendReason: null,
+    end: null,
+    labels: { ...options.labels },
+    owner: ownerId(),
+    leaseUntil: now + (options.leaseTtl ?? LEASE_MS),
+    lastSeq: 0,
+    updatedAt: now,
+  };
+  const recorder = new RunRecorder({
+    store,
+    run,
+    pipeline: {
+      hash: description.hash,
+      name: pipe.name,
+      describe: description as unknown as Record<string, unknown>,
+      firstSeen: now,
+    },
+    ...(options.persist?.tokens ? { tokens: options.persist.tokens } : {}),
+    leaseTtl: options.leaseTtl ?? LEASE_MS,
+  });
+  let openError: unknown;
+  const codec = options.codec ?? jsonCodec;
+  try {
+    // A run with generated id and checkpoints only at its end is created with its first batch.
+    if (durability === "exit" && options.runId === undefined && segment === undefined) recorder.openLazily();
+    else await recorder.open();
+    // With "step" or "sync", a first checkpoint before anything runs: a process that dies at once
+    // leaves a run that can be resumed from its start (or from the checkpoint it resumed).
+    if (durability !== "exit")
+      await store.write({
+        checkpoint: firstCheckpoint(run, state, codec, segment?.resume ?? rootsOf(description, options)),
+      });
+  } catch (error) {
+    if (error instanceof RunExistsError) throw error;
+    openError = error;
+  }
+  yield* runPipe(pipe, state, splitOptions(options), {
+    recorder,
+    durability,
+    codec,
+    threadId: run.threadId,
+    pipeHash: description.hash,
+    ...(segment?.resume ? { resume: segment.resume } : {}),
+    ...(openError !== undefined ? { openError } : {}),
+  }) as AsyncGenerator<PipeEvent, void, undefined>;
+}
+
+function rootsOf(description: PipeDescription, options: DurableRunOptions & { start?: unknown }): Frontier {
+  const start = options.start;
+  const names =
+    typeof start === "string"
+      ? [start]
+      : typeof start === "function" && start.name
+        ? [start.name]
+        : [...description.roots];
+  const ready = names.map((step) => ({
+    step,
+    invocationId: `start:${step}`,
+    parentInvocationId: null,
+    ownerInvocationId: null,
+    scope: [],
+    attempt: 1,
+    lineage: `start:${step}`,
+  }));
+  return { completed: [], ready, inFlight: [], barriers: [], maps: [], attempts: {} };
+}
+
+function firstCheckpoint(run: RunRecord, state: unknown, codec: Codec, frontier: Frontier): Checkpoint {
+  return {
+    v: 1,
+    runId: run.runId,
+    threadId: run.threadId,
+    pipeHash: run.pipeHash,
+    seq: 0,
+    writtenAt: run.startedAt,
+    reason: "step",
+    quiescent: true,
+    codec: codec.name,
+    state: codec.encode(state),
+    frontier,
+  };
+}
+
+/**
+ * `pipe.resume()`: checks the run (status, lease, definition, codec), takes its lease so a second
+ * resume is refused, restores the state with `input` applied, and runs a new segment of the
+ * thread from the checkpoint.
+ */
+export async function* resumeDurable(
+  pipe: DurablePipe,
+  runIdOrPrefix: string,
+  options: ResumeOptions<unknown, unknown>,
+  store: Store | undefined,
+  pipeDurability: Durability | undefined,
+): AsyncGenerator<PipeEvent, void, undefined> {
+  if (store === undefined) {
+    throw new TypeError(
+      `resume('${runIdOrPrefix}'): no store. Pass the store the run was written to: pipe.resume(id, { store }), or new Pipe({ store }).`,
+    );
+  }
+  const run = await store.getRun(runIdOrPrefix);
+  if (run === undefined)
+    throw new RunNotFoundError(runIdOrPrefix, store.location, await closestRunIds(store, runIdOrPrefix));
+  assertResumable(run, { retryFailed: options.retryFailed === true, now: Date.now() });
+  const thread = await store.listRuns({ threadId: run.threadId, limit: 10_000 });
+  const later = thread.find((segment) => segment.resumedFrom === run.runId);
+  if (later !== undefined) {
+    throw new RunNotResumableError(
+      run.runId,
+      run.status,
+      `Run '${run.runId}' was already resumed as '${later.runId}'. Resume '${later.runId}' instead.`,
+    );
+  }
+  const checkpoint = await store.loadCheckpoint(run.runId);
+  if (checkpoint === undefined || checkpoint.runId !== run.runId) {
+    throw new RunNotResumableError(
+      run.runId,
+      run.status,
+      `Run '${run.runId}' has no checkpoint in the store at ${store.location}: it stopped before writing one (with durability "exit" a process that dies mid-run leaves none; use "step"). Start a new run.`,
+    );
+  }
+  const stored = await store.getPipeline(checkpoint.pipeHash);
+  assertSameDefinition(
+    run,
+    checkpoint,
+    stored?.describe,
+    pipe.describe(),
+    options.allowDefinitionChange === true,
+  );
+  const codec = options.codec ?? jsonCodec;
+  if (checkpoint.codec !== codec.name) {
+    throw new CodecError(
+      "",
+      `Run '${run.runId}' stored its state with codec '${checkpoint.codec}'; resume it with that codec (pass { codec }), not '${codec.name}'.`,
+    );
+  }
+  const owner = ownerId();
+  if (!(await store.claim(run.runId, owner, LEASE_MS * 100))) {
+    const current = await store.getRun(run.runId);
+    throw new RunLockedError(run.runId, current?.owner ?? "another process", current?.leaseUntil ?? 0);
+  }
+  try {
+    const state = codec.decode(checkpoint.state);
+    const { input } = options;
+    if (typeof input === "function") await input(state);
+    else if (input !== undefined && input !== null) Object.assign(state as object, input);
+    const { input: _input, retryFailed: _retry, allowDefinitionChange: _allow, ...runOptions } = options;
+    yield* runDurable(pipe, state, runOptions, store, pipeDurability, {
+      runId: generateRunId(),
+      threadId: run.threadId,
+      resumedFrom: run.runId,
+      resume: checkpoint.frontier,
+    });
+  } finally {
+    await store.release(run.runId, owner).catch(() => undefined);
+  }
+}

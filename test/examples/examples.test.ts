@@ -61,8 +61,8 @@ const normalize = (text: string) =>
     .join("\n")
     .trimEnd();
 
-it("has the nineteen examples, numbered, each with an index.ts and a README.md", () => {
-  expect(EXAMPLES).toHaveLength(19);
+it("has the twenty examples, numbered, each with an index.ts and a README.md", () => {
+  expect(EXAMPLES).toHaveLength(20);
   EXAMPLES.forEach((name, i) => {
     expect(name.startsWith(String(i + 1).padStart(2, "0"))).toBe(true);
     expect(existsSync(`examples/${name}/index.ts`)).toBe(true);

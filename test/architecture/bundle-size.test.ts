@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 // every byte is parsed at import time, and cold start is part of what the benchmarks measure.
 // 128.5 kB with the run store; 146.3 kB with the bounds on user code, the shared abort listeners
 // and the fixes of issue 13; 155.1 kB with the executor seam of issue 19 (isolated executor, state
-// view, deltas and their conflict ledger: 16.8 kB) on the run store alone; 164.1 kB with both
-// with durable runs on top (recorder, persistence, resume: ~21 kB): 186.4 kB (December 2026).
+// view, deltas and their conflict ledger: 16.8 kB) on the run store alone; 164.1 kB with both;
+// 186.4 kB with durable runs on top (recorder, persistence, resume: ~21 kB) (December 2026).
 const BUDGET_BYTES = 190_000;
 
 describe("the core entry", () => {

@@ -8,7 +8,6 @@ import { UsageError } from "../errors.js";
 import { loadPipe, parseModuleReference } from "../load-module.js";
 import { colorsFor, writeJson } from "../output.js";
 import { Progress } from "../progress.js";
-import { recordRun } from "../record-run.js";
 import { readJsonOption } from "../state-option.js";
 
 /** Options of `run`. */
@@ -29,8 +28,8 @@ interface DurablePipe {
 }
 
 /**
- * Whether the pipe's justpipe persists runs itself (the durable-runs layer); older builds are
- * recorded through the store's write API by `recordRun`.
+ * Whether the pipe's justpipe persists runs itself (durable runs: `run(state, { store })` and
+ * `resume`). A module that imports an older copy of justpipe than the command's has neither.
  */
 function isDurable(pipe: unknown): pipe is DurablePipe {
   return typeof (pipe as { resume?: unknown }).resume === "function";
@@ -91,9 +90,13 @@ export async function runModule(
       process.once("SIGINT", cancel);
       try {
         const labels = { module: reference.absolute };
-        const events = isDurable(pipe)
-          ? pipe.run(state, { store, runId, labels, signal: controller.signal })
-          : recordRun(pipe, state, store, { runId, labels, signal: controller.signal });
+        if (!isDurable(pipe)) {
+          throw new Error(
+            `${reference.absolute}: its Pipe comes from a justpipe without durable runs (no pipe.resume); ` +
+              "install the same justpipe version as this command in that project",
+          );
+        }
+        const events = pipe.run(state, { store, runId, labels, signal: controller.signal });
         return await streamRun(events, () => runId, options);
       } finally {
         process.off("SIGINT", cancel);

@@ -1,8 +1,7 @@
-import { didYouMean } from "../errors/did-you-mean.js";
-import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
+import { DefinitionError, PipeFrozenError } from "../errors/errors.js";
 import { expectedOf } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
-import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
+import { type ExecutionPlan, targetsOf } from "../graph/plan.js";
 import type {
   AnyHandler,
   ErrorHandler,
@@ -24,11 +23,8 @@ import type {
   StepArguments,
   StepOptions,
   SwitchOptions,
-  WrappedHandler,
 } from "../model/options.js";
-import type { StepKind } from "../model/step-definition.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
-import { composeMiddleware } from "../runtime/compose.js";
 import {
   type InvokeArguments,
   type InvokeOptions,
@@ -52,20 +48,14 @@ import type {
   ResumeOptions,
 } from "./durable-options.js";
 import { resumeDurable, runDurable } from "./durable-run.js";
-import { nestedPipeIssues } from "./nested-pipes.js";
-import { type ResolvedPipeOptions, resolvePipeOptions } from "./pipe-options.js";
-import {
-  checkMapOptions,
-  checkRegistration,
-  checkSwitchOptions,
-  type RegisteredStep,
-  stepDefinition,
-} from "./registration.js";
+import { PipeDefinition } from "./pipe-definition.js";
+import { resolvePipeOptions } from "./pipe-options.js";
+import { checkMapOptions, checkSwitchOptions, type RegisteredStep } from "./registration.js";
 import type { StepInfo } from "./step-info.js";
 import type { SubOptions } from "./sub-options.js";
 
 /** The `#validated` key of a run without a `start` option. */
-const NO_START = "\u0000";
+const _NO_START = "\u0000";
 
 /**
  * A pipeline: register steps (plain functions), wire them with `to`, and `run()` it as an async
@@ -88,21 +78,9 @@ const NO_START = "\u0000";
 export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   /** The pipeline's name. */
   readonly name: string;
-  readonly #options: ResolvedPipeOptions;
   readonly #store: Store | undefined;
   readonly #durability: Durability | undefined;
-  readonly #steps = new Map<string, RegisteredStep>();
-  readonly #names = new Map<AnyHandler, string>();
-  readonly #middleware: Middleware[] = [];
-  readonly #startup: HookHandler<State, Context>[] = [];
-  readonly #shutdown: HookHandler<State, Context>[] = [];
-  readonly #errorHooks: ErrorHandler<State, Context>[] = [];
-  readonly #observers: Observer<State, Context>[] = [];
-  readonly #eventHooks: EventHook[] = [];
-  #compiled: CompiledPipe | undefined;
-  /** The graph analysis without `start`, until the definition changes. */
-  #analysis: GraphAnalysis | undefined;
-  readonly #validated = new Set<string>();
+  readonly #definition: PipeDefinition<State, Context>;
 
   /**
    * Creates an empty pipeline. Register steps, then `run()` it.
@@ -117,7 +95,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     this.#store = store;
     this.#durability = durability;
     this.name = resolved.name;
-    this.#options = resolved;
+    this.#definition = new PipeDefinition(this, resolved);
     for (const middleware of options.middleware ?? []) this.addMiddleware(middleware);
   }
 
@@ -143,8 +121,13 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     H extends StepHandler<State, Context, Item, Token> = StepHandler<State, Context, Item, Token>,
   >(...args: StepArguments<H, StepOptions<State, Context>>): H {
     const [first, second, third] = args as unknown[];
-    const [name, handler, options] = this.#nameArgs(first as string | AnyHandler, second, third, "step");
-    this.#register("step", name, handler, options as StepOptions<State, Context>);
+    const [name, handler, options] = this.#definition.nameArgs(
+      first as string | AnyHandler,
+      second,
+      third,
+      "step",
+    );
+    this.#definition.register("step", name, handler, options as StepOptions<State, Context>);
     return handler as H;
   }
 
@@ -163,9 +146,9 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     handler: MapHandler<State, Context, Item>,
     options: MapOptions<State, Context, Item>,
   ): MapHandler<State, Context, Item> {
-    const checked = this.#checkRegistration(name, handler, "map");
+    const checked = this.#definition.checkRegistration(name, handler, "map");
     checkMapOptions(checked, options);
-    this.#register("map", checked, handler, options);
+    this.#definition.register("map", checked, handler, options);
     return handler;
   }
 
@@ -185,9 +168,9 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     handler: H,
     options: SwitchOptions<State, Context>,
   ): H {
-    const checked = this.#checkRegistration(name, handler, "switch");
+    const checked = this.#definition.checkRegistration(name, handler, "switch");
     checkSwitchOptions(checked, options);
-    this.#register("switch", checked, handler, { ...options, to: undefined }, options);
+    this.#definition.register("switch", checked, handler, { ...options, to: undefined }, options);
     return handler;
   }
 
@@ -209,7 +192,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     Item = unknown,
     H extends SubHandler<State, Context, ChildState, Item> = SubHandler<State, Context, ChildState, Item>,
   >(name: string, handler: H, options: SubOptions<State, Context>): H {
-    const checked = this.#checkRegistration(name, handler, "sub");
+    const checked = this.#definition.checkRegistration(name, handler, "sub");
     if (!(options?.pipeline instanceof Pipe)) {
       throw new DefinitionError(
         `Sub-pipeline step '${checked}' needs a \`pipeline\` option holding a Pipe, got ${String(options?.pipeline)}. Pass the child: pipe.sub("${checked}", handler, { pipeline: childPipe }).`,
@@ -222,7 +205,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
         checked,
       );
     }
-    this.#register("sub", checked, handler, options);
+    this.#definition.register("sub", checked, handler, options);
     return handler;
   }
 
@@ -236,7 +219,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   onStartup(hook: HookHandler<State, Context>): () => void {
-    return this.#addTo(this.#startup, hook, "add a startup hook");
+    return this.#definition.addTo(this.#definition.startup, hook, "add a startup hook");
   }
 
   /**
@@ -251,7 +234,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   onShutdown(hook: HookHandler<State, Context>): () => void {
-    return this.#addTo(this.#shutdown, hook, "add a shutdown hook");
+    return this.#definition.addTo(this.#definition.shutdown, hook, "add a shutdown hook");
   }
 
   /**
@@ -268,7 +251,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   onError(handler: ErrorHandler<State, Context>): () => void {
-    return this.#addTo(this.#errorHooks, handler, "add an error handler");
+    return this.#definition.addTo(this.#definition.errorHooks, handler, "add an error handler");
   }
 
   /**
@@ -281,7 +264,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   addMiddleware(middleware: Middleware): () => void {
-    return this.#addTo(this.#middleware, middleware, "add middleware");
+    return this.#definition.addTo(this.#definition.middleware, middleware, "add middleware");
   }
 
   /**
@@ -302,7 +285,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
         observer,
       );
     }
-    return this.#addTo(this.#observers, observer, "add an observer");
+    return this.#definition.addTo(this.#definition.observers, observer, "add an observer");
   }
 
   /**
@@ -310,7 +293,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * run in the order added. Returns a function that removes it (before the first run).
    */
   addEventHook(hook: EventHook): () => void {
-    return this.#addTo(this.#eventHooks, hook, "add an event hook");
+    return this.#definition.addTo(this.#definition.eventHooks, hook, "add an event hook");
   }
 
   /**
@@ -425,7 +408,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   validate(options: { start?: Target } = {}): void {
-    this.#check(options.start, new Set([this]));
+    this.#definition.check(options.start, new Set([this]));
   }
 
   /**
@@ -438,7 +421,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    */
   steps(): StepInfo[] {
     const plan = this._plan();
-    return [...this.#steps.values()].map((d) => {
+    return [...this.#definition.steps.values()].map((d) => {
       return {
         name: d.name,
         kind: d.kind,
@@ -470,7 +453,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
 
   /** The Pipe's `metadata` option (frozen; `{}` when not given). */
   get metadata(): Readonly<Record<string, unknown>> {
-    return this.#options.metadata;
+    return this.#definition.options.metadata;
   }
 
   /**
@@ -523,213 +506,47 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     return hashPipe(this);
   }
 
-  /**
-   * True once the definition is frozen (after the first run).
-   *
-   * @internal
-   */
+  /** @internal True once the definition is frozen (after the first run). */
   get _frozen(): boolean {
-    return this.#compiled !== undefined;
+    return this.#definition.frozen;
   }
 
-  /**
-   * The definition a run executes. Validates and freezes on first use.
-   *
-   * @internal
-   */
+  /** @internal The definition a run executes; validates and freezes on first use. */
   _compile(start: Target | undefined): CompiledPipe {
-    // Every run after the first of a frozen pipe: nothing to check again.
-    if (start === undefined && this.#compiled !== undefined && this.#validated.has(NO_START))
-      return this.#compiled;
-    const [key, checked] = this.#check(start, new Set([this]));
-    if (this.#compiled === undefined) {
-      // The plan does not depend on `start`: reuse #check's analysis when it made one without it.
-      const analysis = start === undefined && checked !== undefined ? checked : this.#analyze(undefined);
-      const handlers = new Map<string, WrappedHandler>();
-      let hash: string | undefined;
-      const compiled: CompiledPipe = {
-        name: this.name,
-        plan: analysis.plan,
-        handlers,
-        startupHooks: this.#startup,
-        shutdownHooks: this.#shutdown,
-        errorHooks: this.#errorHooks,
-        observers: this.#observers,
-        eventHooks: this.#eventHooks,
-        queueSize: this.#options.queueSize,
-        maxRetries: this.#options.maxRetries,
-        shutdownTimeout: this.#options.shutdownTimeout,
-        observerTimeout: this.#options.observerTimeout,
-        metadata: this.#options.metadata,
-        failureClassification: this.#options.failureClassification,
-        clock: this.#options.clock,
-        debug: this.#options.debug,
-        nameOf: (target) => this._nameOf(target),
-        hash: () => (hash ??= this.hash()),
-      };
-      for (const d of this.#steps.values())
-        handlers.set(d.name, composeMiddleware(this.#middleware, d, this.name));
-      this.#compiled = compiled;
-    }
-    this.#validated.add(key);
-    return this.#compiled;
+    return this.#definition.compile(start, () => this.hash());
   }
 
-  /**
-   * Replaces a step's handler, even after the freeze (used by `TestPipe`).
-   *
-   * @internal
-   */
+  /** @internal Replaces a step's handler, even after the freeze (used by `TestPipe`). */
   _replaceHandler(name: string, handler: AnyHandler): AnyHandler {
-    const d = this.#steps.get(name);
-    if (d === undefined) {
-      throw new DefinitionError(
-        `Cannot mock unknown step '${name}'.${didYouMean(name, this.#steps.keys())} Mock a step by the name it was registered with.`,
-        name,
-      );
-    }
-    const previous = d.handler;
-    d.handler = handler;
-    this.#compiled?.handlers.set(name, composeMiddleware(this.#middleware, d, this.name));
-    return previous;
+    return this.#definition.replaceHandler(name, handler);
   }
 
-  /**
-   * Resolves a target to a registered step name.
-   *
-   * @internal
-   */
+  /** @internal Resolves a target to a registered step name. */
   _nameOf(target: Target): string | undefined {
-    return typeof target === "string" ? target : this.#names.get(target);
+    return this.#definition.nameOf(target);
   }
 
-  /**
-   * The registered definitions, in order.
-   *
-   * @internal
-   */
+  /** @internal The registered definitions, in order. */
   _definitions(): readonly RegisteredStep[] {
-    return [...this.#steps.values()];
+    return this.#definition.definitions();
   }
 
-  /**
-   * The lifecycle and error hooks, for introspection.
-   *
-   * @internal
-   */
+  /** @internal The lifecycle and error hooks (the live lists the compiled pipe uses). */
   _hooks(): {
     startup: readonly AnyHandler[];
     shutdown: readonly AnyHandler[];
     onError: readonly AnyHandler[];
   } {
-    return { startup: this.#startup, shutdown: this.#shutdown, onError: this.#errorHooks };
+    return this.#definition.hooks();
   }
 
-  /**
-   * Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included).
-   *
-   * @internal
-   */
+  /** @internal Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
   _checkWithin(within: ReadonlySet<NestedPipe>): void {
-    this.#check(undefined, within);
+    this.#definition.checkWithin(within);
   }
 
-  /**
-   * The resolved graph: the frozen one after the first run, else analysed afresh (never throws).
-   *
-   * @internal
-   */
+  /** @internal The resolved graph: the frozen one after the first run, else analysed afresh. */
   _plan(): ExecutionPlan {
-    return this.#compiled?.plan ?? this.#analyze(undefined).plan;
-  }
-
-  #analyze(start: string | undefined): GraphAnalysis {
-    // The analysis without `start` is kept until the next registration: steps(), topology(),
-    // describe(), hash() and graph() all need it, and a large graph takes a while to analyse.
-    if (start === undefined && this.#analysis !== undefined) return this.#analysis;
-    const analysis = analyzeGraph([...this.#steps.values()], (t) => this._nameOf(t), {
-      start,
-      allowMultiRoot: this.#options.allowMultiRoot,
-    });
-    if (start === undefined) this.#analysis = analysis;
-    return analysis;
-  }
-
-  /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
-  #check(
-    startTarget: Target | undefined,
-    within: ReadonlySet<NestedPipe>,
-  ): [string, GraphAnalysis | undefined] {
-    let start: string | undefined;
-    const issues: DefinitionIssue[] = [];
-    if (startTarget !== undefined) {
-      start = this._nameOf(startTarget);
-      if (start === undefined) {
-        issues.push({
-          step: "system",
-          message: `run({ start }) was given function ${(startTarget as AnyHandler).name || "(anonymous)"}, which is not a registered step. Pass a registered handler or a step name.`,
-        });
-      }
-    }
-    const key = start ?? NO_START;
-    // The cache holds for this pipe on its own; nested in others it is checked against them again.
-    if (issues.length === 0 && within.size === 1 && this.#validated.has(key)) return [key, undefined];
-    // an empty pipe fails at run time, not here
-    if (this.#steps.size === 0 && issues.length === 0) return [key, undefined];
-    const analysis = this.#analyze(start);
-    issues.push(...analysis.errors);
-    if (this.#options.strict) issues.push(...analysis.strictErrors);
-    else
-      for (const warning of analysis.strictErrors)
-        process.emitWarning(warning.message, { type: "PipelineValidationWarning" });
-    issues.push(...nestedPipeIssues(this.#steps.values(), within));
-    if (issues.length > 0) throw new DefinitionError(issues);
-    return [key, analysis];
-  }
-
-  #nameArgs(
-    nameOrHandler: string | AnyHandler,
-    handlerOrOptions: unknown,
-    maybeOptions: unknown,
-    kind: StepKind,
-  ): [string, AnyHandler, unknown] {
-    if (typeof nameOrHandler === "function") {
-      const name = this.#checkRegistration(undefined, nameOrHandler, kind);
-      return [name, nameOrHandler, handlerOrOptions];
-    }
-    const handler = handlerOrOptions as AnyHandler;
-    return [this.#checkRegistration(nameOrHandler, handler, kind), handler, maybeOptions];
-  }
-
-  #checkRegistration(name: string | undefined, handler: unknown, kind: StepKind): string {
-    if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `add ${kind} '${name ?? "?"}'`);
-    return checkRegistration(name, handler, kind, this.#steps);
-  }
-
-  #register(
-    kind: StepKind,
-    name: string,
-    handler: AnyHandler,
-    options: (StepOptions<State, Context> & Partial<MapOptions<State, Context, any>>) | undefined,
-    switchOptions?: SwitchOptions<State, Context>,
-  ): void {
-    this.#steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.#steps.size));
-    this.#analysis = undefined;
-    if (!this.#names.has(handler)) this.#names.set(handler, name);
-  }
-
-  #addTo<T>(list: T[], item: T, action: string): () => void {
-    if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, action);
-    // Observers are objects; every other hook, handler and middleware is a function.
-    const isObserver = list === (this.#observers as unknown[]);
-    if (isObserver ? typeof item !== "object" || item === null : typeof item !== "function") {
-      throw expectedOf(`Pipe '${this.name}'`, action.replace(/^add (an? )?/, ""), "a function", item);
-    }
-    list.push(item);
-    return () => {
-      if (this.#compiled !== undefined) throw new PipeFrozenError(this.name, `remove: ${action}`);
-      const index = list.indexOf(item);
-      if (index >= 0) list.splice(index, 1);
-    };
+    return this.#definition.plan();
   }
 }

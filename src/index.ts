@@ -156,6 +156,8 @@ export type {
   DurableRunOptions,
   ResumeOptions,
 } from "./definition/durable-options.js";
+export type { ObserveOptions, StartOptions } from "./definition/detached-run.js";
+export type { DetachedRunRequest } from "./model/detached-run-request.js";
 export { closestRunIds } from "./store/query.js";
 export type { PipelineRecord, PipelineSummary, RunRecord, RunStatus, StoredEvent } from "./store/records.js";
 export { generateRunId } from "./store/run-id.js";

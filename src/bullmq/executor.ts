@@ -2,6 +2,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import {
   type Codec,
+  type DetachedRunRequest,
   type ExecutorMessage,
   type StepExecutor,
   type StepTask,
@@ -13,14 +14,17 @@ import {
   type ControlMessage,
   errorFromWire,
   type JobData,
-  jobIdOf,
   MessageKind,
   QueueKeys,
+  runIdOfJob,
   type WireControl,
   type WireError,
 } from "./protocol.js";
 import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
+import { alreadyDispatched } from "./reattach.js";
+import { enqueueRun, runQueueName, stableJobId } from "./run-protocol.js";
 import { RunStream, type StreamEntry } from "./run-stream.js";
+import type { StreamRetention } from "./stream-retention.js";
 
 /** Options of {@link bullmqExecutor}. */
 export interface BullmqExecutorOptions {
@@ -77,6 +81,8 @@ export interface BullmqExecutor extends StepExecutor {
     readonly dispatched: number;
     readonly infraRetries: number;
     readonly outstanding: number;
+    /** Tasks of a run taken over from a dead host that found their job (or its result) in Redis. */
+    readonly reattached: number;
   };
   /** Waits for pending cancellations, then closes the queue and the Redis connections. */
   close(): Promise<void>;
@@ -102,10 +108,24 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
   return new BullmqStepExecutor(options);
 }
 
+/** How a run host's executor differs from a caller's (internal to `justpipe/bullmq`). */
+export interface HostedExecution extends StreamRetention {
+  /**
+   * The runs it executes were taken over from a dead host: before dispatching a task, look for
+   * its job (queued or running) or its result (in the run's stream), and attach to that instead.
+   */
+  readonly reattach: boolean;
+}
+
+/** The executor a worker hosting detached runs uses for their steps. */
+export function hostExecutor(options: BullmqExecutorOptions, hosted: HostedExecution): BullmqExecutor {
+  return new BullmqStepExecutor(options, hosted);
+}
+
 class BullmqStepExecutor implements BullmqExecutor {
   readonly name = "bullmq";
   readonly queue: Queue;
-  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0 };
+  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0, reattached: 0 };
   readonly #options: BullmqExecutorOptions;
   readonly #codec: WireCodec;
   readonly #keys: QueueKeys;
@@ -114,11 +134,13 @@ class BullmqStepExecutor implements BullmqExecutor {
   readonly #streams = new Map<string, RunStream>();
   readonly #idle: Redis[] = [];
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #hosted: HostedExecution | undefined;
   #commands: Redis | undefined;
   #configured: Promise<void> | undefined;
+  #runQueue: Queue | undefined;
   #closed = false;
 
-  constructor(options: BullmqExecutorOptions) {
+  constructor(options: BullmqExecutorOptions, hosted?: HostedExecution) {
     const window = options.tokenWindow ?? 1000;
     if (!Number.isInteger(window) || window < 1) {
       throw new TypeError(
@@ -126,6 +148,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       );
     }
     this.#options = options;
+    this.#hosted = hosted;
     this.#codec = wireCodec(options.codec);
     this.#window = window;
     this.#steps = options.steps === undefined ? undefined : new Set(options.steps);
@@ -146,9 +169,9 @@ class BullmqStepExecutor implements BullmqExecutor {
       yield { type: "error", error: signal.reason };
       return;
     }
-    const jobId = jobIdOf(task.runId, task.invocationId, task.attempt);
+    const jobId = stableJobId(task);
     this.stats.outstanding++;
-    const stream = this.#streamFor(task.runId);
+    const stream = this.#streamFor(runIdOfJob(jobId));
     const channel = stream.open(jobId);
     const onAbort = () => channel.close();
     // One listener per outstanding task on the run's signal (a map has up to maxConcurrency): the
@@ -158,13 +181,17 @@ class BullmqStepExecutor implements BullmqExecutor {
     let settled = false;
     try {
       await this.#configure();
-      await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task), {
-        jobId,
-        attempts: 1,
-        removeOnComplete: true,
-        removeOnFail: true,
-      });
-      this.stats.dispatched++;
+      if (this.#hosted?.reattach && (await alreadyDispatched(this.queue, stream, channel, jobId)))
+        this.stats.reattached++;
+      else {
+        await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task), {
+          jobId,
+          attempts: 1,
+          removeOnComplete: true,
+          removeOnFail: true,
+        });
+        this.stats.dispatched++;
+      }
       let execution: string | undefined;
       let consumed = 0;
       let acknowledged = 0;
@@ -232,9 +259,23 @@ class BullmqStepExecutor implements BullmqExecutor {
     }
   }
 
+  /** Queues a detached run (`pipe.start`) for a worker created with a `store` to host. */
+  async startRun(request: DetachedRunRequest): Promise<void> {
+    if (this.#closed) throw new Error("This bullmqExecutor was closed; create a new one to start runs.");
+    const { prefix = "bull", queue = "justpipe", connection, steps } = this.#options;
+    this.#runQueue ??= new Queue(runQueueName(queue), { connection: bullmqConnection(connection), prefix });
+    await enqueueRun(this.#runQueue, {
+      ...request,
+      v: 1,
+      window: this.#window,
+      ...(steps === undefined ? {} : { steps: [...steps] }),
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#runQueue?.close();
     await Promise.allSettled([...this.#pending]);
     const streams = [...this.#streams.values()];
     this.#streams.clear();
@@ -287,7 +328,7 @@ class BullmqStepExecutor implements BullmqExecutor {
     let stream = this.#streams.get(runId);
     if (stream === undefined) {
       const blocking = this.#idle.pop() ?? newClient(this.#options.connection, "justpipe-executor-stream");
-      stream = new RunStream(blocking, this.#commandClient(), this.#keys.runStream(runId));
+      stream = new RunStream(blocking, this.#commandClient(), this.#keys.runStream(runId), this.#hosted);
       this.#streams.set(runId, stream);
     }
     clearTimeout(stream.lingerTimer);

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { MessageKind } from "./protocol.js";
+import { RetainedEntries, type StreamRetention } from "./stream-retention.js";
 
 /** One entry of a run stream, as the caller reads it. */
 export interface StreamEntry {
@@ -11,6 +12,11 @@ export interface StreamEntry {
   readonly data: string;
 }
 
+/** Whether an entry ends its job (a result or an error). */
+export function settles(entry: StreamEntry): boolean {
+  return entry.kind === MessageKind.RESULT || entry.kind === MessageKind.ERROR;
+}
+
 /**
  * The messages of one job, in arrival order, for the task waiting on them: a small queue with one
  * waiting reader.
@@ -19,10 +25,13 @@ export class JobChannel {
   readonly #entries: StreamEntry[] = [];
   #waiter: ((entry: StreamEntry | undefined) => void) | undefined;
   #closed = false;
+  /** A result or an error was delivered. */
+  settled = false;
 
   /** Delivers an entry (called by the run stream's reader). */
   push(entry: StreamEntry): void {
     if (this.#closed) return;
+    if (settles(entry)) this.settled = true;
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
@@ -65,23 +74,33 @@ export class RunStream {
   #unTrimmed = 0;
   #closing = false;
   readonly #loop: Promise<void>;
+  /** Set for the streams of hosted runs (detached runs); see {@link StreamRetention}. */
+  readonly #retained: RetainedEntries | undefined;
   /** Tasks of the run using this stream. */
   users = 0;
   /** Closes the stream after it has been unused for a while. */
   lingerTimer: NodeJS.Timeout | undefined;
 
-  constructor(blocking: Redis, commands: Redis, key: string) {
+  constructor(blocking: Redis, commands: Redis, key: string, retention?: StreamRetention) {
     this.#blocking = blocking;
     this.#commands = commands;
     this.#key = key;
+    this.#retained = retention === undefined ? undefined : new RetainedEntries(commands, key, retention);
     this.#loop = this.#read();
   }
 
-  /** Starts delivering a job's entries. */
+  /** Starts delivering a job's entries (first those read before, when they are kept). */
   open(jobId: string): JobChannel {
     const channel = new JobChannel();
     this.#channels.set(jobId, channel);
+    this.#retained?.drainInto(jobId, channel);
     return channel;
+  }
+
+  /** Resolves once this stream has read every entry written before the call (kept streams only). */
+  caughtUp(): Promise<void> {
+    if (this.#retained === undefined) return Promise.resolve();
+    return this.#retained.caughtUp();
   }
 
   /** Stops delivering a job's entries. */
@@ -98,6 +117,7 @@ export class RunStream {
     await this.#commands.del(this.#key).catch(() => {});
     for (const channel of this.#channels.values()) channel.close();
     this.#channels.clear();
+    this.#retained?.clear();
     return this.#blocking;
   }
 
@@ -130,7 +150,8 @@ export class RunStream {
       // Read entries are dropped in batches: the stream stays small without a command per read.
       if (this.#unTrimmed >= 256) {
         this.#unTrimmed = 0;
-        this.#commands.xtrim(this.#key, "MINID", this.#lastId).catch(() => {});
+        if (this.#retained !== undefined) this.#retained.trim(this.#lastId);
+        else this.#commands.xtrim(this.#key, "MINID", this.#lastId).catch(() => {});
       }
     }
   }
@@ -161,6 +182,8 @@ export class RunStream {
           break;
       }
     }
-    this.#channels.get(jobId)?.push({ kind, execution, first, data });
+    const channel = this.#channels.get(jobId);
+    if (channel !== undefined) channel.push({ kind, execution, first, data });
+    else this.#retained?.keep(jobId, { kind, execution, first, data });
   }
 }

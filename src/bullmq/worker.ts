@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { type Job, Worker } from "bullmq";
-import type { Codec, Pipe } from "../index.js";
+import type { Codec, Pipe, Store } from "../index.js";
 import { wireCodec } from "./codec.js";
 import {
   type ControlMessage,
@@ -11,6 +11,7 @@ import {
   runIdOfJob,
 } from "./protocol.js";
 import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
+import { type RunHost, startRunHost } from "./run-host.js";
 import { runStepJob, type ServedPipe } from "./run-step.js";
 import { STREAM_TTL_MS, TokenWriter } from "./token-writer.js";
 
@@ -79,6 +80,19 @@ export interface WorkerOptions {
    * @default 300000
    */
   readonly creditTimeout?: number;
+  /**
+   * Hosts detached runs (`pipe.start`) of the served pipes: the run loop runs in this process,
+   * writing the run to this store (the one the callers give `start`); when this process dies,
+   * another worker with the store takes the run over from its checkpoint. Without it, this worker
+   * runs step jobs only.
+   * @default none
+   */
+  readonly store?: Store;
+  /**
+   * Detached runs this process hosts at once (with a `store`).
+   * @default 8
+   */
+  readonly runConcurrency?: number;
 }
 
 /** A running worker process's handle. */
@@ -89,6 +103,11 @@ export interface JustpipeWorker {
   readonly ready: Promise<void>;
   /** Step jobs this process has run, and stalled jobs it queued again for dead workers. */
   readonly stats: { readonly ran: number; readonly stalledFound: number };
+  /**
+   * With a `store`: detached runs this process started hosting, and runs it took over from a dead
+   * host; `undefined` without a store.
+   */
+  readonly hosting: RunHost["stats"] | undefined;
   /** Stops taking jobs, waits for the running ones, and closes the connections. */
   close(): Promise<void>;
 }
@@ -142,7 +161,7 @@ export function createWorker(options: WorkerOptions): JustpipeWorker {
       const execution = `${executionPrefix}/${++executions}`;
       const writer = new TokenWriter(
         commands,
-        keys.runStream(data.runId),
+        keys.runStream(runIdOfJob(jobId)),
         jobId,
         execution,
         codec,
@@ -212,14 +231,36 @@ export function createWorker(options: WorkerOptions): JustpipeWorker {
       for (const [job, at] of earlyCancels) if (now - at > EARLY_CANCEL_MS) earlyCancels.delete(job);
     }
   });
-  const ready = Promise.all([subscriber.subscribe(keys.control), worker.waitUntilReady()]).then(() => {});
+  const runHost =
+    options.store === undefined
+      ? undefined
+      : startRunHost({
+          pipes,
+          store: options.store,
+          connection: options.connection,
+          queue,
+          prefix,
+          codec: options.codec,
+          concurrency: options.runConcurrency ?? 8,
+          lockDuration: options.lockDuration ?? 30_000,
+          stalledInterval: options.stalledInterval ?? 30_000,
+          maxStalledCount: options.maxStalledCount ?? 3,
+        });
+  const ready = Promise.all([
+    subscriber.subscribe(keys.control),
+    worker.waitUntilReady(),
+    runHost?.worker.waitUntilReady(),
+  ]).then(() => {});
   ready.catch(() => {});
 
   return {
     worker,
     ready,
     stats,
+    hosting: runHost?.stats,
     async close() {
+      // Hosted runs first (they end before the host closes), while this process still runs steps.
+      await runHost?.close();
       await worker.close();
       await Promise.allSettled([subscriber.quit(), commands.quit()]);
     },

@@ -88,6 +88,21 @@ interface Segment {
   readonly threadId: string;
   readonly resumedFrom: string | null;
   readonly resume?: Frontier;
+  /** A run `pipe.start()` stored and queued, taken over in place by `owner` (who claimed it). */
+  readonly adopt?: { readonly owner: string; readonly record: RunRecord };
+}
+
+/** The label `pipe.start()` gives the runs it queues. */
+export const DETACHED_LABEL = "detached";
+
+/** A run `pipe.start()` queued that no host has stored an event of: resumed in place, not as a new segment. */
+function isQueuedDetached(run: RunRecord): boolean {
+  return (
+    run.labels[DETACHED_LABEL] === "true" &&
+    run.status === "running" &&
+    run.resumedFrom === null &&
+    run.lastSeq === 0
+  );
 }
 
 /**
@@ -108,6 +123,7 @@ export async function* runDurable(
   const description = describeOnce(pipe);
   const now = Date.now();
   const runId = segment?.runId ?? options.runId ?? generateRunId();
+  const adopted = segment?.adopt;
   const run: RunRecord = {
     runId,
     threadId: segment?.threadId ?? runId,
@@ -116,7 +132,7 @@ export async function* runDurable(
     pipeName: pipe.name,
     pipeHash: description.hash,
     status: "running",
-    startedAt: now,
+    startedAt: adopted?.record.startedAt ?? now,
     endedAt: null,
     durationMs: null,
     failureKind: null,
@@ -126,8 +142,8 @@ export async function* runDurable(
     suspendedStep: null,
     suspendReason: null,
     end: null,
-    labels: { ...options.labels },
-    owner: ownerId(),
+    labels: { ...adopted?.record.labels, ...options.labels },
+    owner: adopted?.owner ?? ownerId(),
     leaseUntil: now + (options.leaseTtl ?? LEASE_MS),
     lastSeq: 0,
     updatedAt: now,
@@ -149,10 +165,11 @@ export async function* runDurable(
   try {
     // A run with generated id and checkpoints only at its end is created with its first batch.
     if (durability === "exit" && options.runId === undefined && segment === undefined) recorder.openLazily();
+    else if (adopted !== undefined) recorder.adopt();
     else await recorder.open();
     // With "step" or "sync", a first checkpoint before anything runs: a process that dies at once
     // leaves a run that can be resumed from its start (or from the checkpoint it resumed).
-    if (durability !== "exit")
+    if (durability !== "exit" && adopted === undefined)
       await store.write({
         checkpoint: firstCheckpoint(run, state, codec, segment?.resume ?? rootsOf(description, options)),
       });
@@ -171,7 +188,8 @@ export async function* runDurable(
   }) as AsyncGenerator<PipeEvent, void, undefined>;
 }
 
-function rootsOf(description: PipeDescription, options: DurableRunOptions & { start?: unknown }): Frontier {
+/** The frontier of a run that has not started: its roots, or its `start`. */
+export function rootsOf(description: PipeDescription, options: DurableRunOptions & { start?: unknown }): Frontier {
   const start = options.start;
   const names =
     typeof start === "string"
@@ -191,7 +209,8 @@ function rootsOf(description: PipeDescription, options: DurableRunOptions & { st
   return { completed: [], ready, inFlight: [], barriers: [], maps: [], attempts: {} };
 }
 
-function firstCheckpoint(run: RunRecord, state: unknown, codec: Codec, frontier: Frontier): Checkpoint {
+/** The checkpoint of a run that has not started: its state and its roots. */
+export function firstCheckpoint(run: RunRecord, state: unknown, codec: Codec, frontier: Frontier): Checkpoint {
   return {
     v: 1,
     runId: run.runId,
@@ -261,7 +280,10 @@ export async function* resumeDurable(
     );
   }
   const owner = ownerId();
-  if (!(await store.claim(run.runId, owner, LEASE_MS * 100))) {
+  const adopt = isQueuedDetached(run);
+  // A queued detached run is run in place: its lease is the run's own, renewed as it runs.
+  const leaseTtl = adopt ? (options.leaseTtl ?? LEASE_MS) : LEASE_MS * 100;
+  if (!(await store.claim(run.runId, owner, leaseTtl))) {
     const current = await store.getRun(run.runId);
     throw new RunLockedError(run.runId, current?.owner ?? "another process", current?.leaseUntil ?? 0);
   }
@@ -271,12 +293,22 @@ export async function* resumeDurable(
     if (typeof input === "function") await input(state);
     else if (input !== undefined && input !== null) Object.assign(state as object, input);
     const { input: _input, retryFailed: _retry, allowDefinitionChange: _allow, ...runOptions } = options;
-    yield* runDurable(pipe, state, runOptions, store, pipeDurability, {
-      runId: generateRunId(),
-      threadId: run.threadId,
-      resumedFrom: run.runId,
-      resume: checkpoint.frontier,
-    });
+    yield* runDurable(
+      pipe,
+      state,
+      runOptions,
+      store,
+      pipeDurability,
+      adopt
+        ? {
+            runId: run.runId,
+            threadId: run.threadId,
+            resumedFrom: null,
+            resume: checkpoint.frontier,
+            adopt: { owner, record: run },
+          }
+        : { runId: generateRunId(), threadId: run.threadId, resumedFrom: run.runId, resume: checkpoint.frontier },
+    );
   } finally {
     await store.release(run.runId, owner).catch(() => undefined);
   }

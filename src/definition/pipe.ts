@@ -47,6 +47,7 @@ import type {
   DurableRunOptions,
   ResumeOptions,
 } from "./durable-options.js";
+import { type ObserveOptions, observeRun, type StartOptions, startDetached } from "./detached-run.js";
 import { resumeDurable, runDurable } from "./durable-run.js";
 import { PipeDefinition } from "./pipe-definition.js";
 import { resolvePipeOptions } from "./pipe-options.js";
@@ -390,6 +391,56 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
       options.store ?? this.#store,
       this.#durability,
     ) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
+  }
+
+  /**
+   * Starts a detached run: stores it (status `"running"`, its state in a first checkpoint) and
+   * hands it to the executor's workers, which host its run loop with checkpoints after every step;
+   * resolves its run id at once. When the hosting worker dies, another takes the run over from its
+   * checkpoint and picks up the step jobs already queued. Follow it with {@link Pipe.observe}.
+   *
+   * @param state - the run's initial state (stored with the `codec`).
+   * @param options - `executor` (one that hosts runs: `bullmqExecutor`), `store` (default: the
+   *   Pipe's; the workers need the same), `runId`, `labels`, `codec`, `durability` (`"step"`
+   *   default, or `"sync"`), `timeout`, `start`, `leaseTtl`, `persist` (see {@link StartOptions}).
+   * @returns the run id.
+   * @throws `TypeError` without a hosting executor or a store; {@link DefinitionError} for an
+   *   invalid definition; `RunExistsError` for a taken `runId`; `CodecError` for a state the codec
+   *   refuses.
+   *
+   * @example
+   * ```ts
+   * const runId = await pipe.start({ docs }, { executor: bullmqExecutor({ connection }), store });
+   * for await (const event of pipe.observe(runId, { store })) console.log(event.type);
+   * ```
+   */
+  start(state: State, options: StartOptions): Promise<string> {
+    return startDetached(this, state, options, options?.store ?? this.#store);
+  }
+
+  /**
+   * The events of a stored run: those already stored, then each one as it is stored, until its
+   * `FINISH` (a run whose host died is followed into the segment that took it over). Polls the
+   * store (`pollInterval`), or wakes on `NOTIFY` with `PostgresStore`. Works from any process.
+   * Tokens that the run stored coalesced come out one by one, together.
+   *
+   * @param runId - the run (or a unique prefix of its id), as `start()` returned it.
+   * @param options - `store` (default: the Pipe's), `signal` (stops observing), `pollInterval`.
+   * @throws (from the first iteration) {@link RunNotFoundError}.
+   *
+   * @example
+   * ```ts
+   * for await (const event of pipe.observe(runId, { store })) {
+   *   if (event.type === EventType.FINISH) console.log(event.payload.status);
+   * }
+   * ```
+   */
+  observe(runId: string, options: ObserveOptions = {}): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
+    return observeRun(runId, options, options.store ?? this.#store) as AsyncGenerator<
+      PipeEvent<State, Token>,
+      void,
+      undefined
+    >;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { DetachedRunRequest } from "./detached-run-request.js";
 import type { StateDelta } from "./state-delta.js";
 
 /**
@@ -19,6 +20,12 @@ export interface StepTask<State = unknown> {
   readonly kind: string;
   /** The run's id. */
   readonly runId: string;
+  /**
+   * The first run of its resume chain (`runId` unless the run was resumed). With the lineage in
+   * `idempotencyKey` (`"<threadId>:<lineage>"`) and `attempt` it names the task stably across
+   * resumes, so a resumed run can find tasks a previous process dispatched.
+   */
+  readonly threadId: string;
   /** The invocation's id (the `invocationId` of its events). */
   readonly invocationId: string;
   /** 1 for the first attempt of the invocation lineage, 2, 3... for justpipe's retries. */
@@ -87,6 +94,12 @@ export interface StepExecutor {
   execute(task: StepTask, signal: AbortSignal): AsyncIterable<ExecutorMessage>;
   /** Releases connections; called by whoever created the executor, not by runs. */
   close?(): Promise<void>;
+  /**
+   * Hands a detached run (`pipe.start()`) to whatever hosts run loops for this executor (for
+   * `bullmqExecutor`, a run job that a worker with a `store` takes). Executors without it cannot
+   * start detached runs.
+   */
+  startRun?(request: DetachedRunRequest): Promise<void>;
 }
 
 /**

@@ -63,6 +63,7 @@ class RunTask implements StepTask {
   readonly step: string;
   readonly kind: string;
   readonly runId: string;
+  readonly threadId: string;
   readonly invocationId: string;
   readonly attempt: number;
   readonly idempotencyKey: string;
@@ -77,6 +78,7 @@ class RunTask implements StepTask {
     this.step = inv.node.name;
     this.kind = inv.node.kind;
     this.runId = run.runId;
+    this.threadId = run.threadId;
     this.invocationId = inv.id;
     this.attempt = inv.attempt;
     // The key StepArgs.idempotencyKey has in process: stable across retries and resumes.

@@ -11,6 +11,34 @@ import { follow, skipSuccessors } from "./transitions.js";
 
 const MAX_SYNC_DEPTH = 64;
 
+/** Derived lineages longer than this (a long loop) are shortened to a hash. */
+const MAX_LINEAGE = 96;
+
+/**
+ * The lineage of an invocation reached from `parent`: a map worker's is its owner's and its item
+ * index (`"<owner>/work[3]"`), a successor's its parent's and its step (`"<parent>>next"`, as a
+ * checkpoint names a successor that did not start).
+ */
+function derivedLineage(parent: Invocation, node: PlanNode, scope: readonly string[]): string {
+  const lineage =
+    parent.node.kind === "map" && parent.node.each === node.name
+      ? `${parent.lineage}/${scope.at(-1)}`
+      : `${parent.lineage}>${node.name}`;
+  return lineage.length <= MAX_LINEAGE ? lineage : `#${hashText(lineage)}`;
+}
+
+/** Two 32-bit FNV-1a hashes (different offsets) of a text, as 16 hex characters. */
+function hashText(text: string): string {
+  let first = 0x811c9dc5;
+  let second = 0x6c62272e;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    first = Math.imul(first ^ code, 0x01000193);
+    second = Math.imul(second ^ code, 0x01000193) ^ (second >>> 15);
+  }
+  return (first >>> 0).toString(16).padStart(8, "0") + (second >>> 0).toString(16).padStart(8, "0");
+}
+
 /**
  * Step starts a run makes before it lets the event loop turn (one `setImmediate`). Steps that never
  * wait on I/O (a synchronous jump loop, async handlers that only await resolved promises) would
@@ -243,6 +271,9 @@ export abstract class StepStarting extends StepClosing {
     const invocation = new Invocation(id, node, attempt, parentId, owner, scope, item, mapOwner, startedAt);
     // A retry continues its lineage (the first attempt's id).
     if (attempt > 1 && parent !== null && parent.node === node) invocation.lineage = parent.lineage;
+    // With an executor, lineages follow from the parent's: a resumed run names the tasks it runs
+    // again as the process before it did, so it finds the ones that process dispatched.
+    else if (this.remote !== undefined && parent !== null) invocation.lineage = derivedLineage(parent, node, scope);
     const open = this.open.add(invocation);
     const metrics = this.metrics;
     metrics.tasksStarted++;

@@ -92,15 +92,28 @@ export class RunRecorder {
    */
   async open(): Promise<void> {
     await this.#store.createRun(this.#run, this.#pipeline);
-    if (this.#run.owner !== null) {
-      const owner = this.#run.owner;
-      this.#leaseTimer = setInterval(() => {
-        this.#store
-          .renew(this.#run.runId, owner, this.#leaseTtl)
-          .catch((error: unknown) => this.#failures.push(error));
-      }, this.#leaseTtl / 3);
-      this.#leaseTimer.unref?.();
-    }
+    this.#renewLease();
+  }
+
+  #renewLease(): void {
+    if (this.#run.owner === null) return;
+    const owner = this.#run.owner;
+    this.#leaseTimer = setInterval(() => {
+      this.#store
+        .renew(this.#run.runId, owner, this.#leaseTtl)
+        .catch((error: unknown) => this.#failures.push(error));
+    }, this.#leaseTtl / 3);
+    this.#leaseTimer.unref?.();
+  }
+
+  /**
+   * Takes over a run record that exists (one `pipe.start()` created, whose lease `owner` already
+   * claimed): writes the record with the first batch and starts renewing the lease.
+   */
+  adopt(): void {
+    this.#runChanged = true;
+    this.#pipelinePending = true;
+    this.#renewLease();
   }
 
   /**
@@ -170,6 +183,8 @@ export class RunRecorder {
    */
   setCheckpoint(checkpoint: Checkpoint): void {
     this.#checkpoint = checkpoint;
+    // It is newer than a step checkpoint asked for before (the exit checkpoint must not be replaced).
+    this.#checkpointSource = undefined;
     this.#schedule();
   }
 

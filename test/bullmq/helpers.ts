@@ -25,6 +25,7 @@ export function taskOf(
     step,
     kind: "step",
     runId,
+    threadId: runId,
     invocationId,
     attempt,
     idempotencyKey: `${runId}:${invocationId}:${attempt}`,

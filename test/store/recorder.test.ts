@@ -110,4 +110,16 @@ describe("RunRecorder", () => {
     expect(await store.loadCheckpoint("rec")).toBeDefined();
     await rec.close(end, { status: "success" });
   });
+
+  it("writes the exit checkpoint set after a step checkpoint was asked for, not the step one", async () => {
+    const store = new MemoryStore();
+    const rec = recorder(store);
+    await rec.open();
+    const run = makeRun({ runId: "rec" });
+    rec.requestCheckpoint(() => ({ ...makeCheckpoint(run), reason: "step" }));
+    rec.setCheckpoint({ ...makeCheckpoint(run), reason: "finish" });
+    expect(await rec.flush()).toBe(true);
+    expect((await store.loadCheckpoint("rec"))?.reason).toBe("finish");
+    await rec.close(end, { status: "success" });
+  });
 });

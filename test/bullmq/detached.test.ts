@@ -156,7 +156,6 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
     await workers(1, queue, location);
     const events: PipeEvent<DocsState>[] = [];
     for await (const event of docs.observe(runId, { store, pollInterval: 50 })) events.push(event);
-    if (process.env.JP_DEBUG) console.log(JSON.stringify(events.filter((e) => e.type === "step_error" || e.type === "finish"), null, 1));
     assertRunInvariants(events);
     const finish = events.at(-1)!;
     expect(finish.type === EventType.FINISH && finish.payload.status).toBe("success");
@@ -254,6 +253,17 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
       expect(new Set(list.map((entry) => entry.key)).size, `${id} kept its idempotency key`).toBe(1);
     }
     expect(reRun.length).toBeLessThanOrEqual(8);
+    // Items in flight when the host died (started, end not stored) that ran on the surviving
+    // worker ran once: the new host re-attached to their jobs instead of dispatching them again.
+    const openFirst = firstEvents
+      .filter((e) => e.type === EventType.STEP_START && e.stage === "embed")
+      .map((e) => e.scope.at(-1)!)
+      .filter((scope) => !endedFirst.has(scope))
+      .map((scope) => `d${/\[(\d+)\]/.exec(scope)![1]}`);
+    const reattached = openFirst.filter((id) => (starts.get(id) ?? []).every((entry) => entry.pid !== hostPid));
+    expect(openFirst.length).toBeGreaterThan(0);
+    expect(reattached.length, JSON.stringify({ openFirst })).toBeGreaterThan(0);
+    for (const id of reattached) expect(starts.get(id), id).toHaveLength(1);
 
     await executor.close();
     await stopWorkers(children.splice(0));

@@ -28,7 +28,8 @@ export function taskOf(
     threadId: runId,
     invocationId,
     attempt,
-    idempotencyKey: `${runId}:${invocationId}:${attempt}`,
+    // As runs build it: "<threadId>:<lineage>" (the job id adds the attempt).
+    idempotencyKey: `${runId}:${invocationId}`,
     item: options.item,
     state: options.state ?? { results: {}, log: [], counter: 0 },
     deadline: options.deadline,

@@ -20,8 +20,8 @@ import {
   type WireControl,
   type WireError,
 } from "./protocol.js";
-import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
 import { alreadyDispatched } from "./reattach.js";
+import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
 import { enqueueRun, runQueueName, stableJobId } from "./run-protocol.js";
 import { RunStream, type StreamEntry } from "./run-stream.js";
 import type { StreamRetention } from "./stream-retention.js";

@@ -20,7 +20,7 @@ export function runQueueName(queue: string): string {
 
 /** A run job's id: one job per run, so starting it twice never makes two. */
 export function runJobId(runId: string): string {
-  return `run-${escape(runId)}`;
+  return `run-${escapeId(runId)}`;
 }
 
 /**
@@ -35,11 +35,11 @@ export function stableJobId(task: StepTask): string {
   const lineage = idempotencyKey.startsWith(`${threadId}:`)
     ? idempotencyKey.slice(threadId.length + 1)
     : `${task.runId}/${task.invocationId}`;
-  return `${escape(threadId)}:${escape(lineage)}:${task.attempt}`;
+  return `${escapeId(threadId)}:${escapeId(lineage)}:${task.attempt}`;
 }
 
 /** Ids may hold any character but `:` (BullMQ allows exactly two, as separators): escaped, one to one. */
-function escape(id: string): string {
+function escapeId(id: string): string {
   return id.replaceAll("%", "%25").replaceAll(":", "%3A");
 }
 

@@ -3,14 +3,14 @@
 // its resume chain to its FINISH.
 import { RunNotFoundError } from "../errors/store-errors.js";
 import type { PipeEvent } from "../events/types.js";
-import type { Target } from "../model/handler-types.js";
 import type { StepExecutor } from "../model/executor.js";
+import type { Target } from "../model/handler-types.js";
 import { type Codec, jsonCodec } from "../store/codec.js";
+import type { TokenPersistence } from "../store/recorder.js";
 import type { RunRecord, StoredEvent } from "../store/records.js";
 import { generateRunId } from "../store/run-id.js";
 import type { Store } from "../store/store.js";
 import type { PipeDescription } from "../visualization/describe.js";
-import type { TokenPersistence } from "../store/recorder.js";
 import { DETACHED_LABEL, type DurablePipe, firstCheckpoint, rootsOf } from "./durable-run.js";
 
 /** Options of `pipe.start(state, options)`. */
@@ -65,7 +65,10 @@ export interface ObserveOptions {
  * state in a first checkpoint, then asks the executor to have it hosted. Resolves the run id.
  */
 export async function startDetached(
-  pipe: DurablePipe & { validate(options?: { start?: Target }): void; _nameOf(target: Target): string | undefined },
+  pipe: DurablePipe & {
+    validate(options?: { start?: Target }): void;
+    _nameOf(target: Target): string | undefined;
+  },
   state: unknown,
   options: StartOptions,
   store: Store | undefined,
@@ -83,7 +86,9 @@ export async function startDetached(
   }
   const durability = options.durability ?? "step";
   if (durability !== "step" && durability !== "sync") {
-    throw new TypeError(`start(): Expected \`durability\` to be "step" or "sync", got \`${String(durability)}\``);
+    throw new TypeError(
+      `start(): Expected \`durability\` to be "step" or "sync", got \`${String(durability)}\``,
+    );
   }
   pipe.validate(options.start === undefined ? {} : { start: options.start });
   const start = options.start === undefined ? undefined : pipe._nameOf(options.start);
@@ -218,7 +223,5 @@ async function watchForNext(
 function toPipeEvents(stored: StoredEvent): PipeEvent[] {
   const { coalesced, ...fields } = stored;
   if (coalesced === undefined) return [fields as unknown as PipeEvent];
-  return (stored.payload as unknown[]).map(
-    (payload) => ({ ...fields, payload }) as unknown as PipeEvent,
-  );
+  return (stored.payload as unknown[]).map((payload) => ({ ...fields, payload }) as unknown as PipeEvent);
 }

@@ -189,7 +189,10 @@ export async function* runDurable(
 }
 
 /** The frontier of a run that has not started: its roots, or its `start`. */
-export function rootsOf(description: PipeDescription, options: DurableRunOptions & { start?: unknown }): Frontier {
+export function rootsOf(
+  description: PipeDescription,
+  options: DurableRunOptions & { start?: unknown },
+): Frontier {
   const start = options.start;
   const names =
     typeof start === "string"
@@ -210,7 +213,12 @@ export function rootsOf(description: PipeDescription, options: DurableRunOptions
 }
 
 /** The checkpoint of a run that has not started: its state and its roots. */
-export function firstCheckpoint(run: RunRecord, state: unknown, codec: Codec, frontier: Frontier): Checkpoint {
+export function firstCheckpoint(
+  run: RunRecord,
+  state: unknown,
+  codec: Codec,
+  frontier: Frontier,
+): Checkpoint {
   return {
     v: 1,
     runId: run.runId,
@@ -307,7 +315,12 @@ export async function* resumeDurable(
             resume: checkpoint.frontier,
             adopt: { owner, record: run },
           }
-        : { runId: generateRunId(), threadId: run.threadId, resumedFrom: run.runId, resume: checkpoint.frontier },
+        : {
+            runId: generateRunId(),
+            threadId: run.threadId,
+            resumedFrom: run.runId,
+            resume: checkpoint.frontier,
+          },
     );
   } finally {
     await store.release(run.runId, owner).catch(() => undefined);

@@ -40,6 +40,7 @@ import {
   type PipeDescription,
   renderMermaid,
 } from "../visualization/index.js";
+import { type ObserveOptions, observeRun, type StartOptions, startDetached } from "./detached-run.js";
 import type {
   Durability,
   DurablePipeOptions,
@@ -47,7 +48,6 @@ import type {
   DurableRunOptions,
   ResumeOptions,
 } from "./durable-options.js";
-import { type ObserveOptions, observeRun, type StartOptions, startDetached } from "./detached-run.js";
 import { resumeDurable, runDurable } from "./durable-run.js";
 import { PipeDefinition } from "./pipe-definition.js";
 import { resolvePipeOptions } from "./pipe-options.js";
@@ -435,7 +435,10 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * }
    * ```
    */
-  observe(runId: string, options: ObserveOptions = {}): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
+  observe(
+    runId: string,
+    options: ObserveOptions = {},
+  ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
     return observeRun(runId, options, options.store ?? this.#store) as AsyncGenerator<
       PipeEvent<State, Token>,
       void,

@@ -273,7 +273,8 @@ export abstract class StepStarting extends StepClosing {
     if (attempt > 1 && parent !== null && parent.node === node) invocation.lineage = parent.lineage;
     // With an executor, lineages follow from the parent's: a resumed run names the tasks it runs
     // again as the process before it did, so it finds the ones that process dispatched.
-    else if (this.remote !== undefined && parent !== null) invocation.lineage = derivedLineage(parent, node, scope);
+    else if (this.remote !== undefined && parent !== null)
+      invocation.lineage = derivedLineage(parent, node, scope);
     const open = this.open.add(invocation);
     const metrics = this.metrics;
     metrics.tasksStarted++;

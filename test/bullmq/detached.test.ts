@@ -33,7 +33,12 @@ const directory = mkdtempSync(join(tmpdir(), "jp-detached-"));
 const children: ChildProcess[] = [];
 const observerScript = fileURLToPath(new URL("./fixtures/observer-process.ts", import.meta.url));
 
-async function workers(count: number, queue: string, location: string, variant = ""): Promise<ChildProcess[]> {
+async function workers(
+  count: number,
+  queue: string,
+  location: string,
+  variant = "",
+): Promise<ChildProcess[]> {
   const logDir = join(directory, queue);
   mkdirSync(logDir, { recursive: true });
   const started = await Promise.all(
@@ -227,7 +232,9 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
     // No step whose end was stored ran again: items ended in the first segment are not started in
     // the second, and their side effects happened once.
     const endedFirst = new Set(
-      firstEvents.filter((e) => e.type === EventType.STEP_END && e.stage === "embed").map((e) => e.scope.at(-1)),
+      firstEvents
+        .filter((e) => e.type === EventType.STEP_END && e.stage === "embed")
+        .map((e) => e.scope.at(-1)),
     );
     const startedSecond = secondEvents
       .filter((e) => e.type === EventType.STEP_START && e.stage === "embed")
@@ -240,7 +247,8 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
     }
     const log = readLogs(queue);
     const done = new Map<string, number>();
-    for (const entry of log.filter((e) => e.phase === "done")) done.set(entry.id, (done.get(entry.id) ?? 0) + 1);
+    for (const entry of log.filter((e) => e.phase === "done"))
+      done.set(entry.id, (done.get(entry.id) ?? 0) + 1);
     expect(done.size).toBe(count);
     // Items that ran twice were running on the killed process (its step jobs stalled); every other
     // in-flight item was picked up where it was, not dispatched again.
@@ -249,7 +257,10 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
       starts.set(entry.id, [...(starts.get(entry.id) ?? []), entry]);
     const reRun = [...starts].filter(([, list]) => list.length > 1);
     for (const [id, list] of reRun) {
-      expect(list.some((entry) => entry.pid === hostPid), `${id} re-ran but was not on the killed host`).toBe(true);
+      expect(
+        list.some((entry) => entry.pid === hostPid),
+        `${id} re-ran but was not on the killed host`,
+      ).toBe(true);
       expect(new Set(list.map((entry) => entry.key)).size, `${id} kept its idempotency key`).toBe(1);
     }
     expect(reRun.length).toBeLessThanOrEqual(8);
@@ -260,7 +271,9 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
       .map((e) => e.scope.at(-1)!)
       .filter((scope) => !endedFirst.has(scope))
       .map((scope) => `d${/\[(\d+)\]/.exec(scope)![1]}`);
-    const reattached = openFirst.filter((id) => (starts.get(id) ?? []).every((entry) => entry.pid !== hostPid));
+    const reattached = openFirst.filter((id) =>
+      (starts.get(id) ?? []).every((entry) => entry.pid !== hostPid),
+    );
     expect(openFirst.length).toBeGreaterThan(0);
     expect(reattached.length, JSON.stringify({ openFirst })).toBeGreaterThan(0);
     for (const id of reattached) expect(starts.get(id), id).toHaveLength(1);
@@ -292,27 +305,31 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
     await executor.close();
   });
 
-  it.skipIf(!postgres.ok)(`hosts a run in a PostgresStore and observes it by NOTIFY${postgres.reason}`, {
-    timeout: 60_000,
-  }, async () => {
-    const queue = "postgres";
-    const schema = `jp_detached_${process.pid}`;
-    const location = `${DATABASE_URL}#${schema}`;
-    const store = await storeOf(location);
-    try {
-      await workers(1, queue, location);
-      const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
-      const runId = await docs.start(initialDocsState(20), { executor, store, persist: { tokens: "all" } });
-      const events = await observeElsewhere(location, runId);
-      assertRunInvariants(events);
-      const finish = events.at(-1)!;
-      expect(finish.type === EventType.FINISH && finish.payload.status).toBe("success");
-      expect(await finalState(store, runId)).toEqual(await expectedState(20));
-      await executor.close();
-    } finally {
-      await stopWorkers(children.splice(0));
-      await store.close();
-      await dropSchema(schema);
-    }
-  });
+  it.skipIf(!postgres.ok)(
+    `hosts a run in a PostgresStore and observes it by NOTIFY${postgres.reason}`,
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const queue = "postgres";
+      const schema = `jp_detached_${process.pid}`;
+      const location = `${DATABASE_URL}#${schema}`;
+      const store = await storeOf(location);
+      try {
+        await workers(1, queue, location);
+        const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
+        const runId = await docs.start(initialDocsState(20), { executor, store, persist: { tokens: "all" } });
+        const events = await observeElsewhere(location, runId);
+        assertRunInvariants(events);
+        const finish = events.at(-1)!;
+        expect(finish.type === EventType.FINISH && finish.payload.status).toBe("success");
+        expect(await finalState(store, runId)).toEqual(await expectedState(20));
+        await executor.close();
+      } finally {
+        await stopWorkers(children.splice(0));
+        await store.close();
+        await dropSchema(schema);
+      }
+    },
+  );
 });

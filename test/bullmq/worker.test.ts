@@ -131,7 +131,8 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     const task = taskOf(pipe, "wait");
     const controller = new AbortController();
     const messages = drain(executor, task, controller.signal);
-    while (worker.stats.ran === 0 || !(await isActive(`${task.idempotencyKey}:${task.attempt}`))) await sleep(10);
+    while (worker.stats.ran === 0 || !(await isActive(`${task.idempotencyKey}:${task.attempt}`)))
+      await sleep(10);
     controller.abort(new Error("run cancelled"));
     const [message] = await messages;
     expect(message).toMatchObject({ type: "error" });

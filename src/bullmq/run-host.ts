@@ -163,6 +163,9 @@ async function hostRun(host: Host, data: RunJobData, signal: AbortSignal | undef
         if (now?.runId === head.runId && !held) await failRun(store, head, error);
         continue;
       }
+      // The run cannot be resumed here at all (its checkpoint cannot be decoded, the store refuses
+      // it...): end it as an infra failure rather than leave it "running" with no host.
+      if (error instanceof Error && (await failRun(store, head, error).catch(() => false))) return;
       throw error;
     } finally {
       if (takeover) await executor.close();
@@ -188,9 +191,13 @@ async function headSegment(store: Store, runId: string): Promise<RunRecord | und
  * kind `infra`: a `STEP_ERROR` and a `FINISH`, so `observe()` ends. False when another host holds
  * the run.
  */
-async function failRun(store: Store, run: RunRecord, error: Error): Promise<boolean> {
+async function failRun(store: Store, stored: RunRecord, error: Error): Promise<boolean> {
+  let run = stored;
   const owner = `run host pid ${process.pid}`;
   if (!(await store.claim(run.runId, owner, 30_000))) return false;
+  const current = await store.getRun(run.runId);
+  if (current?.status !== "running") return true; // it ended meanwhile: nothing to fail
+  run = current;
   const now = Date.now();
   const end: PipelineEndData = {
     status: "failed",

@@ -209,6 +209,9 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
     expect(segments.length).toBe(2);
     const [first, second] = segments as [RunRecord, RunRecord];
     expect(second.resumedFrom).toBe(first.runId);
+    // The dead host's segment stays "running"; the next one carries on.
+    expect(first.status).toBe("running");
+    expect(second.status).toBe("success");
     expect(second.owner === null || !second.owner.includes(`pid ${hostPid} `)).toBe(true);
 
     // The observer saw every stored event of both segments, in order, ending with one FINISH.

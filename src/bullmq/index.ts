@@ -10,6 +10,10 @@
  * for await (const e of pipe.run(state, { executor: bullmqExecutor({ connection, queue: "jp" }) })) { … }
  * // each worker process
  * const worker = createWorker({ pipes: [pipe], connection, queue: "jp", concurrency: 16 });
+ * // detached runs: workers given a store host the run loop; any process observes the run
+ * const runId = await pipe.start(state, { executor: bullmqExecutor({ connection, queue: "jp" }), store });
+ * createWorker({ pipes: [pipe], connection, queue: "jp", store });
+ * for await (const e of pipe.observe(runId, { store })) { … }
  * ```
  *
  * @packageDocumentation

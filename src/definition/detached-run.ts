@@ -11,7 +11,15 @@ import type { RunRecord, StoredEvent } from "../store/records.js";
 import { generateRunId } from "../store/run-id.js";
 import type { Store } from "../store/store.js";
 import type { PipeDescription } from "../visualization/describe.js";
-import { DETACHED_LABEL, type DurablePipe, firstCheckpoint, rootsOf } from "./durable-run.js";
+import { DETACHED_LABEL, firstCheckpoint, rootsOf } from "./durable-run.js";
+
+/** What `start()` needs from a Pipe. */
+interface StartablePipe {
+  readonly name: string;
+  describe(): PipeDescription;
+  validate(options?: { start?: Target }): void;
+  _nameOf(target: Target): string | undefined;
+}
 
 /** Options of `pipe.start(state, options)`. */
 export interface StartOptions {
@@ -63,12 +71,11 @@ export interface ObserveOptions {
 /**
  * `pipe.start()`: validates the pipe, stores the run (status `"running"`, no owner yet) with its
  * state in a first checkpoint, then asks the executor to have it hosted. Resolves the run id.
+ *
+ * @internal
  */
 export async function startDetached(
-  pipe: DurablePipe & {
-    validate(options?: { start?: Target }): void;
-    _nameOf(target: Target): string | undefined;
-  },
+  pipe: StartablePipe,
   state: unknown,
   options: StartOptions,
   store: Store | undefined,
@@ -147,6 +154,8 @@ export async function startDetached(
  * `pipe.observe()`: the run's stored events, then each one as it is stored (`store.followEvents`:
  * polling, or `LISTEN`/`NOTIFY` on Postgres), following the run into the segment that took it over
  * when its host died, until the `FINISH` of the run.
+ *
+ * @internal
  */
 export async function* observeRun(
   runIdOrPrefix: string,

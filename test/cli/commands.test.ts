@@ -183,23 +183,45 @@ describe("runs prune on a terminal", () => {
 describe("runs events --follow", () => {
   it("tails a run another process is writing and exits when it finishes", async () => {
     const store = join(directory, "follow.db");
+    const gate = join(directory, "follow.gate");
     const writer = start(["--store", store, "run", join(FIXTURES, "slow.mjs"), "--run-id", "slow-run-1"], {
-      SLOW_STEP_MS: "300",
+      SLOW_GATE: gate,
     });
     const written = finished(writer);
-    // Wait until the writer has stored the run (it is then still in its first step).
+    // Wait until the writer has stored the run: it then waits in its step "second" for the gate.
     let status: string | undefined;
-    for (let tries = 0; tries < 200 && status === undefined; tries++) {
+    while (status === undefined) {
+      if (writer.exitCode !== null) throw new Error(`the writer exited early: ${(await written).stderr}`);
       const shown = await justpipe(["--store", store, "runs", "show", "slow-run-1", "--json"]);
       if (shown.code === 0) status = JSON.parse(shown.stdout).run.status;
       else await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(status).toBe("running");
-    const followed = await justpipe(["--store", store, "runs", "events", "slow-run-1", "--follow", "--json"]);
-    const writerResult = await written;
+    const follower = start(["--store", store, "runs", "events", "slow-run-1", "--follow", "--json"]);
+    const followed = finished(follower);
+    // Once the follower has printed the events stored so far (up to "second" starting), the run
+    // goes on: what it prints after that it can only have read while following.
+    let printed = "";
+    follower.stdout!.on("data", (chunk) => (printed += chunk));
+    const startedSecond = () =>
+      printed
+        .split("\n")
+        .filter((line) => line.endsWith("}"))
+        .some((line) => {
+          const event = JSON.parse(line);
+          return event.type === "step_start" && event.stage === "second";
+        });
+    while (!startedSecond()) {
+      if (follower.exitCode !== null)
+        throw new Error(`the follower exited early: ${(await followed).stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(printed).not.toContain('"finish"');
+    writeFileSync(gate, "");
+    const [writerResult, followerResult] = await Promise.all([written, followed]);
     expect(writerResult.code).toBe(0);
-    expect(followed.code).toBe(0);
-    const types = followed.stdout
+    expect(followerResult.code).toBe(0);
+    const types = followerResult.stdout
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line).type);

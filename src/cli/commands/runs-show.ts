@@ -2,7 +2,8 @@
 
 import type { EventType, RunRecord, Store, StoredEvent } from "justpipe";
 import type { CommandContext } from "../context.js";
-import { findRun, withStore } from "../context.js";
+import { withStore } from "../context.js";
+import { findRun } from "../find-run.js";
 import { colorStatus, renderTable, writeJson, writeLines } from "../output.js";
 import { runToJson, shortId } from "../run-json.js";
 import {

@@ -1,4 +1,5 @@
 import { JustpipeError, jsonCodec, type RunRecord, type Store } from "../index.js";
+import { eventsOfTypes } from "./events-of-types.js";
 import { HttpProblem } from "./http-problem.js";
 import { toDisplayJson } from "./json.js";
 import { QueryReader } from "./query.js";
@@ -130,7 +131,10 @@ export class DashboardApi {
     const types = query.eventTypes("type");
     const limit = query.integer("limit", { min: 1, max: MAX_EVENTS, fallback: 1000 })!;
     const run = await this.findRun(id);
-    const events = await this.#reader.getEvents(run.runId, withoutUndefined({ afterSeq, types, limit }));
+    const events =
+      types === undefined
+        ? await this.#reader.getEvents(run.runId, { afterSeq, limit })
+        : await eventsOfTypes(this.#reader, run.runId, types, { afterSeq, limit });
     return { status: 200, body: { events } };
   }
 }

@@ -196,6 +196,40 @@ describe("the dashboard's JSON API", () => {
   });
 });
 
+describe("searching runs by id prefix or pipe name", () => {
+  it("merges both, newest first, counts a run both find once, and pages the merge", async () => {
+    const searched = new MemoryStore();
+    // Pipe names containing "ap", and ids starting with "ap": "ap-1" is found both ways.
+    await runStored(searched, suspendingPipe("approval"), initial(), { runId: "ap-1" });
+    await runStored(searched, ragPipe("wrap"), initial(), { runId: "zz-2" });
+    await runStored(searched, ragPipe("rag"), initial(), { runId: "ap-3" });
+    await runStored(searched, ragPipe("rag"), initial(), { runId: "zz-4" });
+    await runStored(searched, failingPipe("ingest"), initial(), { runId: "zz-5" });
+    const server = await startDashboard({ store: searched, port: 0 });
+    try {
+      const get = async (path: string) => (await fetch(new URL(path, server.url))).json() as Promise<any>;
+      const ids = (body: { runs: RunRecord[] }) => body.runs.map((run) => run.runId);
+      const all = await get("/api/runs?q=ap");
+      expect(ids(all)).toEqual(["ap-3", "zz-2", "ap-1"]);
+      expect(all.total).toBe(3);
+      const second = await get("/api/runs?q=ap&limit=2&offset=2");
+      expect(ids(second)).toEqual(["ap-1"]);
+      expect(second.total).toBe(3);
+      expect(ids(await get("/api/runs?q=AP"))).toEqual(["zz-2", "ap-1"]);
+      expect(ids(await get("/api/runs?q=ap&pipe=rag"))).toEqual(["ap-3"]);
+      expect(await get("/api/runs?q=zz-&status=failed")).toMatchObject({
+        total: 1,
+        runs: [{ runId: "zz-5" }],
+      });
+      expect(await get("/api/runs?q=nothing")).toMatchObject({ total: 0, runs: [] });
+      // A page past the end still says how many there are.
+      expect(await get("/api/runs?limit=2&offset=10")).toMatchObject({ total: 5, runs: [] });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("exposing the dashboard", () => {
   it("refuses a non-loopback host without a token", async () => {
     await expect(startDashboard({ store, host: "0.0.0.0", port: 0 })).rejects.toThrow(DashboardError);

@@ -158,16 +158,50 @@ describe("runs prune", () => {
   });
 });
 
-describe("runs prune on a terminal", () => {
-  /** Runs the command on a pseudo-terminal (util-linux `script`), typing `input`. */
-  function onTerminal(args: readonly string[], input: string): Promise<Result> {
-    const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(" ");
-    return finished(
-      spawn("script", ["-qec", command, "/dev/null"], { env: childEnv(), stdio: "pipe" }),
-      input,
-    );
-  }
+/** Runs the command on a pseudo-terminal (util-linux `script`), typing `input`. */
+function onTerminal(args: readonly string[], input: string): Promise<Result> {
+  const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(" ");
+  return finished(spawn("script", ["-qec", command, "/dev/null"], { env: childEnv(), stdio: "pipe" }), input);
+}
 
+describe("run on a terminal", () => {
+  it("shows each step as it starts and ends, retries included, then the summary", async () => {
+    const store = join(directory, "run-terminal.db");
+    const result = await onTerminal(
+      [
+        "--store",
+        store,
+        "run",
+        join(FIXTURES, "pipes.mjs"),
+        "--state",
+        '{"fail":"once"}',
+        "--run-id",
+        "tty-run-1",
+      ],
+      "",
+    );
+    // Coloured on a terminal: the test reads the text.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI colour codes
+    const lines = result.stdout
+      .replace(/\u001b\[[0-9;]*m|\r/g, "")
+      .trimEnd()
+      .split("\n");
+    expect(lines).toEqual([
+      "▸ load",
+      "✓ load 40 ms",
+      "▸ embed",
+      "✓ embed 140 ms, 3 items",
+      "▸ answer",
+      "✗ answer: model unavailable (503) (retrying)",
+      "▸ answer (attempt 2)",
+      "Hello, world",
+      "✓ answer 100 ms",
+      "success in 380 ms  run tty-run-1",
+    ]);
+  });
+});
+
+describe("runs prune on a terminal", () => {
   it("asks before deleting and deletes nothing unless the answer is yes", async () => {
     const store = copyOfStore("prune-terminal.db");
     const declined = await onTerminal(["--store", store, "runs", "prune", "--older-than", "50m"], "n\n");

@@ -342,7 +342,7 @@ describe("errors", () => {
 });
 
 describe("packaging", () => {
-  it("is the package's bin, one executable file, and the library entries never load its parser or colours", () => {
+  it("is the package's bin, an executable file whose commands load on use, and the library entries never load its parser or colours", () => {
     const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
     expect(packageJson.bin).toEqual({ justpipe: "./dist/cli/index.js" });
     expect(Object.keys(packageJson.dependencies ?? {})).not.toContain("commander");

@@ -234,6 +234,47 @@ describe.skipIf(missing !== undefined)(
       await shot("pipe");
     });
 
+    it("moves through the runs with the keyboard, marks two to compare and opens one", async () => {
+      await open("/runs");
+      await page.waitForSelector("tbody tr.cursor");
+      const rows = page.locator("tbody tr");
+      expect(await rows.nth(0).getAttribute("class")).toContain("cursor");
+      await page.keyboard.press("j");
+      await page.keyboard.press("j");
+      await page.waitForFunction(() =>
+        document.querySelectorAll("tbody tr")[2]?.classList.contains("cursor"),
+      );
+      await page.keyboard.press("k");
+      await page.waitForFunction(() =>
+        document.querySelectorAll("tbody tr")[1]?.classList.contains("cursor"),
+      );
+      const second = await rows.nth(1).getAttribute("data-run");
+      await page.keyboard.press("x");
+      await page.keyboard.press("j");
+      await page.keyboard.press("x");
+      const third = await rows.nth(2).getAttribute("data-run");
+      const compare = page.getByRole("link", { name: "Compare the 2 marked runs" });
+      expect(await compare.getAttribute("href")).toBe(`/compare?a=${second}&b=${third}`);
+      await page.keyboard.press("/");
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("data-filter"))).toBe("search");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(`**/runs/${third}`);
+    });
+
+    it("follows the system's light or dark theme", async () => {
+      await open("/runs");
+      await page.waitForSelector("tbody tr");
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await page.emulateMedia({ colorScheme: "light" });
+      const light = await background();
+      await page.emulateMedia({ colorScheme: "dark" });
+      const dark = await background();
+      await page.emulateMedia({ colorScheme: "light" });
+      expect(light).toBe("rgb(248, 249, 250)");
+      expect(dark).toBe("rgb(13, 17, 23)");
+    });
+
     it("shows a run written while the page is open, and updates it live", async () => {
       await open("/runs");
       await page.waitForSelector("tbody tr");

@@ -148,7 +148,10 @@ await timeApi(
 );
 await timeApi(`GET /api/runs?q=<id prefix>&limit=50`, `/api/runs?q=${bigRun.runId.slice(0, 6)}&limit=50`);
 await timeApi(`GET /api/stats?pipe=${pipe!.name}`, `/api/stats?pipe=${encodeURIComponent(pipe!.name)}`);
-await timeApi(`GET /api/runs/<big>/events?limit=500 (the app's first)`, `/api/runs/${bigRun.runId}/events?limit=500`);
+await timeApi(
+  `GET /api/runs/<big>/events?limit=500 (the app's first)`,
+  `/api/runs/${bigRun.runId}/events?limit=500`,
+);
 await timeApi(`GET /api/runs/<big>/events?limit=2000`, `/api/runs/${bigRun.runId}/events?limit=2000`);
 await timeApi(
   `GET /api/runs/<big>/events?afterSeq=90000&limit=2000`,

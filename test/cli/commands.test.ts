@@ -181,8 +181,8 @@ describe("run on a terminal", () => {
       "",
     );
     // Coloured on a terminal: the test reads the text.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI colour codes
     const lines = result.stdout
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI colour codes
       .replace(/\u001b\[[0-9;]*m|\r/g, "")
       .trimEnd()
       .split("\n");

@@ -22,7 +22,7 @@ export function action(
 }
 
 /**
- * An action whose module is imported when the command runs: `lazy(() => import("./x.js"), "run")`.
+ * An action whose module is imported when the command runs: `lazy(async () => await import("./x.js"), "run")`.
  * (Each command module is a chunk of its own in the build.)
  */
 export function lazy<Module, Name extends keyof Module>(
@@ -58,13 +58,13 @@ export function buildProgram(): Command {
     .option("--since <age|date>", "only runs that started within 2h, 1d, ... or since a date")
     .option("--limit <n>", "at most this many runs", "20")
     .option("--json", "JSON for scripts (exact times)")
-    .action(lazy(() => import("./commands/runs-list.js"), "listRuns"));
+    .action(lazy(async () => await import("./commands/runs-list.js"), "listRuns"));
   runs
     .command("show")
     .argument("<id>", "a run id or a unique prefix of one")
     .description("one run: status, durations, failure, error stack, suspend, resume chain and its steps")
     .option("--json", "JSON for scripts")
-    .action(lazy(() => import("./commands/runs-show.js"), "showRun"));
+    .action(lazy(async () => await import("./commands/runs-show.js"), "showRun"));
   runs
     .command("events")
     .argument("<id>", "a run id or a unique prefix of one")
@@ -74,21 +74,21 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing events as they are stored until the run finishes")
     .option("--interval <ms>", "how often --follow looks for new events", "200")
     .option("--json", "JSON (with --follow: one event per line)")
-    .action(lazy(() => import("./commands/runs-events.js"), "showEvents"));
+    .action(lazy(async () => await import("./commands/runs-events.js"), "showEvents"));
   runs
     .command("timeline")
     .argument("<id>", "a run id or a unique prefix of one")
     .description("a Gantt chart of the run's steps on a shared time axis")
     .option("--width <columns>", "the chart's width (default: the terminal's)")
     .option("--json", "the timeline model as JSON")
-    .action(lazy(() => import("./commands/runs-timeline.js"), "showTimeline"));
+    .action(lazy(async () => await import("./commands/runs-timeline.js"), "showTimeline"));
   runs
     .command("compare")
     .argument("<a>", "the baseline run (id or prefix)")
     .argument("<b>", "the run to compare with it")
     .description("per step: status and duration side by side, steps only in one run, a verdict")
     .option("--json", "the comparison as JSON")
-    .action(lazy(() => import("./commands/runs-compare.js"), "showComparison"));
+    .action(lazy(async () => await import("./commands/runs-compare.js"), "showComparison"));
   runs
     .command("stats")
     .description("per pipe and per step: runs, success rate, p50/p95 durations, common failures")
@@ -96,7 +96,7 @@ export function buildProgram(): Command {
     .option("--since <age|date>", "runs that started within this age or since this date", "7d")
     .option("--limit <n>", "at most this many of the newest runs", "10000")
     .option("--json", "JSON for scripts")
-    .action(lazy(() => import("./commands/runs-stats.js"), "showStats"));
+    .action(lazy(async () => await import("./commands/runs-stats.js"), "showStats"));
   runs
     .command("export")
     .argument("<id>", "a run id or a unique prefix of one")
@@ -106,7 +106,7 @@ export function buildProgram(): Command {
         .choices(["json", "jsonl"])
         .default("json"),
     )
-    .action(lazy(() => import("./commands/runs-export.js"), "exportRun"));
+    .action(lazy(async () => await import("./commands/runs-export.js"), "exportRun"));
   runs
     .command("prune")
     .description("delete old runs (asks first on a terminal)")
@@ -116,14 +116,14 @@ export function buildProgram(): Command {
     .option("--dry-run", "count what would be deleted, delete nothing")
     .option("-y, --yes", "do not ask (for scripts)")
     .option("--json", "JSON for scripts")
-    .action(lazy(() => import("./commands/runs-prune.js"), "pruneRuns"));
+    .action(lazy(async () => await import("./commands/runs-prune.js"), "pruneRuns"));
 
   program
     .command("pipelines")
     .argument("[name]", "a pipe name (or hash prefix): print its Mermaid graph")
     .description("the pipelines in the store: name, hash, runs, last run")
     .option("--json", "JSON for scripts")
-    .action(lazy(() => import("./commands/pipelines.js"), "showPipelines"));
+    .action(lazy(async () => await import("./commands/pipelines.js"), "showPipelines"));
   program
     .command("run")
     .argument("<module>", "a module exporting a Pipe: ./pipe.ts (default export) or ./pipes.ts#name")
@@ -132,7 +132,7 @@ export function buildProgram(): Command {
     .option("--run-id <id>", "the run's id (default: a random one)")
     .option("-q, --quiet", "no progress or summary on stderr unless the run fails")
     .option("--json", "print { runId, status, end } at the end instead of tokens")
-    .action(lazy(() => import("./commands/run.js"), "runModule"));
+    .action(lazy(async () => await import("./commands/run.js"), "runModule"));
   program
     .command("resume")
     .argument("<id>", "a run id or a unique prefix of one")
@@ -142,19 +142,19 @@ export function buildProgram(): Command {
     .option("--retry-failed", "resume a failed, timed-out or cancelled run")
     .option("-q, --quiet", "no progress or summary on stderr unless the run fails")
     .option("--json", "print { runId, status, end } at the end instead of tokens")
-    .action(lazy(() => import("./commands/resume.js"), "resumeRun"));
+    .action(lazy(async () => await import("./commands/resume.js"), "resumeRun"));
   program
     .command("graph")
     .argument("<module>", "a module exporting a Pipe: ./pipe.ts or ./pipes.ts#name")
     .description("print the pipe's Mermaid diagram")
     .option("--json", "name, hash, Mermaid text and describe()")
-    .action(lazy(() => import("./commands/graph.js"), "graphModule"));
+    .action(lazy(async () => await import("./commands/graph.js"), "graphModule"));
   program
     .command("dashboard")
     .description("serve the web dashboard over the store")
     .option("--port <port>", "the port", "4545")
     .option("--host <host>", "the interface to listen on", "127.0.0.1")
     .option("--token [token]", "require this bearer token (without a value: a random one, printed)")
-    .action(lazy(() => import("./commands/dashboard.js"), "startDashboardCommand"));
+    .action(lazy(async () => await import("./commands/dashboard.js"), "startDashboardCommand"));
   return program;
 }

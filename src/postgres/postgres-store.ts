@@ -206,11 +206,15 @@ export class PostgresStore implements Store {
   }
 
   /** Stores a new run; `RunExistsError` when its id is taken. */
-  createRun(run: RunRecord, pipeline?: PipelineRecord): Promise<void> {
+  createRun(run: RunRecord, pipeline?: PipelineRecord, checkpoint?: Checkpoint): Promise<void> {
     return this.#transaction(async (client) => {
       const existing = await client.query(`SELECT 1 FROM ${this.#s}.runs WHERE run_id = $1`, [run.runId]);
       if (existing.rowCount) throw new RunExistsError(run.runId, this.location);
-      await this.#writeBatch(client, { run, ...(pipeline ? { pipeline } : {}) }, run);
+      await this.#writeBatch(
+        client,
+        { run, ...(pipeline ? { pipeline } : {}), ...(checkpoint ? { checkpoint } : {}) },
+        run,
+      );
     }).catch((error: unknown) => {
       // Two creators racing past the check: the loser's insert hits the primary key.
       const cause = (error as { cause?: { code?: string } }).cause;

@@ -255,7 +255,7 @@ export class PostgresStore implements Store {
   /** Runs matching the query, newest first. */
   async listRuns(query?: RunQuery): Promise<RunRecord[]> {
     const normalized = normalizeRunQuery(query);
-    const where = runWhere(normalized, (index) => `$${index}`);
+    const where = runWhere(normalized, (index) => `$${index}`, 1, `${this.#s}.runs`, "postgres");
     const next = where.params.length + 1;
     const rows = await this.#query(
       "read",
@@ -267,7 +267,13 @@ export class PostgresStore implements Store {
 
   /** How many runs match. */
   async countRuns(query?: RunQuery): Promise<number> {
-    const where = runWhere(normalizeRunQuery(query), (index) => `$${index}`);
+    const where = runWhere(
+      normalizeRunQuery(query),
+      (index) => `$${index}`,
+      1,
+      `${this.#s}.runs`,
+      "postgres",
+    );
     const [row] = await this.#query(
       "read",
       `SELECT count(*) AS count FROM ${this.#s}.runs ${where.sql}`,
@@ -371,7 +377,13 @@ export class PostgresStore implements Store {
 
   /** Deletes matching runs; events and checkpoints go with them (foreign keys cascade). */
   async deleteRuns(query: DeleteQuery): Promise<number> {
-    const where = runWhere(normalizeDeleteQuery(query), (index) => `$${index}`);
+    const where = runWhere(
+      normalizeDeleteQuery(query),
+      (index) => `$${index}`,
+      1,
+      `${this.#s}.runs`,
+      "postgres",
+    );
     if (query.dryRun) {
       const [row] = await this.#query(
         "read",

@@ -178,9 +178,10 @@ export class RunRecorder {
     if (this.#rows.length >= this.#maxBatch && !this.#flushQueued) {
       // After the caller's synchronous turn, not inside it: a checkpoint is built at flush time,
       // and mid-turn the run may be between two halves of one change (a map's index counted, its
-      // worker not yet open).
+      // worker not yet open). A microtask, not the next macrotask: a big map makes its events in
+      // one long chain of microtasks, and they must stream to the store, not pile up here.
       this.#flushQueued = true;
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.#flushQueued = false;
         void this.flush();
       });

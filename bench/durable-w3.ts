@@ -62,17 +62,33 @@ async function child(kind: string, durability: Durability, location: string): Pr
 if (process.argv[2] === "--child") {
   await child(process.argv[3]!, process.argv[4] as Durability, process.argv[5]!);
 } else {
-  console.log(`W3: a map of ${ITEMS.toLocaleString()} items; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `W3: a map of ${ITEMS.toLocaleString()} items; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   const directory = mkdtempSync(join(tmpdir(), "justpipe-bench-w3-"));
   const runs: [string, string, string][] = [["none", "exit", ""]];
-  for (const durability of ["exit", "step", "sync"]) runs.push(["sqlite", durability, join(directory, `${durability}.db`)]);
+  for (const durability of ["exit", "step", "sync"])
+    runs.push(["sqlite", durability, join(directory, `${durability}.db`)]);
   if (!process.argv.includes("--sqlite"))
-    for (const durability of ["exit", "step"]) runs.push(["postgres", durability, `jp_bench_w3_${durability}`]);
+    for (const durability of ["exit", "step"])
+      runs.push(["postgres", durability, `jp_bench_w3_${durability}`]);
   try {
     for (const [kind, durability, location] of runs) {
       const result = spawnSync(
         process.execPath,
-        ["--import", "tsx", "bench/durable-w3.ts", "--child", kind, durability, location, "--items", String(ITEMS)],
+        [
+          "--import",
+          "tsx",
+          "bench/durable-w3.ts",
+          "--child",
+          kind,
+          durability,
+          location,
+          "--items",
+          String(ITEMS),
+        ],
         { encoding: "utf8" },
       );
       const line = result.stdout.trim().split("\n").at(-1);

@@ -52,6 +52,8 @@ describe("SQLite query plans", () => {
     const steps = await plan(count, SEARCH);
     expect(steps).toContain("MULTI-INDEX OR");
     expect(steps.join("\n")).toMatch(/sqlite_autoindex_runs_1 \(run_id>\? AND run_id<\?\)/);
+    // The pipe names: a loose index scan, one probe per name.
+    expect(steps.join("\n")).toMatch(/runs_pipe \(pipe_name>\?\)/);
     expect(steps.join("\n")).toMatch(/runs_error \(error>\?\)/);
     expect(steps.join("\n")).toMatch(/runs_failed_step \(failed_step>\?\)/);
     expect(steps).not.toContain("SCAN runs");

@@ -169,6 +169,17 @@ describe.skipIf(!postgres.ok)(`Postgres failures on a live server${postgres.reas
     return { killed, end, events, stored, storedEvents };
   }
 
+  it('durability "exit": a connection killed during the final write: FINISH says so, and the run is stored after it', async () => {
+    const { killed, end, events, stored, storedEvents } = await killMidWrite("exit");
+    expect(killed).toBe(1);
+    expect(end).toMatchObject({ status: "success" });
+    expect(end.errors).toEqual([expect.objectContaining({ kind: "infra", reason: "persistence_error" })]);
+    expect(stored).toMatchObject({ status: "success" });
+    // Every event, the FINISH that reports the failure included, was written by the retry.
+    expect(storedEvents.map((event) => event.seq)).toEqual(events.map((event) => event.seq));
+    expect(storedEvents.at(-1)?.payload).toMatchObject({ errors: [{ reason: "persistence_error" }] });
+  });
+
   it('durability "step": a connection killed mid-write loses nothing: the batch is written again, the run succeeds', async () => {
     const { killed, end, events, stored, storedEvents } = await killMidWrite("step");
     expect(killed).toBe(1);

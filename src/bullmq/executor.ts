@@ -3,6 +3,8 @@ import type { Redis } from "ioredis";
 import {
   type Codec,
   type ExecutorMessage,
+  type MetaOperation,
+  type StateDelta,
   type StepExecutor,
   type StepTask,
   Stop,
@@ -16,11 +18,13 @@ import {
   jobIdOf,
   MessageKind,
   QueueKeys,
+  type StateRef,
   type WireControl,
   type WireError,
 } from "./protocol.js";
 import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
 import { RunStream, type StreamEntry } from "./run-stream.js";
+import { StateShare } from "./state-share.js";
 
 /** Options of {@link bullmqExecutor}. */
 export interface BullmqExecutorOptions {
@@ -112,6 +116,9 @@ class BullmqStepExecutor implements BullmqExecutor {
   readonly #steps: ReadonlySet<string> | undefined;
   readonly #window: number;
   readonly #streams = new Map<string, RunStream>();
+  readonly #shares = new Map<string, StateShare>();
+  /** The queue's own connection: state snapshots and deltas go through it, before the jobs. */
+  #jobs: Redis | undefined;
   readonly #idle: Redis[] = [];
   readonly #pending = new Set<Promise<unknown>>();
   #commands: Redis | undefined;
@@ -158,7 +165,10 @@ class BullmqStepExecutor implements BullmqExecutor {
     let settled = false;
     try {
       await this.#configure();
-      await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task), {
+      const jobs = this.#jobs!;
+      const share = this.#shareFor(task.runId);
+      const state = share.reference(jobs, task.state, task.stateEpoch);
+      await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task, state), {
         jobId,
         attempts: 1,
         removeOnComplete: true,
@@ -211,15 +221,22 @@ class BullmqStepExecutor implements BullmqExecutor {
           continue;
         }
         settled = true;
+        const meta =
+          entry.meta === undefined ? {} : { meta: this.#codec.decode(entry.meta) as MetaOperation[] };
         if (entry.kind === MessageKind.ERROR) {
-          yield { type: "error", error: errorFromWire(JSON.parse(entry.data) as WireError) };
+          yield { type: "error", error: errorFromWire(JSON.parse(entry.data) as WireError), ...meta };
           return;
         }
-        const { control, delta } = this.#codec.decode(entry.data) as {
-          control: WireControl;
-          delta: Extract<ExecutorMessage, { type: "result" }>["delta"];
-        };
-        yield { type: "result", control: fromWireControl(control), delta };
+        const control = fromWireControl(this.#codec.decode(entry.data) as WireControl);
+        const encoded = entry.delta;
+        if (encoded === undefined) {
+          yield { type: "result", control, delta: { operations: [] }, ...meta };
+          return;
+        }
+        const delta = this.#codec.decode(encoded) as StateDelta;
+        // Once applied to the run's state, the delta joins the run's journal for the workers.
+        const applied = () => share.applied(jobs, encoded);
+        yield { type: "result", control, delta, applied, ...meta };
         return;
       }
       yield { type: "error", error: signal.reason };
@@ -238,6 +255,8 @@ class BullmqStepExecutor implements BullmqExecutor {
     await Promise.allSettled([...this.#pending]);
     const streams = [...this.#streams.values()];
     this.#streams.clear();
+    for (const runId of [...this.#shares.keys()]) this.#dropShare(runId);
+    await Promise.allSettled([...this.#pending]);
     const connections = await Promise.all(
       streams.map((stream) => {
         clearTimeout(stream.lingerTimer);
@@ -249,10 +268,10 @@ class BullmqStepExecutor implements BullmqExecutor {
     await this.#commands?.quit().catch(() => {});
   }
 
-  #jobData(task: StepTask): JobData {
+  #jobData(task: StepTask, state: StateRef): JobData {
     const codec = this.#codec;
     return {
-      v: 1,
+      v: 2,
       pipe: task.pipeName,
       hash: task.pipeHash,
       step: task.step,
@@ -262,7 +281,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       attempt: task.attempt,
       idempotencyKey: task.idempotencyKey,
       codec: codec.name,
-      state: codec.encode(task.state),
+      state,
       ...(task.item === undefined ? {} : { item: codec.encode(task.item) }),
       ...(task.deadline === undefined ? {} : { deadline: task.deadline }),
       window: this.#window,
@@ -279,6 +298,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       const { globalConcurrency, rateLimit } = this.#options;
       if (globalConcurrency !== undefined) await this.queue.setGlobalConcurrency(globalConcurrency);
       if (rateLimit !== undefined) await this.queue.setGlobalRateLimit(rateLimit.max, rateLimit.duration);
+      this.#jobs = (await this.queue.getBackend().client) as unknown as Redis;
     })();
     return this.#configured;
   }
@@ -296,14 +316,32 @@ class BullmqStepExecutor implements BullmqExecutor {
     return stream;
   }
 
+  #shareFor(runId: string): StateShare {
+    let share = this.#shares.get(runId);
+    if (share === undefined) {
+      share = new StateShare(this.#keys.stateSnapshot(runId), this.#keys.stateDeltas(runId), this.#codec);
+      this.#shares.set(runId, share);
+    }
+    return share;
+  }
+
   #release(runId: string, stream: RunStream): void {
     if (--stream.users > 0) return;
     stream.lingerTimer = setTimeout(() => {
       if (stream.users > 0 || this.#streams.get(runId) !== stream) return;
       this.#streams.delete(runId);
       this.#track(stream.close().then((connection) => this.#idle.push(connection)));
+      this.#dropShare(runId);
     }, LINGER_MS);
     stream.lingerTimer.unref();
+  }
+
+  /** Deletes a run's state keys once its last task ended. */
+  #dropShare(runId: string): void {
+    const share = this.#shares.get(runId);
+    if (share === undefined || this.#jobs === undefined) return;
+    this.#shares.delete(runId);
+    this.#track(share.drop(this.#jobs));
   }
 
   /** Stops a job nobody waits for: removes it if it is still queued, else aborts its handler. */

@@ -48,6 +48,8 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
         type: "result",
         control: "finish",
         delta: { operations: [{ op: "set", path: ["counter"], value: 42 }] },
+        // Called by the run loop once the delta is applied: the delta joins the run's journal.
+        applied: expect.any(Function),
       },
     ]);
   });
@@ -79,6 +81,7 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
           { op: "append", path: ["log"], values: ["a"] },
         ],
       },
+      applied: expect.any(Function),
     });
   });
 
@@ -154,6 +157,32 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     ]);
     expect(state.counter).toBe(2);
     expect(executor.stats.dispatched - dispatched).toBe(2);
+  });
+
+  it("carries the meta a remote handler writes back to the caller's events", async () => {
+    const events: PipeEvent<UnitState>[] = [];
+    const state = { results: {}, log: [] as string[], counter: 0 };
+    for await (const event of pipe.run(state, { executor, start: "tagged", context })) events.push(event);
+    const end = events.find((e) => e.type === EventType.STEP_END && e.stage === "tagged")!;
+    expect(end.meta).toMatchObject({
+      data: { model: "m1" },
+      tags: ["remote"],
+      metrics: { latency: [5] },
+      counters: { calls: 2 },
+      framework: { status: "success" },
+    });
+    const finish = events.at(-1)!;
+    expect(finish.type === EventType.FINISH && finish.meta).toEqual({
+      data: { owner: "read back: m1" },
+      counters: { items: 1 },
+    });
+    expect(state.counter).toBe(1);
+
+    const failed: PipeEvent<UnitState>[] = [];
+    for await (const event of pipe.run(state, { executor, start: "taggedThenFails", context }))
+      failed.push(event);
+    const error = failed.find((e) => e.type === EventType.STEP_ERROR)!;
+    expect(error.meta).toMatchObject({ data: { stage: "before the failure" } });
   });
 
   it("removes a job no worker has taken when its task is aborted, leaving no keys", async () => {

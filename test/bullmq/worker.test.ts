@@ -159,6 +159,24 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     expect(executor.stats.dispatched - dispatched).toBe(2);
   });
 
+  it("shows a remote step what ran before it: deltas of remote steps, changes of local ones", async () => {
+    const mixed = bullmqExecutor({
+      connection: REDIS_URL,
+      prefix,
+      queue: "unit",
+      steps: ["remote1", "remote2", "remote3"],
+    });
+    const state = { results: {} as Record<string, unknown>, log: [] as string[], counter: 0 };
+    const events: PipeEvent<UnitState>[] = [];
+    for await (const event of pipe.run(state, { executor: mixed, start: "local1", context }))
+      events.push(event);
+    await mixed.close();
+    expect(events.at(-1)!.type === EventType.FINISH && events.at(-1)!.payload.status).toBe("success");
+    // remote2 read remote1's delta (from the journal); remote3 read local2's change (a new snapshot).
+    expect(state.results).toEqual({ first: 11, second: "saw 11", third: 21 });
+    expect(mixed.stats.dispatched).toBe(3);
+  });
+
   it("carries the meta a remote handler writes back to the caller's events", async () => {
     const events: PipeEvent<UnitState>[] = [];
     const state = { results: {}, log: [] as string[], counter: 0 };

@@ -119,6 +119,10 @@ class BullmqStepExecutor implements BullmqExecutor {
   readonly #shares = new Map<string, StateShare>();
   /** The queue's own connection: state snapshots and deltas go through it, before the jobs. */
   #jobs: Redis | undefined;
+  /** Jobs to add at the end of this event-loop turn, in one command (see {@link #addSoon}). */
+  #adds: PendingAdd[] = [];
+  /** Runs whose journal has deltas to write before those jobs. */
+  readonly #unflushed = new Set<StateShare>();
   readonly #idle: Redis[] = [];
   readonly #pending = new Set<Promise<unknown>>();
   #commands: Redis | undefined;
@@ -168,12 +172,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       const jobs = this.#jobs!;
       const share = this.#shareFor(task.runId);
       const state = share.reference(jobs, task.state, task.stateEpoch);
-      await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task, state), {
-        jobId,
-        attempts: 1,
-        removeOnComplete: true,
-        removeOnFail: true,
-      });
+      await this.#addSoon(`${task.pipeName}/${task.step}`, this.#jobData(task, state), jobId);
       this.stats.dispatched++;
       let execution: string | undefined;
       let consumed = 0;
@@ -182,6 +181,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       // order); announce it once.
       let stallsSeen = 0;
       let switchesSeen = 0;
+      let restartsCounted = 0;
       for (;;) {
         const next = channel.next();
         const entry: StreamEntry | undefined = next instanceof Promise ? await next : next;
@@ -190,6 +190,7 @@ class BullmqStepExecutor implements BullmqExecutor {
           if (switchesSeen > 0) switchesSeen--;
           else {
             stallsSeen++;
+            restartsCounted++;
             this.stats.infraRetries++;
             yield { type: "restarted", reason: "stalled" };
           }
@@ -202,6 +203,7 @@ class BullmqStepExecutor implements BullmqExecutor {
               if (stallsSeen > 0) stallsSeen--;
               else {
                 switchesSeen++;
+                restartsCounted++;
                 this.stats.infraRetries++;
                 yield { type: "restarted", reason: "stalled" };
               }
@@ -221,6 +223,11 @@ class BullmqStepExecutor implements BullmqExecutor {
           continue;
         }
         settled = true;
+        // Restarts whose stalled notice has not arrived (it may come after the result) count now.
+        for (; restartsCounted < entry.restarts; restartsCounted++) {
+          this.stats.infraRetries++;
+          yield { type: "restarted", reason: "stalled" };
+        }
         const meta =
           entry.meta === undefined ? {} : { meta: this.#codec.decode(entry.meta) as MetaOperation[] };
         if (entry.kind === MessageKind.ERROR) {
@@ -235,7 +242,9 @@ class BullmqStepExecutor implements BullmqExecutor {
         }
         const delta = this.#codec.decode(encoded) as StateDelta;
         // Once applied to the run's state, the delta joins the run's journal for the workers.
-        const applied = () => share.applied(jobs, encoded);
+        const applied = () => {
+          if (share.applied(encoded)) this.#unflushed.add(share);
+        };
         yield { type: "result", control, delta, applied, ...meta };
         return;
       }
@@ -316,6 +325,35 @@ class BullmqStepExecutor implements BullmqExecutor {
     return stream;
   }
 
+  /**
+   * Adds a job at the end of this event-loop turn, with the others of the turn in one command (a map
+   * refills several items per batch of results it reads), after the deltas journaled meanwhile.
+   */
+  #addSoon(name: string, data: JobData, jobId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#adds.push({ name, data, jobId, resolve, reject });
+      if (this.#adds.length === 1) setImmediate(this.#flushAdds);
+    });
+  }
+
+  readonly #flushAdds = (): void => {
+    const adds = this.#adds;
+    this.#adds = [];
+    for (const share of this.#unflushed) share.flush(this.#jobs!);
+    this.#unflushed.clear();
+    const options = { attempts: 1, removeOnComplete: true, removeOnFail: true };
+    this.queue
+      .addBulk(adds.map(({ name, data, jobId }) => ({ name, data, opts: { ...options, jobId } })))
+      .then(
+        () => {
+          for (const add of adds) add.resolve();
+        },
+        (error: unknown) => {
+          for (const add of adds) add.reject(error);
+        },
+      );
+  };
+
   #shareFor(runId: string): StateShare {
     let share = this.#shares.get(runId);
     if (share === undefined) {
@@ -341,6 +379,7 @@ class BullmqStepExecutor implements BullmqExecutor {
     const share = this.#shares.get(runId);
     if (share === undefined || this.#jobs === undefined) return;
     this.#shares.delete(runId);
+    this.#unflushed.delete(share);
     this.#track(share.drop(this.#jobs));
   }
 
@@ -361,6 +400,14 @@ class BullmqStepExecutor implements BullmqExecutor {
     const tracked = work.catch(() => {}).finally(() => this.#pending.delete(tracked));
     this.#pending.add(tracked);
   }
+}
+
+interface PendingAdd {
+  readonly name: string;
+  readonly data: JobData;
+  readonly jobId: string;
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 function fromWireControl(control: WireControl): unknown {

@@ -41,7 +41,8 @@ export const MessageKind = {
   TOKENS: "t",
   /**
    * The handler ended: `d` the encoded {@link WireControl}, `c` the encoded state delta (absent when
-   * it changed nothing), `m` the encoded meta writes (absent when none).
+   * it changed nothing), `m` the encoded meta writes (absent when none), `n` how many earlier
+   * executions of the job died (absent when none).
    */
   RESULT: "r",
   /** The handler threw or the job failed: `d` JSON of {@link WireError}, `m` as for a result. */

@@ -39,6 +39,7 @@ export async function runStepJob(
   jobSignal: AbortSignal,
   writer: TokenWriter,
   environment: StepEnvironment,
+  restarts = 0,
 ): Promise<void> {
   const { signal, dispose } = withDeadline(jobSignal, data.deadline);
   let meta: ReturnType<typeof workerMeta> | undefined;
@@ -52,9 +53,12 @@ export async function runStepJob(
     }
     const { view, delta } = stateView(await environment.states.stateOf(data.runId, data.state));
     meta = workerMeta(served.pipe);
+    const ctx = await served.context();
+    // Cancelled while the state was read: the handler is not started (nobody waits for it).
+    if (jobSignal.aborted) return;
     const args = {
       state: view,
-      ctx: await served.context(),
+      ctx,
       item: data.item === undefined ? undefined : codec.decode(data.item),
       error: undefined,
       stepName: data.step,
@@ -70,6 +74,7 @@ export async function runStepJob(
       result = await streamTokens(result, writer, signal, environment);
     if (jobSignal.aborted) return; // cancelled: nobody waits for this result
     const fields = ["d", codec.encode(toWireControl(result, served.pipe))];
+    if (restarts > 0) fields.push("n", String(restarts));
     const changes = delta();
     if (changes.operations.length > 0) fields.push("c", codec.encode(changes));
     if (meta.operations.length > 0) fields.push("m", codec.encode(meta.operations));
@@ -77,6 +82,7 @@ export async function runStepJob(
   } catch (error) {
     if (jobSignal.aborted) return;
     const fields = ["d", JSON.stringify(errorToWire(error))];
+    if (restarts > 0) fields.push("n", String(restarts));
     if (meta !== undefined && meta.operations.length > 0) {
       try {
         fields.push("m", environment.codec.encode(meta.operations));

@@ -13,6 +13,8 @@ export interface StreamEntry {
   readonly delta: string | undefined;
   /** A result's or error's encoded meta writes (absent when none). */
   readonly meta: string | undefined;
+  /** A result's or error's count of earlier executions of the job that died (BullMQ's stalls). */
+  readonly restarts: number;
 }
 
 /**
@@ -147,6 +149,7 @@ export class RunStream {
     let data = "";
     let delta: string | undefined;
     let meta: string | undefined;
+    let restarts = 0;
     for (let index = 0; index + 1 < fields.length; index += 2) {
       const value = fields[index + 1]!;
       switch (fields[index]) {
@@ -171,8 +174,11 @@ export class RunStream {
         case "m":
           meta = value;
           break;
+        case "n":
+          restarts = Number(value);
+          break;
       }
     }
-    this.#channels.get(jobId)?.push({ kind, execution, first, data, delta, meta });
+    this.#channels.get(jobId)?.push({ kind, execution, first, data, delta, meta, restarts });
   }
 }

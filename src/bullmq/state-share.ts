@@ -40,6 +40,8 @@ export class StateShare {
   #length = 0;
   #journalBytes = 0;
   #snapshotBytes = 0;
+  /** Deltas applied and not yet written to Redis (see {@link StateShare.flush}). */
+  #pending: string[] = [];
   /** The newest deltas since the snapshot, encoded (at most {@link TAIL_DELTAS}). */
   #tail: string[] = [];
   #tailBytes = 0;
@@ -71,6 +73,7 @@ export class StateShare {
       this.#snapshotBytes = data.length;
       this.#tail = [];
       this.#tailBytes = 0;
+      this.#pending = []; // already in the state just encoded
       redis
         .multi()
         .hset(this.#stateKey, { id: String(this.#snapshot), data })
@@ -84,17 +87,29 @@ export class StateShare {
       : { s: this.#snapshot, n: this.#length, tail: this.#tail.slice() };
   }
 
-  /** A delta (as the worker encoded it) was applied to the run's state: journal it. */
-  applied(redis: Redis, delta: string): void {
-    if (this.#snapshot === 0) return;
+  /**
+   * A delta (as the worker encoded it) was applied to the run's state: journal it (written by the
+   * next {@link StateShare.flush}, before the next job is added). Returns whether it was buffered.
+   */
+  applied(delta: string): boolean {
+    if (this.#snapshot === 0) return false;
     this.#length++;
     this.#journalBytes += delta.length;
     this.#tail.push(delta);
     this.#tailBytes += delta.length;
     while (this.#tail.length > TAIL_DELTAS || (this.#tailBytes > TAIL_BYTES && this.#tail.length > 0))
       this.#tailBytes -= this.#tail.shift()!.length;
-    const pipeline = redis.pipeline().rpush(this.#deltasKey, delta);
-    if (this.#length === 1) pipeline.pexpire(this.#deltasKey, STATE_TTL_MS);
+    this.#pending.push(delta);
+    return this.#pending.length === 1;
+  }
+
+  /** Writes the journaled deltas in one command (through the connection that adds the jobs). */
+  flush(redis: Redis): void {
+    if (this.#pending.length === 0) return;
+    const deltas = this.#pending;
+    this.#pending = [];
+    const pipeline = redis.pipeline().rpush(this.#deltasKey, ...deltas);
+    if (this.#length === deltas.length) pipeline.pexpire(this.#deltasKey, STATE_TTL_MS);
     pipeline.exec().catch(() => {});
   }
 
@@ -102,6 +117,7 @@ export class StateShare {
   async drop(redis: Redis): Promise<void> {
     this.#snapshot = 0;
     this.#epoch = -1;
+    this.#pending = [];
     await redis.del(this.#stateKey, this.#deltasKey);
   }
 }

@@ -156,7 +156,9 @@ export function createWorker(options: WorkerOptions): JustpipeWorker {
       writers.set(jobId, writer);
       stats.ran++;
       try {
-        await runStepJob(data, jobSignal, writer, environment);
+        // How often BullMQ found this job stalled: the caller counts the re-executions by it even when
+        // the stalled notice reaches it after the result.
+        await runStepJob(data, jobSignal, writer, environment, job.stalledCounter ?? 0);
       } finally {
         writers.delete(jobId);
       }

@@ -74,13 +74,15 @@ export interface BullmqExecutor extends StepExecutor {
   /** The BullMQ queue jobs are added to (counts, pause, obliterate). */
   readonly queue: Queue;
   /**
-   * Jobs dispatched, re-executions after a worker died (`infraRetries`), and tasks not yet
-   * finished (`outstanding`: 0 once every run using the executor has ended).
+   * Jobs dispatched, re-executions after a worker died (`infraRetries`), tasks not yet finished
+   * (`outstanding`: 0 once every run using the executor has ended), and state snapshots written to
+   * Redis (`snapshots`: jobs carry a reference to the state, see docs/scale-out.md).
    */
   readonly stats: {
     readonly dispatched: number;
     readonly infraRetries: number;
     readonly outstanding: number;
+    readonly snapshots: number;
   };
   /** Waits for pending cancellations, then closes the queue and the Redis connections. */
   close(): Promise<void>;
@@ -109,7 +111,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): BullmqExecutor {
 class BullmqStepExecutor implements BullmqExecutor {
   readonly name = "bullmq";
   readonly queue: Queue;
-  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0 };
+  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0, snapshots: 0 };
   readonly #options: BullmqExecutorOptions;
   readonly #codec: WireCodec;
   readonly #keys: QueueKeys;
@@ -171,7 +173,9 @@ class BullmqStepExecutor implements BullmqExecutor {
       await this.#configure();
       const jobs = this.#jobs!;
       const share = this.#shareFor(task.runId);
+      const snapshots = share.snapshots;
       const state = share.reference(jobs, task.state, task.stateEpoch);
+      this.stats.snapshots += share.snapshots - snapshots;
       await this.#addSoon(`${task.pipeName}/${task.step}`, this.#jobData(task, state), jobId);
       this.stats.dispatched++;
       let execution: string | undefined;

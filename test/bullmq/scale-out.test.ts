@@ -82,6 +82,10 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     const counts = await settledCounts(executor.queue);
     // Every task's clean-up ran (no listener, channel or stream user left behind).
     expect(executor.stats.outstanding).toBe(0);
+    // Jobs carried a reference to the state, not the state: a handful of snapshots for 2,000+ jobs
+    // (a new one when the deltas since the last outweigh it).
+    expect(executor.stats.dispatched).toBeGreaterThan(2000);
+    expect(executor.stats.snapshots).toBeLessThan(20);
     await executor.close();
     expect(killed).toBeDefined();
     const repeated = checkDocsRun(events, state, 2000);

@@ -1,12 +1,14 @@
 // The dashboard at scale: a store of 100,000 runs and a run of 100,000 events.
-//   npm run bench:dashboard                                  (a SQLite store in a temporary folder)
+//   npm run bench:dashboard                              (fills a SQLite store in a temporary folder)
+//   npm run bench:dashboard -- --file /tmp/justpipe-cli-bench.db --big-run bigrun00000000000001
+//                                                        (the store of bench/cli/generate.mjs)
 //   npm run bench:dashboard -- --store memory --runs 20000 --events 20000 --reps 5
 // Prints the API's latency (median and worst of --reps calls after one warm-up) and the time
 // Chromium takes to show each page's first screen (navigation start to the animation frame in
 // which the first rows are in the page, by performance.now() there), --reps times in fresh tabs.
 /// <reference lib="dom" />
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { MemoryStore, Pipe, type RunRecord, type Store, type StoredEvent } from "justpipe";
@@ -14,7 +16,7 @@ import { SqliteStore } from "justpipe/sqlite";
 import { listenDashboard } from "../src/dashboard/start.js";
 import { CHROMIUM, launchBrowser } from "../test/dashboard/support/browser.js";
 import { buildApp } from "../test/dashboard/support/build-app.js";
-import { recordRun } from "../test/dashboard/support/record-run.js";
+import { runStored } from "../test/dashboard/support/run-stored.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,8 @@ const { values } = parseArgs({
     events: { type: "string", default: "100000" },
     reps: { type: "string", default: "7" },
     store: { type: "string", default: "sqlite" },
+    file: { type: "string" },
+    "big-run": { type: "string" },
   },
 });
 const RUNS = Number(values.runs);
@@ -31,55 +35,71 @@ const STATUSES = ["success", "success", "success", "failed", "suspended", "cance
 
 const folder = mkdtempSync(join(tmpdir(), "justpipe-dashboard-bench-"));
 const store: Store =
-  values.store === "memory" ? new MemoryStore() : new SqliteStore({ path: join(folder, "runs.db") });
+  values.file !== undefined
+    ? new SqliteStore({ path: values.file })
+    : values.store === "memory"
+      ? new MemoryStore()
+      : new SqliteStore({ path: join(folder, "runs.db") });
 const started = performance.now();
 
-// One big run for real: a map over N/3 items (three events per worker), stored as it ran.
-const big = new Pipe<{ total: number }>({ name: "big-map" });
-big.step("sum", async () => {});
-big.step("work", async ({ state }) => {
-  state.total++;
-});
-big.map("fan_out", async () => Array.from({ length: Math.floor(EVENTS / 3) }, (_, index) => index), {
-  each: "work",
-  to: "sum",
-  maxConcurrency: 64,
-});
-const bigRun = await recordRun(store, big, { total: 0 }, { batch: 2000 });
+let bigRunId: string;
+if (values.file !== undefined) {
+  if (values["big-run"] === undefined) throw new Error("--file needs --big-run <id>: the run of many events");
+  bigRunId = values["big-run"];
+} else {
+  // One big run for real: a map over N/3 items (three events per worker), stored as it ran.
+  const big = new Pipe<{ total: number }>({ name: "big-map" });
+  big.step("sum", async () => {});
+  big.step("work", async ({ state }) => {
+    state.total++;
+  });
+  big.map("fan_out", async () => Array.from({ length: Math.floor(EVENTS / 3) }, (_, index) => index), {
+    each: "work",
+    to: "sum",
+    maxConcurrency: 64,
+  });
+  bigRunId = (await runStored(store, big, { total: 0 })).runId;
 
-// The many runs: one real run of a small pipe, stored again under new ids, times and statuses.
-const small = new Pipe<{ n: number }>({ name: "nightly" });
-small.step("report", async () => {});
-small.step(
-  "collect",
-  async ({ state }) => {
-    state.n++;
-  },
-  { to: "report" },
-);
-const template = await recordRun(store, small, { n: 0 });
-const templateEvents = await store.getEvents(template.runId);
-const base = Date.now() - RUNS * 60_000;
-for (let index = 0; index < RUNS; index++) {
-  const runId = `${((index * 2654435761) % 4294967296).toString(16).padStart(8, "0")}${index.toString(36)}`;
-  const status = STATUSES[index % STATUSES.length]!;
-  const run: RunRecord = {
-    ...template,
-    runId,
-    threadId: runId,
-    pipeName: index % 10 === 0 ? "weekly" : "nightly",
-    status,
-    startedAt: base + index * 60_000,
-    endedAt: base + index * 60_000 + 1200,
-    durationMs: 1200 + (index % 97),
-    failedStep: status === "failed" ? "collect" : null,
-    error: status === "failed" ? "upstream timed out" : null,
-  };
-  const events: StoredEvent[] = templateEvents.map((event) => ({ ...event, runId, originRunId: runId }));
-  await store.write({ run, events });
+  // The many runs: one real run of a small pipe, stored again under new ids, times and statuses.
+  const small = new Pipe<{ n: number }>({ name: "nightly" });
+  small.step("report", async () => {});
+  small.step(
+    "collect",
+    async ({ state }) => {
+      state.n++;
+    },
+    { to: "report" },
+  );
+  const template = await runStored(store, small, { n: 0 });
+  const templateEvents = await store.getEvents(template.runId);
+  const base = Date.now() - RUNS * 60_000;
+  for (let index = 0; index < RUNS; index++) {
+    const runId = `${((index * 2654435761) % 4294967296).toString(16).padStart(8, "0")}${index.toString(36)}`;
+    const status = STATUSES[index % STATUSES.length]!;
+    const run: RunRecord = {
+      ...template,
+      runId,
+      threadId: runId,
+      pipeName: index % 10 === 0 ? "weekly" : "nightly",
+      status,
+      startedAt: base + index * 60_000,
+      endedAt: base + index * 60_000 + 1200,
+      durationMs: 1200 + (index % 97),
+      failedStep: status === "failed" ? "collect" : null,
+      error: status === "failed" ? "upstream timed out" : null,
+    };
+    const events: StoredEvent[] = templateEvents.map((event) => ({ ...event, runId, originRunId: runId }));
+    await store.write({ run, events });
+  }
 }
+const bigRun = (await store.getRun(bigRunId))!;
+// The filters below use the store's most common pipe and a status it has.
+const [pipe] = (await store.listPipelines()).sort((a, b) => b.runCount - a.runCount);
+const failedOrOther = (await store.countRuns({ status: "failed" })) > 0 ? "failed" : "success";
 console.log(
-  `${values.store} store: ${(await store.countRuns()).toLocaleString()} runs, the big run ${(await store.getEvents(bigRun.runId, { limit: 1e9 })).length.toLocaleString()} events (filled in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  `${values.file ?? values.store} store: ${(await store.countRuns()).toLocaleString()} runs, the big run ${bigRun.lastSeq.toLocaleString()} events (ready in ${((performance.now() - started) / 1000).toFixed(1)} s); load average ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(" ")}`,
 );
 
 const appDir = await buildApp();
@@ -119,10 +139,19 @@ console.log("\nAPI (node fetch, same machine):");
 await timeApi("GET /api/runs?limit=50", "/api/runs?limit=50");
 await timeApi("GET /api/runs?limit=50&offset=50000", "/api/runs?limit=50&offset=50000");
 await timeApi(
-  "GET /api/runs?status=failed&pipe=nightly&limit=50",
-  "/api/runs?status=failed&pipe=nightly&limit=50",
+  `GET /api/runs?status=${failedOrOther}&pipe=${pipe!.name}&limit=50`,
+  `/api/runs?status=${failedOrOther}&pipe=${encodeURIComponent(pipe!.name)}&limit=50`,
 );
-await timeApi("GET /api/runs?q=weekly&limit=50", "/api/runs?q=weekly&limit=50");
+await timeApi(
+  `GET /api/runs?q=${pipe!.name}&limit=50`,
+  `/api/runs?q=${encodeURIComponent(pipe!.name)}&limit=50`,
+);
+await timeApi(`GET /api/runs?q=<id prefix>&limit=50`, `/api/runs?q=${bigRun.runId.slice(0, 6)}&limit=50`);
+await timeApi(`GET /api/stats?pipe=${pipe!.name}`, `/api/stats?pipe=${encodeURIComponent(pipe!.name)}`);
+await timeApi(
+  `GET /api/runs/<big>/events?limit=500 (the app's first)`,
+  `/api/runs/${bigRun.runId}/events?limit=500`,
+);
 await timeApi(`GET /api/runs/<big>/events?limit=2000`, `/api/runs/${bigRun.runId}/events?limit=2000`);
 await timeApi(
   `GET /api/runs/<big>/events?afterSeq=90000&limit=2000`,
@@ -165,4 +194,9 @@ await timePage("/runs/<big>: graph, timeline and event rows", `/runs/${bigRun.ru
 await browser.close();
 await dashboard.close();
 await store.close();
+console.log(
+  `load average at the end ${loadavg()
+    .map((load) => load.toFixed(1))
+    .join(" ")}`,
+);
 rmSync(folder, { recursive: true, force: true });

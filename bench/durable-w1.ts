@@ -2,9 +2,11 @@
 // without a store, then with SqliteStore (and PostgresStore when reachable) at each durability.
 // Run from the repository root:
 //   npx tsx bench/durable-w1.ts [--runs 300] [--sqlite]
-// Prints the median over 3 rounds of the time per step, in µs, and the cost over no store.
+// Prints the median over 3 rounds of the wall time per step, in µs, the CPU time (user + system)
+// per step of that round, the cost of each over no store, and the load average (wall time is
+// only meaningful on a quiet machine; CPU time less so under load, but it does not count waiting).
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
@@ -39,7 +41,8 @@ async function perStep(
   runs: number,
   store?: Store,
   durability?: Durability,
-): Promise<number> {
+): Promise<Cost> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   for (let run = 0; run < runs; run++) {
     const state = { count: 0, text: "x".repeat(1024) };
@@ -50,27 +53,46 @@ async function perStep(
     }
     if (state.count !== STEPS) throw new Error("a step did not run");
   }
-  return ((performance.now() - started) * 1000) / (runs * STEPS);
+  const used = process.cpuUsage(cpu);
+  return {
+    wall: ((performance.now() - started) * 1000) / (runs * STEPS),
+    cpu: (used.user + used.system) / (runs * STEPS),
+  };
 }
 
-async function measure(label: string, store?: Store, durability?: Durability): Promise<number> {
+interface Cost {
+  wall: number;
+  cpu: number;
+}
+
+let baseline: Cost | undefined;
+
+async function measure(label: string, store?: Store, durability?: Durability): Promise<Cost> {
   const pipe = w1();
   await perStep(pipe, Math.min(50, RUNS), store, durability); // warm-up
-  const rounds: number[] = [];
+  const rounds: Cost[] = [];
   for (let round = 0; round < 3; round++) rounds.push(await perStep(pipe, RUNS, store, durability));
-  const median = rounds.sort((a, b) => a - b)[1]!;
-  console.log(`  ${label.padEnd(28)} ${median.toFixed(1).padStart(8)} µs/step`);
+  const median = rounds.sort((a, b) => a.wall - b.wall)[1]!;
+  const over = baseline
+    ? `   +${(median.wall - baseline.wall).toFixed(1)} wall, +${(median.cpu - baseline.cpu).toFixed(1)} CPU µs/step over no store`
+    : "";
+  console.log(
+    `  ${label.padEnd(22)} wall ${median.wall.toFixed(1).padStart(7)}  CPU ${median.cpu.toFixed(1).padStart(7)} µs/step${over}`,
+  );
   return median;
 }
 
-console.log(`W1: ${RUNS} runs of ${STEPS} steps per round (median of 3 rounds)`);
-const baseline = await measure("no store");
+console.log(
+  `W1: ${RUNS} runs of ${STEPS} steps per round (median of 3 rounds); load average ${loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" ")}`,
+);
+baseline = await measure("no store");
 const directory = mkdtempSync(join(tmpdir(), "justpipe-bench-w1-"));
 try {
   const sqlite = new SqliteStore({ path: join(directory, "runs.db") });
   for (const durability of ["exit", "step", "sync"] as const) {
-    const cost = await measure(`SqliteStore ${durability}`, sqlite, durability);
-    console.log(`  ${"".padEnd(28)} ${`+${(cost - baseline).toFixed(1)}`.padStart(8)} µs/step over no store`);
+    await measure(`SqliteStore ${durability}`, sqlite, durability);
   }
   await sqlite.close();
 } finally {
@@ -84,14 +106,16 @@ if (!process.argv.includes("--sqlite")) {
     await admin.query("DROP SCHEMA IF EXISTS jp_bench_w1 CASCADE");
     const store = new PostgresStore({ connectionString: URL, schema: "jp_bench_w1" });
     for (const durability of ["exit", "step", "sync"] as const) {
-      const cost = await measure(`PostgresStore ${durability}`, store, durability);
-      console.log(
-        `  ${"".padEnd(28)} ${`+${(cost - baseline).toFixed(1)}`.padStart(8)} µs/step over no store`,
-      );
+      await measure(`PostgresStore ${durability}`, store, durability);
     }
     await store.close();
     await admin.query("DROP SCHEMA IF EXISTS jp_bench_w1 CASCADE");
     await admin.end();
+    console.log(
+      `load average at the end ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(" ")}`,
+    );
   } catch (error) {
     console.log(`  PostgresStore: skipped (${String(error)})`);
   }

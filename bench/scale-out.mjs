@@ -1,15 +1,19 @@
 // Scale-out on worker processes through BullMQ (justpipe/bullmq), against the Redis at REDIS_URL
 // (default redis://127.0.0.1:6379). Needs a build: `npm run build && node bench/scale-out.mjs`.
 //   1. map:    the acceptance test's pipeline (fan-out and join, switch, map of ITEMS items that
-//              sleep 5-20 ms and yield 3 tokens) on 1, 2 and 4 worker processes of concurrency 4
-//              (the map keeps 16 items outstanding): items/s, and the speed-up over one worker;
-//              once with the items in the state (as the test has it) and once generated from a count.
+//              sleep 5-20 ms and yield 3 tokens) on 1, 2 and 4 worker processes of concurrency
+//              CONCURRENCY (default 4); the map keeps WINDOW items outstanding (default 4 x CONCURRENCY:
+//              the map's maxConcurrency must be at least workers x worker concurrency, or the workers
+//              added wait for items the map does not give out): items/s, and the speed-up over one
+//              worker; once with the items in the state (as the test has it) and once generated from
+//              a count. The coordinator's and the workers' CPU time per item are reported too.
 //   2. cost:   items that do no work, one worker process of concurrency 16, 16 outstanding: time per
 //              item through justpipe against raw BullMQ jobs doing the same (the item in, 3 tokens
 //              and a result back through a Redis stream): the ratio.
 //   3. tokens: one remote step streams TOKENS tokens to the consumer: tokens/s.
 // Each measurement runs REPS times (default 3); the median is reported. Everything is cleaned up.
 import { fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { bullmqExecutor, createWorker, v8Codec } from "../dist/bullmq/index.js";
@@ -19,6 +23,8 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ITEMS = Number(process.env.ITEMS ?? 2000);
 const TOKENS = Number(process.env.TOKENS ?? 100_000);
 const REPS = Number(process.env.REPS ?? 3);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 4);
+const WINDOW = Number(process.env.WINDOW ?? 4 * CONCURRENCY);
 const role = process.argv[2];
 // CODEC=v8: both sides use v8Codec instead of the default jsonCodec.
 const codec = process.env.CODEC === "v8" ? { codec: v8Codec } : {};
@@ -41,7 +47,7 @@ function benchPipe({ itemsInState, delay }) {
   };
   const fanout = pipe.map("fanout", ({ state }) => (itemsInState ? state.docs : items(state.count)), {
     each: "embed",
-    maxConcurrency: 16,
+    maxConcurrency: delay ? WINDOW : 16,
     to: summarise,
   });
   const route = pipe.switch("route", ({ state }) => (state.count > 0 ? "many" : "none"), {
@@ -129,7 +135,7 @@ async function startWorkers(count, prefix, queue, concurrency, kind = "--worker"
         }),
     ),
   );
-  return async () => {
+  const stop = async () => {
     await Promise.all(
       children.map(
         (child) =>
@@ -140,6 +146,24 @@ async function startWorkers(count, prefix, queue, concurrency, kind = "--worker"
       ),
     );
   };
+  stop.pids = children.map((child) => child.pid);
+  return stop;
+}
+
+/** CPU time (ms, user + system) the processes used so far, from /proc (Linux). */
+function cpuOfProcesses(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10; // USER_HZ is 100
+}
+
+function cpuOfThisProcess() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 async function runMap(pipe, executor, count) {
@@ -161,15 +185,19 @@ function median(values) {
 async function measureMap(pipe, workers, reps) {
   const prefix = `jpbench-${process.pid}`;
   const queue = `map-${workers}-${pipe.name}`;
-  const stop = await startWorkers(workers, prefix, queue, 4);
+  const stop = await startWorkers(workers, prefix, queue, CONCURRENCY);
   const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue, ...codec });
   await runMap(pipe, executor, 100); // warm-up
   const times = [];
+  const coordinatorBefore = cpuOfThisProcess();
+  const workersBefore = cpuOfProcesses(stop.pids);
   for (let rep = 0; rep < reps; rep++) times.push(await runMap(pipe, executor, ITEMS));
+  const coordinatorUs = ((cpuOfThisProcess() - coordinatorBefore) * 1000) / (reps * ITEMS);
+  const workersUs = ((cpuOfProcesses(stop.pids) - workersBefore) * 1000) / (reps * ITEMS);
   await executor.close();
   await stop();
   await cleanup(prefix);
-  return ITEMS / (median(times) / 1000);
+  return { rate: ITEMS / (median(times) / 1000), coordinatorUs, workersUs };
 }
 
 async function measureCost(reps) {
@@ -263,8 +291,19 @@ async function main() {
   const only = process.env.ONLY; // "map", "cost" or "tokens": run one part
   if (only === "cost") return console.log(await measureCost(REPS));
   if (only === "tokens") return console.log(await measureTokens(REPS));
+  if (only === "map") {
+    for (const workers of (process.env.WORKERS ?? "1,2,4").split(",").map(Number)) {
+      const measured = await measureMap(pipes[Number(process.env.PIPE ?? 0)], workers, REPS);
+      console.log(
+        `${workers} worker(s): ${measured.rate.toFixed(0)} items/s; CPU per item: caller ${measured.coordinatorUs.toFixed(0)} µs, workers ${measured.workersUs.toFixed(0)} µs; load ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(" ")}`,
+      );
+    }
+    return;
+  }
   console.error(
-    `scale-out bench: ${ITEMS} items, ${TOKENS} tokens, ${REPS} reps, ${cpus().length} cores, load ${loadavg()
+    `scale-out bench: ${ITEMS} items, worker concurrency ${CONCURRENCY}, map window ${WINDOW}, ${TOKENS} tokens, ${REPS} reps, ${cpus().length} cores, load ${loadavg()
       .map((l) => l.toFixed(1))
       .join(" ")}`,
   );
@@ -275,8 +314,11 @@ async function main() {
   ]) {
     const rates = {};
     for (const workers of [1, 2, 4]) {
-      rates[workers] = await measureMap(pipe, workers, REPS);
-      console.error(`  map (${label}), ${workers} worker(s): ${rates[workers].toFixed(0)} items/s`);
+      const measured = await measureMap(pipe, workers, REPS);
+      rates[workers] = measured.rate;
+      console.error(
+        `  map (${label}), ${workers} worker(s): ${measured.rate.toFixed(0)} items/s; CPU per item: caller ${measured.coordinatorUs.toFixed(0)} µs, workers ${measured.workersUs.toFixed(0)} µs; load ${loadavg()[0].toFixed(1)}`,
+      );
     }
     rows.push(
       `| map, ${label} | ${rates[1].toFixed(0)} | ${rates[2].toFixed(0)} (${(rates[2] / rates[1]).toFixed(2)}x) | ${rates[4].toFixed(0)} (${(rates[4] / rates[1]).toFixed(2)}x) |`,

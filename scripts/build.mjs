@@ -41,10 +41,14 @@ await build({
 // The library itself is imported by name ("justpipe", "justpipe/sqlite", ...): the package
 // resolves to itself, so a user's module and the command share one copy of every class.
 const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
+// Each command's module is a chunk of its own (dist/cli/chunks/), imported when that command runs,
+// so start-up evaluates only the parser and the grammar.
 await build({
   entryPoints: { "cli/index": "src/cli/index.ts" },
   outdir: "dist",
   bundle: true,
+  splitting: true,
+  chunkNames: "cli/chunks/[name]-[hash]",
   format: "esm",
   platform: "node",
   target: "node20",

@@ -6,7 +6,7 @@ import { MemoryStore, Pipe, Suspend } from "justpipe";
 import { listenDashboard } from "../src/dashboard/start.js";
 import { launchBrowser } from "../test/dashboard/support/browser.js";
 import { buildApp } from "../test/dashboard/support/build-app.js";
-import { recordRun } from "../test/dashboard/support/record-run.js";
+import { runStored } from "../test/dashboard/support/run-stored.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 interface State {
@@ -74,11 +74,11 @@ function approvalPipe(): Pipe<State> {
 const store = new MemoryStore();
 const initial = (): State => ({ question: "What is the capital of France?", documents: [], answer: "" });
 for (let index = 0; index < 9; index++) {
-  await recordRun(store, ragPipe({ slow: index * 4, fail: index === 3 }), initial());
-  if (index % 3 === 0) await recordRun(store, approvalPipe(), initial());
+  await runStored(store, ragPipe({ slow: index * 4, fail: index === 3 }), initial());
+  if (index % 3 === 0) await runStored(store, approvalPipe(), initial());
 }
-const good = await recordRun(store, ragPipe(), initial());
-const failed = await recordRun(store, ragPipe({ fail: true, slow: 30 }), initial());
+const good = await runStored(store, ragPipe(), initial());
+const failed = await runStored(store, ragPipe({ fail: true, slow: 30 }), initial());
 
 const dashboard = await listenDashboard({ store, port: 0 }, await buildApp());
 for (const scheme of ["light", "dark"] as const) {

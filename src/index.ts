@@ -122,7 +122,13 @@ export {
   type StatePath,
 } from "./errors/execution.js";
 export { DeltaLedger } from "./model/delta-ledger.js";
-export type { ExecutorMessage, StateConflictPolicy, StepExecutor, StepTask } from "./model/executor.js";
+export type {
+  ExecutorMessage,
+  MetaOperation,
+  StateConflictPolicy,
+  StepExecutor,
+  StepTask,
+} from "./model/executor.js";
 export {
   applyDelta,
   type DeltaOperation,

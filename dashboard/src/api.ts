@@ -30,11 +30,25 @@ export interface RunDetail {
   chain: ChainLink[];
 }
 
+/** One step across the sampled runs of a pipe (`computeStats` of justpipe/inspect). */
 export interface StepStats {
   step: string;
-  count: number;
+  runs: number;
+  invocations: number;
+  failures: number;
+  successRate: number;
   p50Ms: number;
   p95Ms: number;
+}
+
+/** One pipe across the sampled runs. */
+export interface PipeStats {
+  pipe: string;
+  runs: number;
+  successRate: number | null;
+  p50Ms: number;
+  p95Ms: number;
+  steps: StepStats[];
 }
 
 export interface Stats {
@@ -42,8 +56,9 @@ export interface Stats {
   total: number;
   byStatus: Record<string, number>;
   successRate: number | null;
+  sampled: number;
   recent: { runId: string; startedAt: number; durationMs: number | null; status: RunStatus }[];
-  steps: StepStats[];
+  pipes: PipeStats[];
 }
 
 export class ApiError extends Error {

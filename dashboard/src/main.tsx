@@ -1,13 +1,16 @@
 import type { JSX } from "preact";
 import { render } from "preact";
 import { useEffect } from "preact/hooks";
+import { lazyView } from "./lazy-view.js";
 import { onLinkClick, useRoute } from "./router.js";
 import "./styles.css";
 import { ComparePage } from "./views/ComparePage.js";
-import { PipePage } from "./views/PipePage.js";
 import { PipesPage } from "./views/PipesPage.js";
 import { RunPage } from "./views/RunPage.js";
 import { RunsPage } from "./views/RunsPage.js";
+
+// The pipe page (and uPlot, its charts) loads when it is first opened.
+const PipePage = lazyView(async () => (await import("./views/PipePage.js")).PipePage);
 
 function App() {
   const route = useRoute();

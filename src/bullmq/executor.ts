@@ -4,6 +4,8 @@ import {
   type Codec,
   type DetachedRunRequest,
   type ExecutorMessage,
+  type MetaOperation,
+  type StateDelta,
   type StepExecutor,
   type StepTask,
   Stop,
@@ -17,6 +19,7 @@ import {
   MessageKind,
   QueueKeys,
   runIdOfJob,
+  type StateRef,
   type WireControl,
   type WireError,
 } from "./protocol.js";
@@ -24,6 +27,7 @@ import { alreadyDispatched } from "./reattach.js";
 import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
 import { enqueueRun, runQueueName, stableJobId } from "./run-protocol.js";
 import { RunStream, type StreamEntry } from "./run-stream.js";
+import { StateShare } from "./state-share.js";
 import type { StreamRetention } from "./stream-retention.js";
 
 /** Options of {@link bullmqExecutor}. */
@@ -74,8 +78,9 @@ export interface BullmqExecutor extends StepExecutor {
   /** The BullMQ queue jobs are added to (counts, pause, obliterate). */
   readonly queue: Queue;
   /**
-   * Jobs dispatched, re-executions after a worker died (`infraRetries`), and tasks not yet
-   * finished (`outstanding`: 0 once every run using the executor has ended).
+   * Jobs dispatched, re-executions after a worker died (`infraRetries`), tasks not yet finished
+   * (`outstanding`: 0 once every run using the executor has ended), and state snapshots written to
+   * Redis (`snapshots`: jobs carry a reference to the state, see docs/scale-out.md).
    */
   readonly stats: {
     readonly dispatched: number;
@@ -83,6 +88,7 @@ export interface BullmqExecutor extends StepExecutor {
     readonly outstanding: number;
     /** Tasks of a run taken over from a dead host that found their job (or its result) in Redis. */
     readonly reattached: number;
+    readonly snapshots: number;
   };
   /** Waits for pending cancellations, then closes the queue and the Redis connections. */
   close(): Promise<void>;
@@ -125,13 +131,20 @@ export function hostExecutor(options: BullmqExecutorOptions, hosted: HostedExecu
 class BullmqStepExecutor implements BullmqExecutor {
   readonly name = "bullmq";
   readonly queue: Queue;
-  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0, reattached: 0 };
+  readonly stats = { dispatched: 0, infraRetries: 0, outstanding: 0, reattached: 0, snapshots: 0 };
   readonly #options: BullmqExecutorOptions;
   readonly #codec: WireCodec;
   readonly #keys: QueueKeys;
   readonly #steps: ReadonlySet<string> | undefined;
   readonly #window: number;
   readonly #streams = new Map<string, RunStream>();
+  readonly #shares = new Map<string, StateShare>();
+  /** The queue's own connection: state snapshots and deltas go through it, before the jobs. */
+  #jobs: Redis | undefined;
+  /** Jobs to add at the end of this event-loop turn, in one command (see {@link #addSoon}). */
+  #adds: PendingAdd[] = [];
+  /** Runs whose journal has deltas to write before those jobs. */
+  readonly #unflushed = new Set<StateShare>();
   readonly #idle: Redis[] = [];
   readonly #pending = new Set<Promise<unknown>>();
   readonly #hosted: HostedExecution | undefined;
@@ -171,7 +184,8 @@ class BullmqStepExecutor implements BullmqExecutor {
     }
     const jobId = stableJobId(task);
     this.stats.outstanding++;
-    const stream = this.#streamFor(runIdOfJob(jobId));
+    const streamKey = runIdOfJob(jobId);
+    const stream = this.#streamFor(streamKey);
     const channel = stream.open(jobId);
     const onAbort = () => channel.close();
     // One listener per outstanding task on the run's signal (a map has up to maxConcurrency): the
@@ -181,15 +195,17 @@ class BullmqStepExecutor implements BullmqExecutor {
     let settled = false;
     try {
       await this.#configure();
+      // The state in Redis is the thread's, like the stream: a run taken over from a dead host
+      // writes a newer snapshot over the dead host's, and jobs that host dispatched read it.
+      const share = this.#shareFor(streamKey);
       if (this.#hosted?.reattach && (await alreadyDispatched(this.queue, stream, channel, jobId)))
         this.stats.reattached++;
       else {
-        await this.queue.add(`${task.pipeName}/${task.step}`, this.#jobData(task), {
-          jobId,
-          attempts: 1,
-          removeOnComplete: true,
-          removeOnFail: true,
-        });
+        const jobs = this.#jobs!;
+        const snapshots = share.snapshots;
+        const state = share.reference(jobs, task.state, task.stateEpoch);
+        this.stats.snapshots += share.snapshots - snapshots;
+        await this.#addSoon(`${task.pipeName}/${task.step}`, this.#jobData(task, state), jobId);
         this.stats.dispatched++;
       }
       let execution: string | undefined;
@@ -199,6 +215,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       // order); announce it once.
       let stallsSeen = 0;
       let switchesSeen = 0;
+      let restartsCounted = 0;
       for (;;) {
         const next = channel.next();
         const entry: StreamEntry | undefined = next instanceof Promise ? await next : next;
@@ -207,6 +224,7 @@ class BullmqStepExecutor implements BullmqExecutor {
           if (switchesSeen > 0) switchesSeen--;
           else {
             stallsSeen++;
+            restartsCounted++;
             this.stats.infraRetries++;
             yield { type: "restarted", reason: "stalled" };
           }
@@ -219,6 +237,7 @@ class BullmqStepExecutor implements BullmqExecutor {
               if (stallsSeen > 0) stallsSeen--;
               else {
                 switchesSeen++;
+                restartsCounted++;
                 this.stats.infraRetries++;
                 yield { type: "restarted", reason: "stalled" };
               }
@@ -238,15 +257,29 @@ class BullmqStepExecutor implements BullmqExecutor {
           continue;
         }
         settled = true;
+        // Restarts whose stalled notice has not arrived (it may come after the result) count now.
+        for (; restartsCounted < entry.restarts; restartsCounted++) {
+          this.stats.infraRetries++;
+          yield { type: "restarted", reason: "stalled" };
+        }
+        const meta =
+          entry.meta === undefined ? {} : { meta: this.#codec.decode(entry.meta) as MetaOperation[] };
         if (entry.kind === MessageKind.ERROR) {
-          yield { type: "error", error: errorFromWire(JSON.parse(entry.data) as WireError) };
+          yield { type: "error", error: errorFromWire(JSON.parse(entry.data) as WireError), ...meta };
           return;
         }
-        const { control, delta } = this.#codec.decode(entry.data) as {
-          control: WireControl;
-          delta: Extract<ExecutorMessage, { type: "result" }>["delta"];
+        const control = fromWireControl(this.#codec.decode(entry.data) as WireControl);
+        const encoded = entry.delta;
+        if (encoded === undefined) {
+          yield { type: "result", control, delta: { operations: [] }, ...meta };
+          return;
+        }
+        const delta = this.#codec.decode(encoded) as StateDelta;
+        // Once applied to the run's state, the delta joins the run's journal for the workers.
+        const applied = () => {
+          if (share.applied(encoded)) this.#unflushed.add(share);
         };
-        yield { type: "result", control: fromWireControl(control), delta };
+        yield { type: "result", control, delta, applied, ...meta };
         return;
       }
       yield { type: "error", error: signal.reason };
@@ -254,7 +287,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       this.stats.outstanding--;
       signal.removeEventListener("abort", onAbort);
       stream.forget(jobId);
-      this.#release(task.runId, stream);
+      this.#release(streamKey, stream);
       if (!settled) this.#track(this.#cancel(jobId, signal.reason));
     }
   }
@@ -279,6 +312,8 @@ class BullmqStepExecutor implements BullmqExecutor {
     await Promise.allSettled([...this.#pending]);
     const streams = [...this.#streams.values()];
     this.#streams.clear();
+    for (const runId of [...this.#shares.keys()]) this.#dropShare(runId);
+    await Promise.allSettled([...this.#pending]);
     const connections = await Promise.all(
       streams.map((stream) => {
         clearTimeout(stream.lingerTimer);
@@ -290,10 +325,10 @@ class BullmqStepExecutor implements BullmqExecutor {
     await this.#commands?.quit().catch(() => {});
   }
 
-  #jobData(task: StepTask): JobData {
+  #jobData(task: StepTask, state: StateRef): JobData {
     const codec = this.#codec;
     return {
-      v: 1,
+      v: 2,
       pipe: task.pipeName,
       hash: task.pipeHash,
       step: task.step,
@@ -303,7 +338,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       attempt: task.attempt,
       idempotencyKey: task.idempotencyKey,
       codec: codec.name,
-      state: codec.encode(task.state),
+      state,
       ...(task.item === undefined ? {} : { item: codec.encode(task.item) }),
       ...(task.deadline === undefined ? {} : { deadline: task.deadline }),
       window: this.#window,
@@ -320,6 +355,7 @@ class BullmqStepExecutor implements BullmqExecutor {
       const { globalConcurrency, rateLimit } = this.#options;
       if (globalConcurrency !== undefined) await this.queue.setGlobalConcurrency(globalConcurrency);
       if (rateLimit !== undefined) await this.queue.setGlobalRateLimit(rateLimit.max, rateLimit.duration);
+      this.#jobs = (await this.queue.getBackend().client) as unknown as Redis;
     })();
     return this.#configured;
   }
@@ -337,14 +373,63 @@ class BullmqStepExecutor implements BullmqExecutor {
     return stream;
   }
 
-  #release(runId: string, stream: RunStream): void {
+  /**
+   * Adds a job at the end of this event-loop turn, with the others of the turn in one command (a map
+   * refills several items per batch of results it reads), after the deltas journaled meanwhile.
+   */
+  #addSoon(name: string, data: JobData, jobId: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#adds.push({ name, data, jobId, resolve, reject });
+      if (this.#adds.length === 1) setImmediate(this.#flushAdds);
+    });
+  }
+
+  readonly #flushAdds = (): void => {
+    const adds = this.#adds;
+    this.#adds = [];
+    for (const share of this.#unflushed) share.flush(this.#jobs!);
+    this.#unflushed.clear();
+    const options = { attempts: 1, removeOnComplete: true, removeOnFail: true };
+    this.queue
+      .addBulk(adds.map(({ name, data, jobId }) => ({ name, data, opts: { ...options, jobId } })))
+      .then(
+        () => {
+          for (const add of adds) add.resolve();
+        },
+        (error: unknown) => {
+          for (const add of adds) add.reject(error);
+        },
+      );
+  };
+
+  #shareFor(runId: string): StateShare {
+    let share = this.#shares.get(runId);
+    if (share === undefined) {
+      share = new StateShare(this.#keys.stateSnapshot(runId), this.#keys.stateDeltas(runId), this.#codec);
+      this.#shares.set(runId, share);
+    }
+    return share;
+  }
+
+  /** A task is done with the stream and state of its thread (`streamKey`, the job id's first part). */
+  #release(streamKey: string, stream: RunStream): void {
     if (--stream.users > 0) return;
     stream.lingerTimer = setTimeout(() => {
-      if (stream.users > 0 || this.#streams.get(runId) !== stream) return;
-      this.#streams.delete(runId);
+      if (stream.users > 0 || this.#streams.get(streamKey) !== stream) return;
+      this.#streams.delete(streamKey);
       this.#track(stream.close().then((connection) => this.#idle.push(connection)));
+      this.#dropShare(streamKey);
     }, LINGER_MS);
     stream.lingerTimer.unref();
+  }
+
+  /** Deletes a run's state keys once its last task ended. */
+  #dropShare(runId: string): void {
+    const share = this.#shares.get(runId);
+    if (share === undefined || this.#jobs === undefined) return;
+    this.#shares.delete(runId);
+    this.#unflushed.delete(share);
+    this.#track(share.drop(this.#jobs));
   }
 
   /** Stops a job nobody waits for: removes it if it is still queued, else aborts its handler. */
@@ -364,6 +449,14 @@ class BullmqStepExecutor implements BullmqExecutor {
     const tracked = work.catch(() => {}).finally(() => this.#pending.delete(tracked));
     this.#pending.add(tracked);
   }
+}
+
+interface PendingAdd {
+  readonly name: string;
+  readonly data: JobData;
+  readonly jobId: string;
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 function fromWireControl(control: WireControl): unknown {

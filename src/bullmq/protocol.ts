@@ -1,10 +1,21 @@
-// The wire format between the calling process (the coordinator) and worker processes. Version 1.
+// The wire format between the calling process (the coordinator) and worker processes. Version 2:
+// the state travels by reference (a snapshot plus deltas, see state-share.ts).
 import { DefinitionMismatchError, RemoteStepError } from "../index.js";
+
+/**
+ * A run's state as of a task: snapshot `s` with the first `n` deltas applied since it was taken;
+ * `tail` holds the newest of those deltas (encoded), so a worker almost up to date reads nothing.
+ */
+export interface StateRef {
+  readonly s: number;
+  readonly n: number;
+  readonly tail?: readonly string[];
+}
 
 /** What a job carries (BullMQ stores it as JSON). */
 export interface JobData {
   /** Protocol version. */
-  readonly v: 1;
+  readonly v: 2;
   readonly pipe: string;
   readonly hash: string;
   readonly step: string;
@@ -13,9 +24,9 @@ export interface JobData {
   readonly invocationId: string;
   readonly attempt: number;
   readonly idempotencyKey: string;
-  /** The codec's name; `state` and `item` are encoded with it. */
+  /** The codec's name; the state, its deltas and `item` are encoded with it. */
   readonly codec: string;
-  readonly state: string;
+  readonly state: StateRef;
   /** The encoded map item, when there is one. */
   readonly item?: string;
   /** Ms since epoch when the step must have ended. */
@@ -28,9 +39,13 @@ export interface JobData {
 export const MessageKind = {
   /** A batch of tokens: `s` index of the first, `d` the encoded array. */
   TOKENS: "t",
-  /** The handler ended: `d` the encoded `{ control, delta }`. */
+  /**
+   * The handler ended: `d` the encoded {@link WireControl}, `c` the encoded state delta (absent when
+   * it changed nothing), `m` the encoded meta writes (absent when none), `n` how many earlier
+   * executions of the job died (absent when none).
+   */
   RESULT: "r",
-  /** The handler threw or the job failed: `d` JSON of {@link WireError}. */
+  /** The handler threw or the job failed: `d` JSON of {@link WireError}, `m` as for a result. */
   ERROR: "e",
   /** BullMQ found the job stalled (its worker died) and queued it again. */
   STALLED: "s",
@@ -49,6 +64,16 @@ export class QueueKeys {
   /** The per-run stream of tokens and results. */
   runStream(runId: string): string {
     return `${this.#base}:run:${runId}`;
+  }
+
+  /** The run's state snapshot (a hash: `id`, `data`). */
+  stateSnapshot(runId: string): string {
+    return `${this.#base}:state:${runId}`;
+  }
+
+  /** The deltas applied to the run's state since its snapshot (a list). */
+  stateDeltas(runId: string): string {
+    return `${this.#base}:deltas:${runId}`;
   }
 
   /** The channel for cancellations and token acknowledgements. */

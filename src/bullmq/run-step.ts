@@ -8,6 +8,7 @@ import {
 } from "../index.js";
 import type { WireCodec } from "./codec.js";
 import { errorToWire, type JobData, MessageKind, type WireControl } from "./protocol.js";
+import type { StateCache } from "./state-cache.js";
 import type { TokenWriter } from "./token-writer.js";
 import { workerMeta } from "./worker-meta.js";
 
@@ -25,20 +26,26 @@ export interface StepEnvironment {
   readonly pipes: ReadonlyMap<string, ServedPipe>;
   readonly codec: WireCodec;
   readonly creditTimeoutMs: number;
+  readonly states: StateCache;
 }
 
 /**
  * Runs one step job in a worker: checks the definition, decodes the state copy and the item, calls
  * the handler with the worker's context, streams its tokens, and sends back its control value and
  * state delta (or its error). Never throws for a handler's failure: it travels as a message.
+ * `stateKey` names the run's state in Redis: its thread (the job id's first part), shared by the
+ * segments of a detached run that another worker took over.
  */
 export async function runStepJob(
   data: JobData,
   jobSignal: AbortSignal,
   writer: TokenWriter,
   environment: StepEnvironment,
+  restarts = 0,
+  stateKey: string = data.runId,
 ): Promise<void> {
   const { signal, dispose } = withDeadline(jobSignal, data.deadline);
+  let meta: ReturnType<typeof workerMeta> | undefined;
   try {
     const { served, handler } = resolveHandler(data, environment);
     const { codec } = environment;
@@ -47,10 +54,14 @@ export async function runStepJob(
         `The caller encoded step '${data.step}' with codec '${data.codec}' but this worker uses '${codec.name}'. Give both the same \`codec\` option.`,
       );
     }
-    const { view, delta } = stateView(codec.decode(data.state) as object);
+    const { view, delta } = stateView(await environment.states.stateOf(stateKey, data.state));
+    meta = workerMeta(served.pipe);
+    const ctx = await served.context();
+    // Cancelled while the state was read: the handler is not started (nobody waits for it).
+    if (jobSignal.aborted) return;
     const args = {
       state: view,
-      ctx: await served.context(),
+      ctx,
       item: data.item === undefined ? undefined : codec.decode(data.item),
       error: undefined,
       stepName: data.step,
@@ -58,19 +69,31 @@ export async function runStepJob(
       runId: data.runId,
       idempotencyKey: data.idempotencyKey,
       signal,
-      meta: workerMeta(served.pipe),
+      meta: meta.meta,
     };
     let result: unknown = handler(args);
     if (isThenable(result)) result = await result;
     if (data.kind !== "map" && isAsyncIterator(result))
       result = await streamTokens(result, writer, signal, environment);
     if (jobSignal.aborted) return; // cancelled: nobody waits for this result
-    const control = toWireControl(result, served.pipe);
-    const payload = codec.encode({ control, delta: delta() });
-    await writer.finish(MessageKind.RESULT, payload);
+    const fields = ["d", codec.encode(toWireControl(result, served.pipe))];
+    if (restarts > 0) fields.push("n", String(restarts));
+    const changes = delta();
+    if (changes.operations.length > 0) fields.push("c", codec.encode(changes));
+    if (meta.operations.length > 0) fields.push("m", codec.encode(meta.operations));
+    await writer.finish(MessageKind.RESULT, fields);
   } catch (error) {
     if (jobSignal.aborted) return;
-    await writer.finish(MessageKind.ERROR, JSON.stringify(errorToWire(error)));
+    const fields = ["d", JSON.stringify(errorToWire(error))];
+    if (restarts > 0) fields.push("n", String(restarts));
+    if (meta !== undefined && meta.operations.length > 0) {
+      try {
+        fields.push("m", environment.codec.encode(meta.operations));
+      } catch {
+        // Meta the codec cannot carry is dropped with the failure; the error matters more.
+      }
+    }
+    await writer.finish(MessageKind.ERROR, fields);
   } finally {
     dispose();
   }

@@ -10,6 +10,12 @@ export interface StreamEntry {
   /** Index of the first token (token batches). */
   readonly first: number;
   readonly data: string;
+  /** A result's encoded state delta (absent when the handler changed nothing). */
+  readonly delta: string | undefined;
+  /** A result's or error's encoded meta writes (absent when none). */
+  readonly meta: string | undefined;
+  /** A result's or error's count of earlier executions of the job that died (BullMQ's stalls). */
+  readonly restarts: number;
 }
 
 /** Whether an entry ends its job (a result or an error). */
@@ -162,6 +168,9 @@ export class RunStream {
     let execution = "";
     let first = 0;
     let data = "";
+    let delta: string | undefined;
+    let meta: string | undefined;
+    let restarts = 0;
     for (let index = 0; index + 1 < fields.length; index += 2) {
       const value = fields[index + 1]!;
       switch (fields[index]) {
@@ -180,10 +189,20 @@ export class RunStream {
         case "d":
           data = value;
           break;
+        case "c":
+          delta = value;
+          break;
+        case "m":
+          meta = value;
+          break;
+        case "n":
+          restarts = Number(value);
+          break;
       }
     }
+    const entry = { kind, execution, first, data, delta, meta, restarts };
     const channel = this.#channels.get(jobId);
-    if (channel !== undefined) channel.push({ kind, execution, first, data });
-    else this.#retained?.keep(jobId, { kind, execution, first, data });
+    if (channel !== undefined) channel.push(entry);
+    else this.#retained?.keep(jobId, entry);
   }
 }

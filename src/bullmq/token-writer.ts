@@ -102,13 +102,19 @@ export class TokenWriter {
     this.#waiter?.();
   }
 
-  /** Writes the remaining tokens, then the final message (a result or an error). */
-  async finish(kind: typeof MessageKind.RESULT | typeof MessageKind.ERROR, payload: string): Promise<void> {
+  /**
+   * Writes the remaining tokens, then the final message (a result or an error) with its `fields`
+   * (name, value, name, value...).
+   */
+  async finish(
+    kind: typeof MessageKind.RESULT | typeof MessageKind.ERROR,
+    fields: readonly string[],
+  ): Promise<void> {
     const batch = this.#take();
     const transaction = this.#redis.multi();
     if (batch !== undefined) transaction.xadd(this.#stream, "*", ...batch);
     transaction
-      .xadd(this.#stream, "*", "j", this.#jobId, "x", this.#execution, "k", kind, "d", payload)
+      .xadd(this.#stream, "*", "j", this.#jobId, "x", this.#execution, "k", kind, ...fields)
       .pexpire(this.#stream, STREAM_TTL_MS);
     await transaction.exec();
     if (this.#failure !== undefined) throw this.#failure;

@@ -13,6 +13,7 @@ import {
 import { bullmqConnection, newClient, type RedisConnection } from "./redis.js";
 import { type RunHost, startRunHost } from "./run-host.js";
 import { runStepJob, type ServedPipe } from "./run-step.js";
+import { StateCache } from "./state-cache.js";
 import { STREAM_TTL_MS, TokenWriter } from "./token-writer.js";
 
 /** Options of {@link createWorker}. */
@@ -143,16 +144,20 @@ export function createWorker(options: WorkerOptions): JustpipeWorker {
   const executionPrefix = `${hostname()}/${process.pid}/${Math.random().toString(36).slice(2, 8)}`;
   const stats = { ran: 0, stalledFound: 0 };
   let executions = 0;
-  const environment = { pipes, codec, creditTimeoutMs: options.creditTimeout ?? 300_000 };
+  const environment = {
+    pipes,
+    codec,
+    creditTimeoutMs: options.creditTimeout ?? 300_000,
+    states: new StateCache(commands, keys, codec),
+  };
 
   const worker = new Worker(
     queue,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
       const data = job.data as JobData;
       const jobId = job.id!;
-      const controller = new AbortController();
-      const jobSignal =
-        signal === undefined ? controller.signal : AbortSignal.any([signal, controller.signal]);
+      // BullMQ's signal aborts when the job is cancelled here (a caller's cancel message).
+      const jobSignal = signal ?? new AbortController().signal;
       const cancelledAt = earlyCancels.get(jobId);
       if (cancelledAt !== undefined) {
         earlyCancels.delete(jobId);
@@ -170,7 +175,9 @@ export function createWorker(options: WorkerOptions): JustpipeWorker {
       writers.set(jobId, writer);
       stats.ran++;
       try {
-        await runStepJob(data, jobSignal, writer, environment);
+        // How often BullMQ found this job stalled: the caller counts the re-executions by it even when
+        // the stalled notice reaches it after the result.
+        await runStepJob(data, jobSignal, writer, environment, job.stalledCounter ?? 0, runIdOfJob(jobId));
       } finally {
         writers.delete(jobId);
       }

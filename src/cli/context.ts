@@ -1,10 +1,10 @@
 /**
  * What every command gets: the global options, colours for each stream, "now", and the store
- * location, plus helpers to open the store and find a run by id or prefix.
+ * location, and a helper that opens the store for one command. Nothing here loads the library: the
+ * command modules do, when their command runs.
  */
 
-import { AmbiguousRunIdError, closestRunIds, RunNotFoundError, type RunRecord, type Store } from "justpipe";
-import { CommandError } from "./errors.js";
+import type { Store } from "justpipe";
 import { guardStore, openStore, resolveStoreLocation, type StoreLocation } from "./open-store.js";
 import { type Colors, colorsFor } from "./output.js";
 import { now } from "./time.js";
@@ -52,38 +52,4 @@ export async function withStore<T>(
   } finally {
     await store.close().catch(() => undefined);
   }
-}
-
-/**
- * Finds a run by full id or unique prefix. An unknown id lists the closest stored ids; an
- * ambiguous prefix lists the runs it matches.
- */
-export async function findRun(context: CommandContext, store: Store, id: string): Promise<RunRecord> {
-  let run: RunRecord | undefined;
-  let suggestions: readonly string[] | undefined;
-  try {
-    run = await store.getRun(id);
-  } catch (error) {
-    if (error instanceof AmbiguousRunIdError) {
-      const matches = error.matches;
-      throw new CommandError(
-        `run id "${id}" is ambiguous: it matches ${matches.length >= 10 ? "10 or more" : matches.length} runs`,
-        {
-          details: [...matches.map((match) => `  ${match}`), "Give more characters of the id."],
-          cause: error,
-        },
-      );
-    }
-    if (!(error instanceof RunNotFoundError)) throw error;
-    suggestions = error.suggestions;
-  }
-  if (run) return run;
-  const closest = suggestions && suggestions.length > 0 ? suggestions : await closestRunIds(store, id, 5);
-  const details =
-    closest.length > 0
-      ? ["Closest run ids:", ...closest.map((candidate) => `  ${candidate}`)]
-      : (await store.countRuns()) === 0
-        ? ["The store has no runs yet."]
-        : ["No stored id shares its first character; `justpipe runs list` shows the newest runs."];
-  throw new CommandError(`no run "${id}" in ${context.location.location}`, { details });
 }

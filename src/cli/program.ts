@@ -1,20 +1,9 @@
 /**
  * The `justpipe` command's grammar (commander): every command, option and help text. The actions
- * live in `commands/`.
+ * live in `commands/`, one module per command, imported only when that command runs: `--help`,
+ * `--version` and a usage error never load the library, and `runs list` loads no Gantt chart.
  */
 import { Command, Option } from "commander";
-import { dashboardCommand } from "./commands/dashboard-options.js";
-import { graphModule } from "./commands/graph.js";
-import { inspectCommands } from "./commands/inspect-commands.js";
-import { showPipelines } from "./commands/pipelines.js";
-import { resumeRun } from "./commands/resume.js";
-import { runModule } from "./commands/run.js";
-import { showEvents } from "./commands/runs-events.js";
-import { exportRun } from "./commands/runs-export.js";
-import { listRuns } from "./commands/runs-list.js";
-import { pruneRuns } from "./commands/runs-prune.js";
-import { showRun } from "./commands/runs-show.js";
-import { showStats } from "./commands/runs-stats.js";
 import { type CommandContext, createContext, type GlobalOptions } from "./context.js";
 
 /** The package version, set by the build. */
@@ -30,6 +19,20 @@ export function action(
     const command = args[args.length - 1] as Command;
     await run(createContext(command.optsWithGlobals<GlobalOptions>()), ...args.slice(0, -2), command.opts());
   };
+}
+
+/**
+ * An action whose module is imported when the command runs: `lazy(async () => await import("./x.js"), "run")`.
+ * (Each command module is a chunk of its own in the build.)
+ */
+export function lazy<Module, Name extends keyof Module>(
+  load: () => Promise<Module>,
+  name: Name,
+): (...args: unknown[]) => Promise<void> {
+  return action(async (context, ...args) => {
+    const run = (await load())[name] as (context: CommandContext, ...args: unknown[]) => Promise<void>;
+    await run(context, ...args);
+  });
 }
 
 /** Builds the program. */
@@ -55,13 +58,13 @@ export function buildProgram(): Command {
     .option("--since <age|date>", "only runs that started within 2h, 1d, ... or since a date")
     .option("--limit <n>", "at most this many runs", "20")
     .option("--json", "JSON for scripts (exact times)")
-    .action(action(listRuns));
+    .action(lazy(async () => await import("./commands/runs-list.js"), "listRuns"));
   runs
     .command("show")
     .argument("<id>", "a run id or a unique prefix of one")
     .description("one run: status, durations, failure, error stack, suspend, resume chain and its steps")
     .option("--json", "JSON for scripts")
-    .action(action(showRun));
+    .action(lazy(async () => await import("./commands/runs-show.js"), "showRun"));
   runs
     .command("events")
     .argument("<id>", "a run id or a unique prefix of one")
@@ -71,8 +74,21 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing events as they are stored until the run finishes")
     .option("--interval <ms>", "how often --follow looks for new events", "200")
     .option("--json", "JSON (with --follow: one event per line)")
-    .action(action(showEvents));
-  inspectCommands(runs, action);
+    .action(lazy(async () => await import("./commands/runs-events.js"), "showEvents"));
+  runs
+    .command("timeline")
+    .argument("<id>", "a run id or a unique prefix of one")
+    .description("a Gantt chart of the run's steps on a shared time axis")
+    .option("--width <columns>", "the chart's width (default: the terminal's)")
+    .option("--json", "the timeline model as JSON")
+    .action(lazy(async () => await import("./commands/runs-timeline.js"), "showTimeline"));
+  runs
+    .command("compare")
+    .argument("<a>", "the baseline run (id or prefix)")
+    .argument("<b>", "the run to compare with it")
+    .description("per step: status and duration side by side, steps only in one run, a verdict")
+    .option("--json", "the comparison as JSON")
+    .action(lazy(async () => await import("./commands/runs-compare.js"), "showComparison"));
   runs
     .command("stats")
     .description("per pipe and per step: runs, success rate, p50/p95 durations, common failures")
@@ -80,7 +96,7 @@ export function buildProgram(): Command {
     .option("--since <age|date>", "runs that started within this age or since this date", "7d")
     .option("--limit <n>", "at most this many of the newest runs", "10000")
     .option("--json", "JSON for scripts")
-    .action(action(showStats));
+    .action(lazy(async () => await import("./commands/runs-stats.js"), "showStats"));
   runs
     .command("export")
     .argument("<id>", "a run id or a unique prefix of one")
@@ -90,7 +106,7 @@ export function buildProgram(): Command {
         .choices(["json", "jsonl"])
         .default("json"),
     )
-    .action(action(exportRun));
+    .action(lazy(async () => await import("./commands/runs-export.js"), "exportRun"));
   runs
     .command("prune")
     .description("delete old runs (asks first on a terminal)")
@@ -100,14 +116,14 @@ export function buildProgram(): Command {
     .option("--dry-run", "count what would be deleted, delete nothing")
     .option("-y, --yes", "do not ask (for scripts)")
     .option("--json", "JSON for scripts")
-    .action(action(pruneRuns));
+    .action(lazy(async () => await import("./commands/runs-prune.js"), "pruneRuns"));
 
   program
     .command("pipelines")
     .argument("[name]", "a pipe name (or hash prefix): print its Mermaid graph")
     .description("the pipelines in the store: name, hash, runs, last run")
     .option("--json", "JSON for scripts")
-    .action(action(showPipelines));
+    .action(lazy(async () => await import("./commands/pipelines.js"), "showPipelines"));
   program
     .command("run")
     .argument("<module>", "a module exporting a Pipe: ./pipe.ts (default export) or ./pipes.ts#name")
@@ -116,7 +132,7 @@ export function buildProgram(): Command {
     .option("--run-id <id>", "the run's id (default: a random one)")
     .option("-q, --quiet", "no progress or summary on stderr unless the run fails")
     .option("--json", "print { runId, status, end } at the end instead of tokens")
-    .action(action(runModule));
+    .action(lazy(async () => await import("./commands/run.js"), "runModule"));
   program
     .command("resume")
     .argument("<id>", "a run id or a unique prefix of one")
@@ -126,13 +142,19 @@ export function buildProgram(): Command {
     .option("--retry-failed", "resume a failed, timed-out or cancelled run")
     .option("-q, --quiet", "no progress or summary on stderr unless the run fails")
     .option("--json", "print { runId, status, end } at the end instead of tokens")
-    .action(action(resumeRun));
+    .action(lazy(async () => await import("./commands/resume.js"), "resumeRun"));
   program
     .command("graph")
     .argument("<module>", "a module exporting a Pipe: ./pipe.ts or ./pipes.ts#name")
     .description("print the pipe's Mermaid diagram")
     .option("--json", "name, hash, Mermaid text and describe()")
-    .action(action(graphModule));
-  dashboardCommand(program, action);
+    .action(lazy(async () => await import("./commands/graph.js"), "graphModule"));
+  program
+    .command("dashboard")
+    .description("serve the web dashboard over the store")
+    .option("--port <port>", "the port", "4545")
+    .option("--host <host>", "the interface to listen on", "127.0.0.1")
+    .option("--token [token]", "require this bearer token (without a value: a random one, printed)")
+    .action(lazy(async () => await import("./commands/dashboard.js"), "startDashboardCommand"));
   return program;
 }

@@ -1,7 +1,9 @@
 import { JustpipeError, jsonCodec, type RunRecord, type Store } from "../index.js";
+import { eventsOfTypes } from "./events-of-types.js";
 import { HttpProblem } from "./http-problem.js";
 import { toDisplayJson } from "./json.js";
 import { QueryReader } from "./query.js";
+import { findRuns } from "./run-search.js";
 import { computeStats } from "./run-stats.js";
 
 /** The most runs one `/api/runs` page returns. */
@@ -94,16 +96,13 @@ export class DashboardApi {
     const filter = withoutUndefined({
       status: query.statuses("status"),
       pipe: query.text("pipe"),
-      search: query.text("q"),
       since: query.time("since"),
       until: query.time("until"),
     });
+    const search = query.text("q")?.trim() || undefined;
     const limit = query.integer("limit", { min: 1, max: MAX_PAGE, fallback: 50 })!;
     const offset = query.integer("offset", { min: 0, max: 1e12, fallback: 0 })!;
-    const [runs, total] = await Promise.all([
-      this.#reader.listRuns({ ...filter, limit, offset }),
-      this.#reader.countRuns(filter),
-    ]);
+    const { runs, total } = await findRuns(this.#reader, filter, search, { limit, offset });
     return { status: 200, body: { runs, total, limit, offset } };
   }
 
@@ -130,7 +129,10 @@ export class DashboardApi {
     const types = query.eventTypes("type");
     const limit = query.integer("limit", { min: 1, max: MAX_EVENTS, fallback: 1000 })!;
     const run = await this.findRun(id);
-    const events = await this.#reader.getEvents(run.runId, withoutUndefined({ afterSeq, types, limit }));
+    const events =
+      types === undefined
+        ? await this.#reader.getEvents(run.runId, { afterSeq, limit })
+        : await eventsOfTypes(this.#reader, run.runId, types, { afterSeq, limit });
     return { status: 200, body: { events } };
   }
 }

@@ -166,13 +166,14 @@ export async function* runDurable(
     // A run with generated id and checkpoints only at its end is created with its first batch.
     if (durability === "exit" && options.runId === undefined && segment === undefined) recorder.openLazily();
     else if (adopted !== undefined) recorder.adopt();
-    else await recorder.open();
-    // With "step" or "sync", a first checkpoint before anything runs: a process that dies at once
-    // leaves a run that can be resumed from its start (or from the checkpoint it resumed).
-    if (durability !== "exit" && adopted === undefined)
-      await store.write({
-        checkpoint: firstCheckpoint(run, state, codec, segment?.resume ?? rootsOf(description, options)),
-      });
+    else if (durability === "exit") await recorder.open();
+    // With "step" or "sync", a first checkpoint with the run, before anything runs: a process that
+    // dies at once leaves a run that can be resumed from its start (or from the one it resumed).
+    // (A run that pipe.start() created has its first checkpoint already.)
+    else
+      await recorder.open(
+        firstCheckpoint(run, state, codec, segment?.resume ?? rootsOf(description, options)),
+      );
   } catch (error) {
     if (error instanceof RunExistsError) throw error;
     openError = error;

@@ -39,6 +39,14 @@ export interface StepTask<State = unknown> {
   /** When the step must have ended (ms since epoch, from its or the run's timeout), if ever. */
   readonly deadline: number | undefined;
   /**
+   * For executors that keep a copy of the state elsewhere (a snapshot plus the deltas applied since):
+   * changes whenever the state may have changed other than by a delta the executor was told about
+   * through a result's `applied` callback (a step, map source or error handler ran in this process,
+   * or a delta failed half-applied). While two tasks of a run carry the same epoch, every change
+   * between them was such a delta.
+   */
+  readonly stateEpoch: number;
+  /**
    * Calls the step's handler in this process (after middleware), with the run's arguments but
    * `state` and `signal` replaced; returns what the handler returned (a value, a promise, or an
    * async iterator for streaming steps).
@@ -70,12 +78,31 @@ export type ExecutorMessage =
       readonly control: unknown;
       /** Its changes to its copy of the state; `undefined` when it changed the live state itself. */
       readonly delta: StateDelta | undefined;
+      /** What the handler wrote to its `meta` (remote handlers), replayed on the invocation's. */
+      readonly meta?: readonly MetaOperation[];
+      /** Called once the delta was applied to the run's state (not when it conflicted). */
+      readonly applied?: () => void;
     }
   | {
       /** The handler threw (or the task could not run). */
       readonly type: "error";
       readonly error: unknown;
+      /** What the handler wrote to its `meta` before it threw (remote handlers). */
+      readonly meta?: readonly MetaOperation[];
     };
+
+/**
+ * One write of a remote handler to its `meta` (`meta.step` or `meta.run`), as data: the run loop
+ * replays it on the invocation's scope, so events carry it as in process.
+ */
+export interface MetaOperation {
+  readonly scope: "step" | "run";
+  readonly op: "set" | "tag" | "record" | "increment";
+  /** The key, tag, metric or counter name. */
+  readonly key: string;
+  /** The value set or recorded, or the increment. */
+  readonly value?: unknown;
+}
 
 /**
  * Runs step handlers for the run loop: in this process (the default), on copies of the state

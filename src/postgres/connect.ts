@@ -88,9 +88,31 @@ export function postgresStoreError(error: unknown, location: string, action: str
   return new StoreError(location, `${head}: ${advice}`, { cause: error });
 }
 
+/** The schema version recorded in the schema's ledger (0 when there is none yet), read only. */
+async function schemaVersion(client: PoolClient, quoted: string): Promise<number> {
+  const { rows } = await client.query<{ ledger: string | null }>("SELECT to_regclass($1) AS ledger", [
+    `${quoted}.schema_migrations`,
+  ]);
+  if (rows[0]?.ledger === null || rows[0]?.ledger === undefined) return 0;
+  const version = await client.query<{ version: number | null }>(
+    `SELECT max(version) AS version FROM ${quoted}.schema_migrations`,
+  );
+  return version.rows[0]?.version ?? 0;
+}
+
+function checkNotNewer(current: number, location: string): void {
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      location,
+      `The Postgres store at ${location} has schema version ${current}, newer than this justpipe knows (${SCHEMA_VERSION}). Upgrade justpipe, or use another schema.`,
+    );
+  }
+}
+
 /**
- * Creates the schema and applies pending migrations in one transaction, under an advisory lock
- * keyed by the schema name (concurrent openers wait, then find nothing to do).
+ * Reads the schema version; only when it is behind, creates the schema and applies the pending
+ * migrations in one transaction, under an advisory lock keyed by the schema name (concurrent
+ * openers wait, then find nothing to do). Opening an up-to-date schema writes nothing.
  *
  * @param pool - the pool.
  * @param schema - the unquoted schema name.
@@ -105,21 +127,18 @@ export async function migratePostgres(pool: Pool, schema: string, location: stri
     throw postgresStoreError(error, location, "connect to");
   }
   try {
+    // An up-to-date schema is only read: no transaction, no lock, no DDL.
+    const seen = await schemaVersion(client, quoted);
+    checkNotNewer(seen, location);
+    if (seen === SCHEMA_VERSION) return;
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`justpipe:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(`SET LOCAL search_path TO ${quoted}`);
     await client.query(ledgerStatement("postgres"));
-    const { rows } = await client.query<{ version: number | null }>(
-      "SELECT max(version) AS version FROM schema_migrations",
-    );
-    const current = rows[0]?.version ?? 0;
-    if (current > SCHEMA_VERSION) {
-      throw new StoreError(
-        location,
-        `The Postgres store at ${location} has schema version ${current}, newer than this justpipe knows (${SCHEMA_VERSION}). Upgrade justpipe, or use another schema.`,
-      );
-    }
+    // Again under the lock: another process may have migrated in between.
+    const current = await schemaVersion(client, quoted);
+    checkNotNewer(current, location);
     for (const migration of migrations("postgres")) {
       if (migration.version <= current) continue;
       for (const statement of migration.statements) await client.query(statement);

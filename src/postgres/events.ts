@@ -1,13 +1,12 @@
-import type { Pool, PoolClient } from "pg";
+import type { Pool } from "pg";
 import type { FollowOptions, Store, StoredEvent } from "../index.js";
 import { followStoredEvents, type WaitForEvents } from "../store/follow.js";
-import { EVENT_COLUMNS, eventParams, lastSeqByRun } from "../store/sql-rows.js";
 
 /** The channel a write notifies (payload `"<schema>:<runId>"`) and followers listen on. */
 export const NOTIFY_CHANNEL = "justpipe_events";
 
-// The Postgres type of each events column, in EVENT_COLUMNS order, for the unnest() insert.
-const EVENT_TYPES = [
+/** The Postgres type of each events column, in EVENT_COLUMNS order, for the unnest() insert. */
+export const EVENT_TYPES = [
   "text",
   "int4",
   "float8",
@@ -26,42 +25,6 @@ const EVENT_TYPES = [
   "int4",
   "int4",
 ] as const;
-
-/**
- * Appends events with one `INSERT ... SELECT FROM unnest(...)` (one round trip for the whole
- * batch), skipping `(run_id, seq)` pairs already stored, and raises each run's `last_seq`.
- *
- * @param client - a client inside the write's transaction.
- * @param schema - the quoted schema.
- * @param events - the events.
- * @param now - the store's clock, for `updated_at`.
- * @returns the runs that got events.
- */
-export async function insertEvents(
-  client: PoolClient,
-  schema: string,
-  events: readonly StoredEvent[],
-  now: number,
-): Promise<string[]> {
-  const columns: unknown[][] = EVENT_COLUMNS.map(() => []);
-  for (const event of events) {
-    const params = eventParams(event);
-    for (let index = 0; index < params.length; index++) columns[index]!.push(params[index]);
-  }
-  const arrays = EVENT_TYPES.map((type, index) => `$${index + 1}::${type}[]`).join(", ");
-  await client.query(
-    `INSERT INTO ${schema}.events (${EVENT_COLUMNS.join(", ")}) SELECT * FROM unnest(${arrays}) ON CONFLICT (run_id, seq) DO NOTHING`,
-    columns,
-  );
-  const runs = lastSeqByRun(events);
-  for (const [runId, seq] of runs) {
-    await client.query(
-      `UPDATE ${schema}.runs SET last_seq = GREATEST(last_seq, $1), updated_at = $2 WHERE run_id = $3`,
-      [seq, now, runId],
-    );
-  }
-  return [...runs.keys()];
-}
 
 /**
  * `followEvents` for Postgres: the shared polling loop, woken early by `NOTIFY` on a dedicated

@@ -17,19 +17,16 @@ import {
 } from "../index.js";
 import { normalizeDeleteQuery, normalizeRunQuery } from "../store/query.js";
 import {
-  CHECKPOINT_COLUMNS,
-  checkpointParams,
   type Row,
-  RUN_COLUMNS,
   rowToCheckpoint,
   rowToEvent,
   rowToPipeline,
   rowToRun,
-  runParams,
   runWhere,
 } from "../store/sql-rows.js";
 import { loadPg, migratePostgres, postgresStoreError, quoteSchema, redact } from "./connect.js";
-import { followWithNotifications, insertEvents, NOTIFY_CHANNEL } from "./events.js";
+import { followWithNotifications } from "./events.js";
+import { batchStatement } from "./write-batch.js";
 
 /** Options of {@link PostgresStore}: a connection string or your own pool. */
 export interface PostgresStoreOptions {
@@ -42,20 +39,6 @@ export interface PostgresStoreOptions {
   /** The clock for leases and `updatedAt`, in ms since the epoch. @default Date.now */
   readonly now?: () => number;
 }
-
-const list = (first: number, count: number) =>
-  Array.from({ length: count }, (_, index) => `$${first + index}`).join(", ");
-// A run that ended gives up its lease in the same write.
-const RUN_UPDATES = `${RUN_COLUMNS.filter(
-  (column) => column !== "run_id" && column !== "owner" && column !== "lease_until",
-)
-  .map((column) => `${column} = excluded.${column}`)
-  .join(
-    ", ",
-  )}, owner = CASE WHEN excluded.status = 'running' THEN runs.owner END, lease_until = CASE WHEN excluded.status = 'running' THEN runs.lease_until END`;
-const CHECKPOINT_UPDATES = CHECKPOINT_COLUMNS.filter((column) => column !== "run_id")
-  .map((column) => `${column} = excluded.${column}`)
-  .join(", ");
 
 /**
  * A {@link Store} in PostgreSQL (pg ^8, an optional peer dependency), in its own schema: for teams
@@ -79,6 +62,8 @@ export class PostgresStore implements Store {
   readonly #ownPool: boolean;
   #pool: Pool | undefined;
   #ready: Promise<Pool> | undefined;
+  // Definitions this store has written: a run of a known pipe does not send its describe() again.
+  readonly #storedPipelines = new Set<string>();
 
   /**
    * Creates the store; it connects (and migrates) on `init()` or the first call.
@@ -166,51 +151,40 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Commits the batch in one transaction and notifies followers; a retried batch changes nothing. */
-  write(batch: WriteBatch): Promise<void> {
-    return this.#transaction((client) => this.#writeBatch(client, batch));
+  /**
+   * Commits the batch as one statement (one round trip) and notifies followers; a retried batch
+   * changes nothing.
+   */
+  async write(batch: WriteBatch): Promise<void> {
+    const pool = await this.#open();
+    try {
+      await this.#writeBatch(pool, batch);
+    } catch (error) {
+      throw postgresStoreError(error, this.location, "write to");
+    }
+    if (batch.pipeline) this.#storedPipelines.add(batch.pipeline.hash); // committed
   }
 
-  async #writeBatch(client: PoolClient, batch: WriteBatch, lease?: RunRecord): Promise<void> {
-    const s = this.#s;
-    const now = this.#now();
-    const touched = new Set<string>();
-    if (batch.pipeline) {
-      const { hash, name, describe, firstSeen } = batch.pipeline;
-      await client.query(
-        `INSERT INTO ${s}.pipelines (hash, name, describe, first_seen) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING`,
-        [hash, name, JSON.stringify(describe), firstSeen],
-      );
-    }
-    if (batch.run) {
-      await client.query(
-        `INSERT INTO ${s}.runs (${RUN_COLUMNS.join(", ")}) VALUES (${list(1, RUN_COLUMNS.length)})
-         ON CONFLICT (run_id) DO UPDATE SET ${RUN_UPDATES}`,
-        runParams(lease ?? { ...batch.run, owner: null, leaseUntil: null }, now),
-      );
-      touched.add(batch.run.runId);
-    }
-    if (batch.events && batch.events.length > 0) {
-      for (const runId of await insertEvents(client, s, batch.events, now)) touched.add(runId);
-    }
-    if (batch.checkpoint) {
-      await client.query(
-        `INSERT INTO ${s}.checkpoints (${CHECKPOINT_COLUMNS.join(", ")}) VALUES (${list(1, CHECKPOINT_COLUMNS.length)})
-         ON CONFLICT (run_id) DO UPDATE SET ${CHECKPOINT_UPDATES}`,
-        checkpointParams(batch.checkpoint, (value) => value),
-      );
-    }
-    for (const runId of touched) {
-      await client.query("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, `${this.#schema}:${runId}`]);
-    }
+  async #writeBatch(client: Pool | PoolClient, batch: WriteBatch, lease?: RunRecord): Promise<void> {
+    const pipeline = batch.pipeline !== undefined && !this.#storedPipelines.has(batch.pipeline.hash);
+    const { sql, params } = batchStatement(this.#s, batch, this.#now(), {
+      ...(lease ? { lease } : {}),
+      pipeline,
+      schemaName: this.#schema,
+    });
+    await client.query(sql, params);
   }
 
   /** Stores a new run; `RunExistsError` when its id is taken. */
-  createRun(run: RunRecord, pipeline?: PipelineRecord): Promise<void> {
+  createRun(run: RunRecord, pipeline?: PipelineRecord, checkpoint?: Checkpoint): Promise<void> {
     return this.#transaction(async (client) => {
       const existing = await client.query(`SELECT 1 FROM ${this.#s}.runs WHERE run_id = $1`, [run.runId]);
       if (existing.rowCount) throw new RunExistsError(run.runId, this.location);
-      await this.#writeBatch(client, { run, ...(pipeline ? { pipeline } : {}) }, run);
+      await this.#writeBatch(
+        client,
+        { run, ...(pipeline ? { pipeline } : {}), ...(checkpoint ? { checkpoint } : {}) },
+        run,
+      );
     }).catch((error: unknown) => {
       // Two creators racing past the check: the loser's insert hits the primary key.
       const cause = (error as { cause?: { code?: string } }).cause;
@@ -251,7 +225,7 @@ export class PostgresStore implements Store {
   /** Runs matching the query, newest first. */
   async listRuns(query?: RunQuery): Promise<RunRecord[]> {
     const normalized = normalizeRunQuery(query);
-    const where = runWhere(normalized, (index) => `$${index}`);
+    const where = runWhere(normalized, (index) => `$${index}`, 1, `${this.#s}.runs`, "postgres");
     const next = where.params.length + 1;
     const rows = await this.#query(
       "read",
@@ -263,7 +237,13 @@ export class PostgresStore implements Store {
 
   /** How many runs match. */
   async countRuns(query?: RunQuery): Promise<number> {
-    const where = runWhere(normalizeRunQuery(query), (index) => `$${index}`);
+    const where = runWhere(
+      normalizeRunQuery(query),
+      (index) => `$${index}`,
+      1,
+      `${this.#s}.runs`,
+      "postgres",
+    );
     const [row] = await this.#query(
       "read",
       `SELECT count(*) AS count FROM ${this.#s}.runs ${where.sql}`,
@@ -367,7 +347,13 @@ export class PostgresStore implements Store {
 
   /** Deletes matching runs; events and checkpoints go with them (foreign keys cascade). */
   async deleteRuns(query: DeleteQuery): Promise<number> {
-    const where = runWhere(normalizeDeleteQuery(query), (index) => `$${index}`);
+    const where = runWhere(
+      normalizeDeleteQuery(query),
+      (index) => `$${index}`,
+      1,
+      `${this.#s}.runs`,
+      "postgres",
+    );
     if (query.dryRun) {
       const [row] = await this.#query(
         "read",

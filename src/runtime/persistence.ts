@@ -12,7 +12,7 @@ import type {
 } from "../store/checkpoint.js";
 import type { Codec } from "../store/codec.js";
 import type { RunRecorder } from "../store/recorder.js";
-import type { StoredEvent } from "../store/records.js";
+import type { RunRecord, StoredEvent } from "../store/records.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
 import type { MapDriver } from "./map.js";
@@ -105,6 +105,10 @@ export class RunPersistence {
   #lastSeq = 0;
   #stepsStarted = false;
   #commit: Promise<boolean> | undefined;
+  /** The error encoding the exit checkpoint's state, if it failed. */
+  #exitError: unknown = undefined;
+  /** `FINISH` was stored with the last batch (before it was emitted). */
+  #finishStored = false;
 
   constructor(run: DurableRun, host: PersistenceHost) {
     this.#run = run;
@@ -125,7 +129,8 @@ export class RunPersistence {
   /** Records an emitted (or forwarded) event. */
   record(event: RunEvent): void {
     this.#lastSeq = event.seq;
-    if (this.#run.openError !== undefined) return; // the run is not in the store: reported on FINISH
+    // Not in the store (reported on FINISH), or FINISH was stored before it was emitted.
+    if (this.#run.openError !== undefined || this.#finishStored) return;
     this.#run.recorder.record(toStoredEvent(event));
     if (this.durability !== "exit" && event.parentRunId === null) {
       const type = event.type;
@@ -263,33 +268,67 @@ export class RunPersistence {
   }
 
   /**
-   * Before `FINISH`: writes the exit checkpoint and everything recorded. Resolves the error when
-   * the store could not be written (or the state encoded), else `undefined`.
+   * When the steps are over: puts the exit checkpoint (the state as the steps left it) into the
+   * last batch.
    *
    * @param status - how the run is ending.
    */
-  async beforeFinish(status: string): Promise<unknown> {
+  prepareExit(status: string): void {
     const reason: CheckpointReason =
       status === "suspended" ? "suspend" : status === "success" ? "finish" : "failure";
-    const encodeError = this.#writeCheckpoint(reason, true);
+    this.#exitError = this.#writeCheckpoint(reason, true);
+  }
+
+  /** True when nothing failed so far: `FINISH` can be stored with the last batch. */
+  get canStoreFinish(): boolean {
+    return this.#run.openError === undefined && this.#exitError === undefined;
+  }
+
+  /**
+   * Writes the last events, the exit checkpoint, the final record and `FINISH` (not emitted yet)
+   * in one transaction. Resolves the store's error when it failed (then `FINISH` is emitted with
+   * the failure and stored by {@link afterFinish}), else `undefined`.
+   *
+   * @param end - the `FINISH` payload.
+   * @param finish - the `FINISH` event as it will be emitted.
+   */
+  async storeFinish(end: PipelineEndData, finish: RunEvent): Promise<unknown> {
+    const recorder = this.#run.recorder;
+    if (await recorder.finish(storableEnd(end), this.#finalFields(end), toStoredEvent(finish))) {
+      this.#finishStored = true;
+      return undefined;
+    }
+    return recorder.failures.at(-1);
+  }
+
+  /**
+   * Before `FINISH`, when it cannot be stored with the last batch: writes everything recorded.
+   * Resolves the error when the store could not be written (or opened, or the state encoded).
+   */
+  async beforeFinish(): Promise<unknown> {
     const stored = await this.#run.recorder.flush();
     if (this.#run.openError !== undefined) return this.#run.openError;
-    if (encodeError !== undefined) return encodeError;
+    if (this.#exitError !== undefined) return this.#exitError;
     return stored ? undefined : this.#run.recorder.failures.at(-1);
   }
 
   /**
-   * After `FINISH` was emitted: stores the final run record and the last events.
+   * After `FINISH` was emitted (when it was not stored before): stores the final run record and
+   * the last events.
    *
    * @param end - the `FINISH` payload.
    */
   async afterFinish(end: PipelineEndData): Promise<void> {
-    const endedAt = Date.now();
+    await this.#run.recorder.close(storableEnd(end), this.#finalFields(end));
+  }
+
+  /** The run record's fields that follow from its end. */
+  #finalFields(end: PipelineEndData): Partial<RunRecord> {
     const suspended = this.#suspended;
     const primary = end.status === "failed" ? end : undefined;
-    await this.#run.recorder.close(storableEnd(end), {
+    return {
       status: end.status,
-      endedAt,
+      endedAt: Date.now(),
       durationMs: end.durationMs,
       failureKind: end.failureKind,
       failureSource: end.failureSource,
@@ -297,7 +336,7 @@ export class RunPersistence {
       error: primary?.error ?? null,
       suspendedStep: end.status === "suspended" ? (suspended?.step ?? null) : null,
       suspendReason: end.status === "suspended" ? (suspended?.reason ?? null) : null,
-    });
+    };
   }
 }
 

@@ -67,6 +67,7 @@ export function handleError(
     if (invocation.node.definition.timeout !== undefined && invocation.timer === undefined) {
       run.armStepTimer(invocation, invocation.node.definition.timeout);
     }
+    run.remote?.localCode(invocation, true); // error handlers run here and may change the state
     void askHandlers(run, invocation, error, local);
     return;
   }

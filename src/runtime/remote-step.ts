@@ -1,7 +1,16 @@
+import { StateConflictError } from "../errors/execution.js";
 import type { PlanNode } from "../graph/plan.js";
 import { DeltaLedger } from "../model/delta-ledger.js";
-import type { ExecutorMessage, StateConflictPolicy, StepExecutor, StepTask } from "../model/executor.js";
+import type {
+  ExecutorMessage,
+  MetaOperation,
+  StateConflictPolicy,
+  StepExecutor,
+  StepTask,
+} from "../model/executor.js";
+import type { StateDelta } from "../model/state-delta.js";
 import { HandlerArgs, type Invocation } from "./invocation.js";
+import { MetaScope } from "./meta.js";
 import type { SchedulerPort } from "./scheduler-port.js";
 
 /** What running steps elsewhere needs from the run. */
@@ -30,10 +39,41 @@ export class RemoteSteps {
   /** When the run times out, on the run's clock (`undefined`: no run timeout). */
   readonly runEndsAt: number | undefined;
 
+  /** See {@link StepTask.stateEpoch}. */
+  #epoch = 0;
+  /** Invocations whose code runs in this process (steps, error handlers) and may be changing the state. */
+  readonly #local = new Set<Invocation>();
+
   constructor(executor: StepExecutor, policy: StateConflictPolicy, runEndsAt: number | undefined) {
     this.executor = executor;
     this.ledger = new DeltaLedger(policy);
     this.runEndsAt = runEndsAt;
+  }
+
+  /**
+   * Code of `invocation` runs in this process and may change the state until the invocation closes
+   * (a local step, an error handler); a map's source (`ongoing` false) changes it only now.
+   */
+  localCode(invocation: Invocation, ongoing: boolean): void {
+    this.#epoch++;
+    if (ongoing) this.#local.add(invocation);
+  }
+
+  /** The state changed without a delta the executor knows of (a delta failed half-applied). */
+  changed(): void {
+    this.#epoch++;
+  }
+
+  /**
+   * The state's epoch for a task starting now: the same as the last one unless local code ran
+   * since, or still runs (then every task gets a new one).
+   */
+  epoch(): number {
+    if (this.#local.size > 0) {
+      this.#epoch++;
+      for (const invocation of this.#local) if (invocation.closed) this.#local.delete(invocation);
+    }
+    return this.#epoch;
   }
 
   /** Whether the executor takes this step (map and sub steps always run here). */
@@ -53,8 +93,8 @@ export class RemoteSteps {
 export function executeElsewhere(run: PipeRun, inv: Invocation, remote: RemoteSteps): AsyncIterator<unknown> {
   const ledger = remote.ledger;
   const signal = run.signalOf(inv);
-  const task = new RunTask(run, inv, remote.runEndsAt);
-  return new ExecutorStream(run, inv, ledger, ledger.begin(), remote.executor.execute(task, signal));
+  const task = new RunTask(run, inv, remote);
+  return new ExecutorStream(run, inv, remote, ledger.begin(), remote.executor.execute(task, signal));
 }
 
 /** The task for one invocation: plain data for remote executors, `invoke` for in-process ones. */
@@ -70,10 +110,11 @@ class RunTask implements StepTask {
   readonly item: unknown;
   readonly state: unknown;
   readonly deadline: number | undefined;
+  readonly stateEpoch: number;
   readonly #run: PipeRun;
   readonly #inv: Invocation;
 
-  constructor(run: PipeRun, inv: Invocation, runEndsAt: number | undefined) {
+  constructor(run: PipeRun, inv: Invocation, remote: RemoteSteps) {
     this.pipeName = run.compiled.name;
     this.step = inv.node.name;
     this.kind = inv.node.kind;
@@ -85,7 +126,8 @@ class RunTask implements StepTask {
     this.idempotencyKey = `${run.threadId}:${inv.lineage ?? run.runId}`;
     this.item = inv.item;
     this.state = run.state;
-    this.deadline = deadlineOf(run, inv, runEndsAt);
+    this.deadline = deadlineOf(run, inv, remote.runEndsAt);
+    this.stateEpoch = remote.epoch();
     this.#run = run;
     this.#inv = inv;
   }
@@ -125,6 +167,7 @@ function deadlineOf(run: PipeRun, inv: Invocation, runEndsAt: number | undefined
 class ExecutorStream implements AsyncIterator<unknown> {
   readonly #run: PipeRun;
   readonly #inv: Invocation;
+  readonly #remote: RemoteSteps;
   readonly #ledger: DeltaLedger;
   readonly #ticket: number;
   readonly #messages: AsyncIterator<ExecutorMessage>;
@@ -133,13 +176,14 @@ class ExecutorStream implements AsyncIterator<unknown> {
   constructor(
     run: PipeRun,
     inv: Invocation,
-    ledger: DeltaLedger,
+    remote: RemoteSteps,
     ticket: number,
     messages: AsyncIterable<ExecutorMessage>,
   ) {
     this.#run = run;
     this.#inv = inv;
-    this.#ledger = ledger;
+    this.#remote = remote;
+    this.#ledger = remote.ledger;
     this.#ticket = ticket;
     this.#messages = messages[Symbol.asyncIterator]();
   }
@@ -165,12 +209,14 @@ class ExecutorStream implements AsyncIterator<unknown> {
         case "result":
           this.#open = false;
           this.#finish();
+          if (message.meta !== undefined) this.#replayMeta(message.meta);
           if (message.delta === undefined) this.#ledger.release(this.#ticket);
-          else this.#ledger.commit(this.#ticket, this.#inv.node.name, this.#run.state, message.delta);
+          else this.#commit(message.delta, message.applied);
           return { done: true, value: message.control };
         case "error":
           this.#end();
           this.#finish();
+          if (message.meta !== undefined) this.#replayMeta(message.meta);
           throw message.error;
       }
     }
@@ -180,6 +226,29 @@ class ExecutorStream implements AsyncIterator<unknown> {
     this.#end();
     await this.#messages.return?.(undefined);
     return { done: true, value: undefined };
+  }
+
+  #commit(delta: StateDelta, applied: (() => void) | undefined): void {
+    try {
+      this.#ledger.commit(this.#ticket, this.#inv.node.name, this.#run.state, delta);
+    } catch (error) {
+      // A conflict applies nothing; a path that could not be written may leave part applied.
+      if (!(error instanceof StateConflictError)) this.#remote.changed();
+      throw error;
+    }
+    applied?.();
+  }
+
+  /** Writes a remote handler's `meta` writes to the invocation's step scope and the run's. */
+  #replayMeta(operations: readonly MetaOperation[]): void {
+    const inv = this.#inv;
+    for (const { scope, op, key, value } of operations) {
+      const target = scope === "run" ? this.#run.runMeta : (inv.stepMeta ??= new MetaScope());
+      if (op === "set") target.set(key, value);
+      else if (op === "tag") target.tag(key);
+      else if (op === "record") target.record(key, value as number);
+      else target.increment(key, value as number | undefined);
+    }
   }
 
   /** Lets the executor's task run its clean-up (it is suspended after its last message). */

@@ -55,6 +55,31 @@ export abstract class RunEventEmitter {
     return event;
   }
 
+  /**
+   * The event `emit` would make next (same number), without emitting it: a durable run stores
+   * its `FINISH` in the run's last transaction, then emits it.
+   */
+  nextEvent(
+    type: EventType,
+    stage: string,
+    payload: unknown,
+    nodeKind: NodeKind,
+    meta: Readonly<Record<string, unknown>> | null,
+    timestamp: number,
+  ): RunEvent {
+    return new RunEvent(
+      type,
+      stage,
+      payload,
+      timestamp,
+      this.runId,
+      nodeKind,
+      null,
+      this.#sequence + 1,
+      meta,
+    );
+  }
+
   emitStepEvent(type: EventType, invocation: Invocation, payload: unknown): RunEvent {
     const node = invocation.node;
     return this.emit(type, node.name, payload, node.kind, invocation, null, this.clock.now());

@@ -10,6 +10,7 @@ import type { JoinBarriers } from "./join-barriers.js";
 import type { MetaScope, pipelineMeta } from "./meta.js";
 import type { MetricsCollector } from "./metrics.js";
 import type { RunPersistence } from "./persistence.js";
+import type { RemoteSteps } from "./remote-step.js";
 import type { RunEvent } from "./run-event.js";
 
 /**
@@ -42,6 +43,8 @@ export interface SchedulerPort {
   readonly abortMessage: string;
   readonly joins: JoinBarriers;
   readonly children: ChildRuns;
+  /** The run's executor and its bookkeeping, when steps run elsewhere. */
+  readonly remote: RemoteSteps | undefined;
   signalOf(invocation: Invocation): AbortSignal;
 
   /** An event about a step invocation (stage = the step's name). */

@@ -185,7 +185,10 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     }
     this.#stepsOver = true;
     this.#joins?.clearTimers();
-    if (this.persistence !== undefined) await this.#persistBeforeFinish(this.persistence);
+    // The exit checkpoint: the state as the steps left it (written with the last batch).
+    this.persistence?.prepareExit(
+      terminalSignalOf(this.#phase) ?? (this.#phase >= RunPhase.FAILING ? "failed" : "success"),
+    );
     if (
       (this.#children !== undefined && this.#children.size > 0) ||
       this.closingGenerators?.pending === true ||
@@ -193,19 +196,42 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     ) {
       await this.#windDown();
     }
-    this.#finish();
-    if (this.persistence !== undefined) await this.persistence.afterFinish(this.end!);
+    if (this.persistence === undefined) this.#finish();
+    else await this.#finishDurably(this.persistence);
   }
 
   /**
-   * Writes the exit checkpoint and the events so far; a failure is a diagnostic on `FINISH`
+   * Stores the run's end. Usually one transaction holds the last events, the exit checkpoint, the
+   * final record and `FINISH` itself, written before `FINISH` is emitted. When that cannot be (the
+   * store failed already, event hooks may rewrite `FINISH`, the consumer left) or the write fails,
+   * `FINISH` says so and is stored after it is emitted, with the final record.
+   */
+  async #finishDurably(persistence: RunPersistence): Promise<void> {
+    if (
+      persistence.canStoreFinish &&
+      this.#phase !== RunPhase.CLIENT_CLOSED &&
+      this.compiled.eventHooks.length === 0
+    ) {
+      const end = this.#outcome();
+      const meta = this.#runMeta?.snapshot() ?? null;
+      const at = this.clock.now();
+      const finish = this.nextEvent(EventType.FINISH, "system", end, "system", meta, at);
+      const error = await persistence.storeFinish(end, finish);
+      if (error === undefined) return this.#finish(end, meta, at);
+      this.#persistenceFailed(persistence, error);
+    } else {
+      const error = await persistence.beforeFinish();
+      if (error !== undefined) this.#persistenceFailed(persistence, error);
+    }
+    this.#finish();
+    await persistence.afterFinish(this.end!);
+  }
+
+  /**
+   * The store could not be written before `FINISH`: a diagnostic on `FINISH`
    * (`persistence_error`), or the run's failure under `durability: "sync"`.
    */
-  async #persistBeforeFinish(persistence: RunPersistence): Promise<void> {
-    const error = await persistence.beforeFinish(
-      terminalSignalOf(this.#phase) ?? (this.#phase >= RunPhase.FAILING ? "failed" : "success"),
-    );
-    if (error === undefined) return;
+  #persistenceFailed(persistence: RunPersistence, error: unknown): void {
     if (persistence.sync) {
       this.journal.record(FailureKind.INFRA, FailureReason.PERSISTENCE_ERROR, error, undefined);
       return;
@@ -333,16 +359,22 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     if (this.compiled.shutdownHooks.length > 0) await runShutdownHooks(this.port);
   }
 
-  /** Decides the outcome, emits `FINISH` (unless the consumer left) and closes the queue. */
-  #finish(): void {
+  /** The run's outcome as it stands: the `FINISH` payload. */
+  #outcome(): PipelineEndData {
     const durationMs = this.clock.now() - this.#startedAt;
     const metrics = this.metrics.snapshot(this.queue.maxDepth);
-    const end = resolveOutcome(terminalSignalOf(this.#phase), this.journal, durationMs, metrics);
+    return resolveOutcome(terminalSignalOf(this.#phase), this.journal, durationMs, metrics);
+  }
+
+  /** Decides the outcome, emits `FINISH` (unless the consumer left) and closes the queue. */
+  #finish(
+    end = this.#outcome(),
+    meta: Readonly<Record<string, unknown>> | null = this.#runMeta?.snapshot() ?? null,
+    at = this.clock.now(),
+  ): void {
     this.end = end;
-    if (this.#phase !== RunPhase.CLIENT_CLOSED) {
-      const meta = this.#runMeta?.snapshot() ?? null;
-      this.emit(EventType.FINISH, "system", end, "system", null, meta, this.clock.now());
-    }
+    if (this.#phase !== RunPhase.CLIENT_CLOSED)
+      this.emit(EventType.FINISH, "system", end, "system", null, meta, at);
     this.#phase = RunPhase.FINISHED;
     this.queue.close();
   }

@@ -305,11 +305,14 @@ export abstract class StepStarting extends StepClosing {
     try {
       const { node, attempt, item, signal } = invocation;
       const remote = this.remote;
-      result = remote?.takes(node)
-        ? executeElsewhere(this.port, invocation, remote)
-        : this.compiled.handlers.get(node.name)!(
-            new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal),
-          );
+      if (remote?.takes(node)) result = executeElsewhere(this.port, invocation, remote);
+      else {
+        // With an executor, the state it copies elsewhere may change while local code runs.
+        remote?.localCode(invocation, node.kind !== "map");
+        result = this.compiled.handlers.get(node.name)!(
+          new HandlerArgs(this.port, invocation, node.name, attempt, item, undefined, signal),
+        );
+      }
     } catch (error) {
       this.onError(invocation, error);
       return;

@@ -76,7 +76,8 @@ async function loadDriver(location: string): Promise<typeof BetterSqlite3> {
 
 /**
  * Opens the file (creating its directory), sets WAL, `synchronous=NORMAL`, `busy_timeout` and
- * foreign keys, and applies pending migrations under `BEGIN IMMEDIATE`.
+ * foreign keys, reads the schema version, and only when it is behind applies the pending
+ * migrations under `BEGIN IMMEDIATE` (opening an up-to-date file writes nothing).
  *
  * @param location - the resolved path.
  * @param busyTimeout - how long to wait for another process's lock, in milliseconds.
@@ -104,20 +105,39 @@ export async function openSqlite(location: string, busyTimeout: number): Promise
   }
 }
 
+/** The schema version recorded in the file (0 for a new file), read without writing. */
+function schemaVersion(database: SqliteDatabase): number {
+  const ledger = database
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (ledger === undefined) return 0;
+  const row = database.prepare("SELECT max(version) AS version FROM schema_migrations").get() as {
+    version: number | null;
+  };
+  return row.version ?? 0;
+}
+
+function checkNotNewer(current: number, location: string): void {
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      location,
+      `The SQLite store at ${location} has schema version ${current}, newer than this justpipe knows (${SCHEMA_VERSION}). Upgrade justpipe, or choose another file.`,
+    );
+  }
+}
+
+// An up-to-date file is only read: opening it writes nothing and takes no write lock. Otherwise
+// the migrations run under BEGIN IMMEDIATE, reading the version again inside the lock (another
+// process may have migrated in between).
 function migrate(database: SqliteDatabase, location: string): void {
+  const seen = schemaVersion(database);
+  checkNotNewer(seen, location);
+  if (seen === SCHEMA_VERSION) return;
   database.exec("BEGIN IMMEDIATE");
   try {
     database.exec(ledgerStatement("sqlite"));
-    const row = database.prepare("SELECT max(version) AS version FROM schema_migrations").get() as {
-      version: number | null;
-    };
-    const current = row.version ?? 0;
-    if (current > SCHEMA_VERSION) {
-      throw new StoreError(
-        location,
-        `The SQLite store at ${location} has schema version ${current}, newer than this justpipe knows (${SCHEMA_VERSION}). Upgrade justpipe, or choose another file.`,
-      );
-    }
+    const current = schemaVersion(database);
+    checkNotNewer(current, location);
     const record = database.prepare(
       "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
     );

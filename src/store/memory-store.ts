@@ -120,9 +120,9 @@ export class MemoryStore implements Store {
   }
 
   /** Stores a new run; `RunExistsError` when its id is taken. */
-  async createRun(run: RunRecord, pipeline?: PipelineRecord): Promise<void> {
+  async createRun(run: RunRecord, pipeline?: PipelineRecord, checkpoint?: Checkpoint): Promise<void> {
     if (this.#runs.has(run.runId)) throw new RunExistsError(run.runId, this.location);
-    await this.write({ run, ...(pipeline ? { pipeline } : {}) });
+    await this.write({ run, ...(pipeline ? { pipeline } : {}), ...(checkpoint ? { checkpoint } : {}) });
     const stored = this.#runs.get(run.runId)!;
     this.#runs.set(run.runId, { ...stored, owner: run.owner, leaseUntil: run.leaseUntil });
   }

@@ -86,12 +86,13 @@ export class RunRecorder {
   }
 
   /**
-   * Stores the run (and its definition) and starts renewing its lease.
+   * Stores the run (and its definition, and a first checkpoint) and starts renewing its lease.
    *
+   * @param checkpoint - the checkpoint to store with the run (`durability` "step" and "sync").
    * @throws RunExistsError when the run id is taken; StoreError when the store cannot be written.
    */
-  async open(): Promise<void> {
-    await this.#store.createRun(this.#run, this.#pipeline);
+  async open(checkpoint?: Checkpoint): Promise<void> {
+    await this.#store.createRun(this.#run, this.#pipeline, checkpoint);
     this.#renewLease();
   }
 
@@ -192,9 +193,10 @@ export class RunRecorder {
     if (this.#rows.length >= this.#maxBatch && !this.#flushQueued) {
       // After the caller's synchronous turn, not inside it: a checkpoint is built at flush time,
       // and mid-turn the run may be between two halves of one change (a map's index counted, its
-      // worker not yet open).
+      // worker not yet open). A microtask, not the next macrotask: a big map makes its events in
+      // one long chain of microtasks, and they must stream to the store, not pile up here.
       this.#flushQueued = true;
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.#flushQueued = false;
         void this.flush();
       });
@@ -255,6 +257,26 @@ export class RunRecorder {
     });
     this.#writing = result.then(() => undefined);
     return result;
+  }
+
+  /**
+   * Writes everything buffered, the final run record and the run's `FINISH` event in one
+   * transaction (one per run for a short run), releasing the lease. Resolves `true` when stored;
+   * when not, the `FINISH` event is dropped from the retry (the run emits and records another,
+   * which says that the store failed) and the final record waits for `close`.
+   *
+   * @param end - the run's `FINISH` payload.
+   * @param fields - the record fields that follow from it.
+   * @param finish - the `FINISH` event, stored before it is emitted.
+   */
+  async finish(end: PipelineEndData, fields: Partial<RunRecord>, finish: StoredEvent): Promise<boolean> {
+    this.#run = { ...this.#run, ...fields, end };
+    this.#runChanged = true;
+    this.#rows.push(finish);
+    const stored = await this.flush();
+    if (!stored) this.#pending = this.#pending.filter((event) => event !== finish);
+    else if (this.#leaseTimer !== undefined) clearInterval(this.#leaseTimer);
+    return stored;
   }
 
   /**

@@ -277,11 +277,15 @@ const escapeLike = (value: string): string => value.replace(/[\\%_]/g, (characte
  * @param query - the normalized query.
  * @param placeholder - the dialect's n-th parameter marker (`?` or `$n`), from 1.
  * @param firstIndex - the number of the first parameter. @default 1
+ * @param runsTable - the `runs` table's name as the query spells it (schema-qualified). @default "runs"
+ * @param dialect - the SQL dialect. @default "sqlite"
  */
 export function runWhere(
   query: NormalizedRunQuery,
   placeholder: (index: number) => string,
   firstIndex = 1,
+  runsTable = "runs",
+  dialect: "sqlite" | "postgres" = "sqlite",
 ): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -302,11 +306,21 @@ export function runWhere(
   }
   if (query.threadId !== undefined) conditions.push(`thread_id = ${next(query.threadId)}`);
   if (query.search !== undefined) {
+    // Each alternative can read an index (a range of the primary key, the few pipe names, the
+    // partial indexes of runs with an error or a failed step: `> ''` is the range that lets SQLite
+    // use them, and an empty text cannot contain the needle), so a count need not read every run.
     const needle = query.search.toLowerCase();
     const like = `%${escapeLike(needle)}%`;
     conditions.push(
-      `(run_id LIKE ${next(`${escapeLike(needle)}%`)} ESCAPE '\\' OR lower(pipe_name) LIKE ${next(like)} ESCAPE '\\'` +
-        ` OR lower(error) LIKE ${next(like)} ESCAPE '\\' OR lower(failed_step) LIKE ${next(like)} ESCAPE '\\')`,
+      `((run_id >= ${next(needle)} AND run_id < ${next(`${needle}\uffff`)})` +
+        // The pipe names matching: a loose index scan (one probe of the pipe_name index per name,
+        // not a read of every run). Postgres reads an index for `= ANY (ARRAY(subquery))` (an init
+        // plan), not for `IN (subquery)`.
+        ` OR pipe_name ${dialect === "postgres" ? "= ANY (ARRAY" : "IN "}(WITH RECURSIVE names (name) AS (SELECT min(pipe_name) FROM ${runsTable}` +
+        ` UNION ALL SELECT (SELECT min(pipe_name) FROM ${runsTable} WHERE pipe_name > names.name) FROM names WHERE name IS NOT NULL)` +
+        ` SELECT name FROM names WHERE lower(name) LIKE ${next(like)} ESCAPE '\\')${dialect === "postgres" ? ")" : ""}` +
+        ` OR (error > '' AND lower(error) LIKE ${next(like)} ESCAPE '\\')` +
+        ` OR (failed_step > '' AND lower(failed_step) LIKE ${next(like)} ESCAPE '\\'))`,
     );
   }
   return { sql: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, params };

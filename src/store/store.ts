@@ -111,10 +111,11 @@ export interface Store {
   /** Commits a batch in one transaction; idempotent on retry. */
   write(batch: WriteBatch): Promise<void>;
   /**
-   * Stores a new run (and its definition). Fails with `RunExistsError` naming the id when it exists.
-   * The record's `owner`/`leaseUntil` are stored as given: the creator holds the lease.
+   * Stores a new run (and its definition, and its first checkpoint) in one transaction. Fails with
+   * `RunExistsError` naming the id when it exists. The record's `owner`/`leaseUntil` are stored as
+   * given: the creator holds the lease.
    */
-  createRun(run: RunRecord, pipeline?: PipelineRecord): Promise<void>;
+  createRun(run: RunRecord, pipeline?: PipelineRecord, checkpoint?: Checkpoint): Promise<void>;
   /**
    * The run with this id, or the one run whose id starts with it; `undefined` when none does.
    * Throws `AmbiguousRunIdError` (listing the matches) when a prefix matches several.

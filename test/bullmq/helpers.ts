@@ -33,6 +33,7 @@ export function taskOf(
     item: options.item,
     state: options.state ?? { results: {}, log: [], counter: 0 },
     deadline: options.deadline,
+    stateEpoch: invocations,
     invoke: () => {
       throw new Error("remote executors never call invoke");
     },

@@ -54,8 +54,10 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     if (redis.ok) await dropPrefix(REDIS_URL, prefix);
   });
 
+  // Time limits are hang detectors only: recovery takes up to the workers' lockDuration (15 s) plus
+  // stalledInterval, and this machine may be loaded many times over its cores.
   it("runs 2,000 map items on three workers, one SIGKILLed mid-map, losing nothing", {
-    timeout: 90_000,
+    timeout: 300_000,
   }, async () => {
     const queue = "kill";
     const pool = await workers(3, queue);
@@ -63,16 +65,27 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     const state = initialDocsState(2000);
     const events: PipeEvent<DocsState>[] = [];
     let killed: { pid: number; inFlight: Set<string> } | undefined;
-    for await (const event of docs.run(state, { executor, context: callerContext, timeout: 80_000 })) {
+    for await (const event of docs.run(state, { executor, context: callerContext, timeout: 280_000 })) {
       events.push(event);
       // After 600 map events, at the first one where a worker is running items: kill the busiest.
       if (killed === undefined && event.type === EventType.MAP_WORKER && event.payload.index >= 600) {
-        killed = killBusiest(pool);
+        const victim = killBusiest(pool);
+        if (victim !== undefined) {
+          // Once it is dead its log is complete and its jobs cannot complete any more.
+          if (victim.exitCode === null && victim.signalCode === null)
+            await new Promise((resolve) => victim.once("exit", resolve));
+          const pid = victim.pid!;
+          killed = { pid, inFlight: await inFlightJobsOf(executor.queue, pid) };
+        }
       }
     }
     const counts = await settledCounts(executor.queue);
     // Every task's clean-up ran (no listener, channel or stream user left behind).
     expect(executor.stats.outstanding).toBe(0);
+    // Jobs carried a reference to the state, not the state: a handful of snapshots for 2,000+ jobs
+    // (a new one when the deltas since the last outweigh it).
+    expect(executor.stats.dispatched).toBeGreaterThan(2000);
+    expect(executor.stats.snapshots).toBeLessThan(20);
     await executor.close();
     expect(killed).toBeDefined();
     const repeated = checkDocsRun(events, state, 2000);
@@ -83,7 +96,7 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
       starts.set(entry.id, [...(starts.get(entry.id) ?? []), entry]);
     const reExecuted = [...starts].filter(([, list]) => list.length > 1).map(([id]) => id);
     // Only invocations in flight on the killed worker ran again, at most its concurrency (8).
-    const killedInFlight = inFlightOf(log, killed!.pid);
+    const killedInFlight = killed!.inFlight;
     expect(reExecuted.length).toBeGreaterThan(0);
     expect(reExecuted.length).toBeLessThanOrEqual(8);
     const unexplained = [...new Set([...reExecuted, ...repeated])].filter((id) => !killedInFlight.has(id));
@@ -92,11 +105,19 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
       tokens: events.filter((e) => e.type === EventType.TOKEN && String(e.payload).startsWith(`${id}:`))
         .length,
     }));
-    expect(unexplained, JSON.stringify({ killed, details })).toEqual([]);
+    expect(
+      unexplained,
+      JSON.stringify({ killed: { ...killed, inFlight: [...killedInFlight] }, details }),
+    ).toEqual([]);
     // Each re-execution was the same attempt with the same idempotency key.
     for (const id of reExecuted) expect(new Set(starts.get(id)!.map((e) => e.key)).size).toBe(1);
-    // Every job the killed worker held ran again once (some had not reached the handler yet).
-    expect(executor.stats.infraRetries).toBeGreaterThanOrEqual(reExecuted.length);
+    // Every job the killed worker held ran again once and was counted (some had not reached the
+    // handler yet). Not counted can only be one whose handler had ended on the killed worker, whose
+    // result may have reached the caller before the job completed in BullMQ.
+    const unfinished = reExecuted.filter(
+      (id) => !log.some((e) => e.id === id && e.pid === killed!.pid && e.phase === "done"),
+    );
+    expect(executor.stats.infraRetries).toBeGreaterThanOrEqual(unfinished.length);
     expect(executor.stats.infraRetries).toBeLessThanOrEqual(8);
     const finish = finishOf(events);
     expect(finish.metrics?.infraRetries).toBe(executor.stats.infraRetries);
@@ -107,7 +128,7 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
   });
 
   it("fails a step on a worker with a changed definition as an infra failure", {
-    timeout: 30_000,
+    timeout: 120_000,
   }, async () => {
     const queue = "changed";
     await workers(1, queue, "v2");
@@ -116,7 +137,7 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     for await (const event of docs.run(initialDocsState(5), {
       executor,
       context: callerContext,
-      timeout: 20_000,
+      timeout: 100_000,
     })) {
       events.push(event);
     }
@@ -148,25 +169,26 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     expect(await leftovers(queue)).toEqual([]);
   });
 
-  it("aborts the remote handlers' signals when the run is cancelled", { timeout: 30_000 }, async () => {
+  // The items sleep 1 s here, so the cancellation surely finds some in flight on a loaded machine.
+  it("aborts the remote handlers' signals when the run is cancelled", { timeout: 120_000 }, async () => {
     const queue = "cancel";
     const [worker] = await workers(1, queue);
     const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
     const controller = new AbortController();
     const events: PipeEvent<DocsState>[] = [];
-    const state = initialDocsState(400);
+    const state: DocsState = { ...initialDocsState(400), itemDelay: 1000 };
     for await (const event of docs.run(state, {
       executor,
       context: callerContext,
       signal: controller.signal,
     })) {
       events.push(event);
-      // After 100 map events, cancel at the first one where the worker is running an item.
+      // After 20 map events, cancel at the first one where the worker is running an item.
       const running = () => inFlightOf(readLogs(), worker!.pid!).size > 0;
       if (
         !controller.signal.aborted &&
         event.type === EventType.MAP_WORKER &&
-        event.payload.index >= 100 &&
+        event.payload.index >= 20 &&
         running()
       ) {
         controller.abort(new Error("user cancelled"));
@@ -176,7 +198,7 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
     await executor.close();
     // The handlers that were sleeping saw their signal abort (in the worker process).
     let aborted: LogEntry[] = [];
-    for (let wait = 0; wait < 100 && aborted.length === 0; wait++) {
+    for (let wait = 0; wait < 600 && aborted.length === 0; wait++) {
       aborted = readLogs().filter((e) => e.phase === "aborted");
       if (aborted.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -185,28 +207,29 @@ describe.skipIf(!redis.ok)(`scale-out on worker processes${redis.reason}`, () =>
   });
 
   it("aborts the remote handlers' signals when the consumer leaves the loop (client close)", {
-    timeout: 30_000,
+    timeout: 120_000,
   }, async () => {
     const queue = "close";
     const [worker] = await workers(1, queue);
     const executor = bullmqExecutor({ connection: REDIS_URL, prefix, queue });
     const before = readLogs().filter((e) => e.phase === "aborted").length;
-    for await (const event of docs.run(initialDocsState(400), { executor, context: callerContext })) {
-      // After 50 map events, leave at the first one where the worker is running an item.
+    const state: DocsState = { ...initialDocsState(400), itemDelay: 1000 };
+    for await (const event of docs.run(state, { executor, context: callerContext })) {
+      // After 20 map events, leave at the first one where the worker is running an item.
       if (
         event.type === EventType.MAP_WORKER &&
-        event.payload.index >= 50 &&
+        event.payload.index >= 20 &&
         inFlightOf(readLogs(), worker!.pid!).size > 0
       )
         break;
     }
     // The tasks' clean-up (a cancel message each) finishes just after the loop: nothing leaks.
-    for (let wait = 0; wait < 40 && executor.stats.outstanding > 0; wait++)
+    for (let wait = 0; wait < 400 && executor.stats.outstanding > 0; wait++)
       await new Promise((r) => setTimeout(r, 50));
     expect(executor.stats.outstanding).toBe(0);
     await executor.close();
     let aborted = 0;
-    for (let wait = 0; wait < 100 && aborted === 0; wait++) {
+    for (let wait = 0; wait < 600 && aborted === 0; wait++) {
       aborted = readLogs().filter((e) => e.phase === "aborted").length - before;
       if (aborted === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -226,8 +249,21 @@ async function settledCounts(queue: Queue): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * The items in flight on a worker that was just killed: started there (its log is complete, it is
+ * dead) and whose job had not completed (BullMQ still lists it active). A handler that logged "done"
+ * but died before its job completed is in flight too: its job runs again.
+ */
+async function inFlightJobsOf(queue: Queue, pid: number): Promise<Set<string>> {
+  const active = new Set((await queue.getActive()).map((job) => job.data.idempotencyKey as string));
+  const inFlight = new Set<string>();
+  for (const entry of readLogs())
+    if (entry.pid === pid && entry.phase === "start" && active.has(entry.key)) inFlight.add(entry.id);
+  return inFlight;
+}
+
 /** SIGKILLs the worker with the most items started and not done, if one has any; returns it. */
-function killBusiest(pool: readonly ChildProcess[]): { pid: number; inFlight: Set<string> } | undefined {
+function killBusiest(pool: readonly ChildProcess[]): ChildProcess | undefined {
   const log = readLogs();
   let busiest = pool[0]!;
   let most = -1;
@@ -240,7 +276,7 @@ function killBusiest(pool: readonly ChildProcess[]): { pid: number; inFlight: Se
   }
   if (most === 0) return undefined;
   busiest.kill("SIGKILL");
-  return { pid: busiest.pid!, inFlight: inFlightOf(log, busiest.pid!) };
+  return busiest;
 }
 
 /** Items a worker process started and did not finish. */

@@ -10,7 +10,12 @@ import { drain, dropPrefix, keysUnder, taskOf } from "./helpers.js";
 const redis = await redisAvailable();
 const prefix = uniquePrefix("worker");
 const pipe = unitPipe();
-const context: UnitContext = { workerId: "w1", produced: new Map(), aborts: new Map() };
+const context: UnitContext = {
+  workerId: "w1",
+  produced: new Map(),
+  aborts: new Map(),
+  waiting: new Set(),
+};
 let contextBuilds = 0;
 let worker: JustpipeWorker;
 let executor: BullmqExecutor;
@@ -48,6 +53,8 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
         type: "result",
         control: "finish",
         delta: { operations: [{ op: "set", path: ["counter"], value: 42 }] },
+        // Called by the run loop once the delta is applied: the delta joins the run's journal.
+        applied: expect.any(Function),
       },
     ]);
   });
@@ -79,6 +86,7 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
           { op: "append", path: ["log"], values: ["a"] },
         ],
       },
+      applied: expect.any(Function),
     });
   });
 
@@ -131,8 +139,8 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     const task = taskOf(pipe, "wait");
     const controller = new AbortController();
     const messages = drain(executor, task, controller.signal);
-    while (worker.stats.ran === 0 || !(await isActive(`${task.idempotencyKey}:${task.attempt}`)))
-      await sleep(10);
+    // Once the handler runs (a cancellation that arrives before it starts means it never runs).
+    while (!context.waiting!.has(task.idempotencyKey)) await sleep(10);
     controller.abort(new Error("run cancelled"));
     const [message] = await messages;
     expect(message).toMatchObject({ type: "error" });
@@ -157,6 +165,51 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     expect(executor.stats.dispatched - dispatched).toBe(2);
   });
 
+  it("shows a remote step what ran before it: deltas of remote steps, changes of local ones", async () => {
+    const mixed = bullmqExecutor({
+      connection: REDIS_URL,
+      prefix,
+      queue: "unit",
+      steps: ["remote1", "remote2", "remote3"],
+    });
+    const state = { results: {} as Record<string, unknown>, log: [] as string[], counter: 0 };
+    const events: PipeEvent<UnitState>[] = [];
+    for await (const event of pipe.run(state, { executor: mixed, start: "local1", context }))
+      events.push(event);
+    await mixed.close();
+    const end = events.at(-1)!;
+    expect(end.type === EventType.FINISH && end.payload.status).toBe("success");
+    // remote2 read remote1's delta (from the journal); remote3 read local2's change (a new snapshot).
+    expect(state.results).toEqual({ first: 11, second: "saw 11", third: 21 });
+    expect(mixed.stats.dispatched).toBe(3);
+  });
+
+  it("carries the meta a remote handler writes back to the caller's events", async () => {
+    const events: PipeEvent<UnitState>[] = [];
+    const state = { results: {}, log: [] as string[], counter: 0 };
+    for await (const event of pipe.run(state, { executor, start: "tagged", context })) events.push(event);
+    const end = events.find((e) => e.type === EventType.STEP_END && e.stage === "tagged")!;
+    expect(end.meta).toMatchObject({
+      data: { model: "m1" },
+      tags: ["remote"],
+      metrics: { latency: [5] },
+      counters: { calls: 2 },
+      framework: { status: "success" },
+    });
+    const finish = events.at(-1)!;
+    expect(finish.type === EventType.FINISH && finish.meta).toEqual({
+      data: { owner: "read back: m1" },
+      counters: { items: 1 },
+    });
+    expect(state.counter).toBe(1);
+
+    const failed: PipeEvent<UnitState>[] = [];
+    for await (const event of pipe.run(state, { executor, start: "taggedThenFails", context }))
+      failed.push(event);
+    const error = failed.find((e) => e.type === EventType.STEP_ERROR)!;
+    expect(error.meta).toMatchObject({ data: { stage: "before the failure" } });
+  });
+
   it("removes a job no worker has taken when its task is aborted, leaving no keys", async () => {
     const lonely = bullmqExecutor({ connection: REDIS_URL, prefix, queue: "nobody" });
     const controller = new AbortController();
@@ -173,10 +226,6 @@ describe.skipIf(!redis.ok)(`bullmq worker and executor${redis.reason}`, () => {
     expect(left.filter((key) => !/:(meta|id|events|marker)$/.test(key))).toEqual([]);
   });
 });
-
-async function isActive(jobId: string): Promise<boolean> {
-  return (await executor.queue.getJobState(jobId)) === "active";
-}
 
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -158,16 +158,50 @@ describe("runs prune", () => {
   });
 });
 
-describe("runs prune on a terminal", () => {
-  /** Runs the command on a pseudo-terminal (util-linux `script`), typing `input`. */
-  function onTerminal(args: readonly string[], input: string): Promise<Result> {
-    const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(" ");
-    return finished(
-      spawn("script", ["-qec", command, "/dev/null"], { env: childEnv(), stdio: "pipe" }),
-      input,
-    );
-  }
+/** Runs the command on a pseudo-terminal (util-linux `script`), typing `input`. */
+function onTerminal(args: readonly string[], input: string): Promise<Result> {
+  const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(" ");
+  return finished(spawn("script", ["-qec", command, "/dev/null"], { env: childEnv(), stdio: "pipe" }), input);
+}
 
+describe("run on a terminal", () => {
+  it("shows each step as it starts and ends, retries included, then the summary", async () => {
+    const store = join(directory, "run-terminal.db");
+    const result = await onTerminal(
+      [
+        "--store",
+        store,
+        "run",
+        join(FIXTURES, "pipes.mjs"),
+        "--state",
+        '{"fail":"once"}',
+        "--run-id",
+        "tty-run-1",
+      ],
+      "",
+    );
+    // Coloured on a terminal: the test reads the text.
+    const lines = result.stdout
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI colour codes
+      .replace(/\u001b\[[0-9;]*m|\r/g, "")
+      .trimEnd()
+      .split("\n");
+    expect(lines).toEqual([
+      "▸ load",
+      "✓ load 40 ms",
+      "▸ embed",
+      "✓ embed 140 ms, 3 items",
+      "▸ answer",
+      "✗ answer: model unavailable (503) (retrying)",
+      "▸ answer (attempt 2)",
+      "Hello, world",
+      "✓ answer 100 ms",
+      "success in 380 ms  run tty-run-1",
+    ]);
+  });
+});
+
+describe("runs prune on a terminal", () => {
   it("asks before deleting and deletes nothing unless the answer is yes", async () => {
     const store = copyOfStore("prune-terminal.db");
     const declined = await onTerminal(["--store", store, "runs", "prune", "--older-than", "50m"], "n\n");
@@ -183,23 +217,45 @@ describe("runs prune on a terminal", () => {
 describe("runs events --follow", () => {
   it("tails a run another process is writing and exits when it finishes", async () => {
     const store = join(directory, "follow.db");
+    const gate = join(directory, "follow.gate");
     const writer = start(["--store", store, "run", join(FIXTURES, "slow.mjs"), "--run-id", "slow-run-1"], {
-      SLOW_STEP_MS: "300",
+      SLOW_GATE: gate,
     });
     const written = finished(writer);
-    // Wait until the writer has stored the run (it is then still in its first step).
+    // Wait until the writer has stored the run: it then waits in its step "second" for the gate.
     let status: string | undefined;
-    for (let tries = 0; tries < 200 && status === undefined; tries++) {
+    while (status === undefined) {
+      if (writer.exitCode !== null) throw new Error(`the writer exited early: ${(await written).stderr}`);
       const shown = await justpipe(["--store", store, "runs", "show", "slow-run-1", "--json"]);
       if (shown.code === 0) status = JSON.parse(shown.stdout).run.status;
       else await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(status).toBe("running");
-    const followed = await justpipe(["--store", store, "runs", "events", "slow-run-1", "--follow", "--json"]);
-    const writerResult = await written;
+    const follower = start(["--store", store, "runs", "events", "slow-run-1", "--follow", "--json"]);
+    const followed = finished(follower);
+    // Once the follower has printed the events stored so far (up to "second" starting), the run
+    // goes on: what it prints after that it can only have read while following.
+    let printed = "";
+    follower.stdout!.on("data", (chunk) => (printed += chunk));
+    const startedSecond = () =>
+      printed
+        .split("\n")
+        .filter((line) => line.endsWith("}"))
+        .some((line) => {
+          const event = JSON.parse(line);
+          return event.type === "step_start" && event.stage === "second";
+        });
+    while (!startedSecond()) {
+      if (follower.exitCode !== null)
+        throw new Error(`the follower exited early: ${(await followed).stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(printed).not.toContain('"finish"');
+    writeFileSync(gate, "");
+    const [writerResult, followerResult] = await Promise.all([written, followed]);
     expect(writerResult.code).toBe(0);
-    expect(followed.code).toBe(0);
-    const types = followed.stdout
+    expect(followerResult.code).toBe(0);
+    const types = followerResult.stdout
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line).type);
@@ -286,7 +342,7 @@ describe("errors", () => {
 });
 
 describe("packaging", () => {
-  it("is the package's bin, one executable file, and the library entries never load its parser or colours", () => {
+  it("is the package's bin, an executable file whose commands load on use, and the library entries never load its parser or colours", () => {
     const packageJson = JSON.parse(readFileSync("package.json", "utf8"));
     expect(packageJson.bin).toEqual({ justpipe: "./dist/cli/index.js" });
     expect(Object.keys(packageJson.dependencies ?? {})).not.toContain("commander");

@@ -1,13 +1,11 @@
 // `justpipe resume`: continues a suspended run stored by `justpipe run`, with the module it recorded.
+
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { Pipe } from "justpipe";
 import { describe, expect, it } from "vitest";
 import { FIXTURES, justpipe, temporaryDirectory } from "./support.js";
 
-/** `pipe.resume` comes with the durable-runs layer; before it is in this build, there is nothing to resume. */
-const durable = typeof (Pipe.prototype as { resume?: unknown }).resume === "function";
-
-describe.skipIf(!durable)(`resume${durable ? "" : " (skipped: this build has no pipe.resume yet)"}`, () => {
+describe("resume", () => {
   it("resumes a suspended run with --input, using the module `run` recorded, and shows the chain", async () => {
     const store = join(temporaryDirectory(), "resume.db");
     const first = await justpipe([
@@ -47,5 +45,24 @@ describe.skipIf(!durable)(`resume${durable ? "" : " (skipped: this build has no 
     const refused = await justpipe(["--store", store, "resume", "done-run-1"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toContain("done-run-1");
+    // A run stored by the library, not by `justpipe run`: no module recorded, so --module.
+    execFileSync(process.execPath, [join(FIXTURES, "store-run.mjs"), store, "library-run-1"]);
+    const unknown = await justpipe(["--store", store, "resume", "library-run-1"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("--module");
+    const resumed = await justpipe([
+      "--store",
+      store,
+      "resume",
+      "library-run-1",
+      "--module",
+      `${join(FIXTURES, "pipes.mjs")}#approval`,
+      "--input",
+      '{"approved":true}',
+      "--json",
+    ]);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: "success" });
   });
 });

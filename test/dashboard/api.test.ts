@@ -3,11 +3,12 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryStore, type RunRecord } from "justpipe";
+import { computeStats } from "justpipe/inspect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DashboardError, startDashboard } from "../../src/dashboard/index.js";
 import { listenDashboard } from "../../src/dashboard/start.js";
 import { failingPipe, initial, ragPipe, suspendingPipe } from "./support/pipes.js";
-import { recordRun } from "./support/record-run.js";
+import { runStored } from "./support/run-stored.js";
 
 const store = new MemoryStore();
 let dashboard: { url: string; close(): Promise<void> };
@@ -21,9 +22,9 @@ const getJson = async (path: string, init?: RequestInit) => {
 };
 
 beforeAll(async () => {
-  succeeded = await recordRun(store, ragPipe(), initial());
-  failed = await recordRun(store, failingPipe(), initial());
-  await recordRun(store, suspendingPipe(), initial());
+  succeeded = await runStored(store, ragPipe(), initial());
+  failed = await runStored(store, failingPipe(), initial());
+  await runStored(store, suspendingPipe(), initial());
   dashboard = await startDashboard({ store, port: 0 });
   base = dashboard.url;
 });
@@ -65,10 +66,22 @@ describe("the dashboard's JSON API", () => {
     expect(first.body.events.map((event: { seq: number }) => event.seq)).toEqual([1, 2, 3, 4, 5]);
     const next = await getJson(`/api/runs/${succeeded.runId}/events?afterSeq=5&limit=2`);
     expect(next.body.events.map((event: { seq: number }) => event.seq)).toEqual([6, 7]);
+    // A real run stores its tokens coalesced: one row per invocation and batch.
     const tokens = await getJson(`/api/runs/${succeeded.runId}/events?type=token`);
-    expect(tokens.body.events.map((event: { payload: string }) => event.payload).join("")).toBe(
+    expect(tokens.body.events.flatMap((event: { payload: string[] }) => event.payload).join("")).toBe(
       "Paris is the capital.",
     );
+    // Several types at once: the union in seq order, paged like the rest.
+    const all = (await getJson(`/api/runs/${succeeded.runId}/events`)).body.events;
+    const wanted = all.filter(
+      (event: { type: string }) => event.type === "step_start" || event.type === "token",
+    );
+    const both = await getJson(`/api/runs/${succeeded.runId}/events?type=token,step_start&limit=3`);
+    expect(both.body.events).toEqual(wanted.slice(0, 3));
+    const rest = await getJson(
+      `/api/runs/${succeeded.runId}/events?type=token,step_start&afterSeq=${wanted[2].seq}&limit=100`,
+    );
+    expect(rest.body.events).toEqual(wanted.slice(3));
   });
 
   it("decodes the state at a run's last checkpoint", async () => {
@@ -94,12 +107,22 @@ describe("the dashboard's JSON API", () => {
     expect((await getJson("/api/pipelines/nope")).status).toBe(404);
     const stats = await getJson("/api/stats?pipe=rag");
     expect(stats.body).toMatchObject({ total: 1, byStatus: { success: 1 }, successRate: 1 });
-    expect(stats.body.steps.map((step: { step: string }) => step.step).sort()).toEqual([
+    expect(stats.body.pipes[0].steps.map((step: { step: string }) => step.step).sort()).toEqual([
       "answer",
       "fetch_doc",
       "rank",
       "search",
     ]);
+    // The same numbers as `justpipe runs stats`: one implementation, justpipe/inspect's.
+    const expected = computeStats(await store.listRuns({ pipe: "rag" })).pipes;
+    expect(stats.body.pipes).toEqual(JSON.parse(JSON.stringify(expected)));
+    const all = await getJson("/api/stats");
+    expect(all.body).toMatchObject({
+      total: 3,
+      sampled: 3,
+      byStatus: { success: 1, failed: 1, suspended: 1 },
+    });
+    expect(all.body.successRate).toBeCloseTo(1 / 2);
   });
 
   it.each([
@@ -170,6 +193,40 @@ describe("the dashboard's JSON API", () => {
     expect(text).toContain("event: run");
     expect(text).toContain("event: events");
     expect(text.trim().endsWith("event: end\ndata: {}")).toBe(true);
+  });
+});
+
+describe("searching runs by id prefix or pipe name", () => {
+  it("merges both, newest first, counts a run both find once, and pages the merge", async () => {
+    const searched = new MemoryStore();
+    // Pipe names containing "ap", and ids starting with "ap": "ap-1" is found both ways.
+    await runStored(searched, suspendingPipe("approval"), initial(), { runId: "ap-1" });
+    await runStored(searched, ragPipe("wrap"), initial(), { runId: "zz-2" });
+    await runStored(searched, ragPipe("rag"), initial(), { runId: "ap-3" });
+    await runStored(searched, ragPipe("rag"), initial(), { runId: "zz-4" });
+    await runStored(searched, failingPipe("ingest"), initial(), { runId: "zz-5" });
+    const server = await startDashboard({ store: searched, port: 0 });
+    try {
+      const get = async (path: string) => (await fetch(new URL(path, server.url))).json() as Promise<any>;
+      const ids = (body: { runs: RunRecord[] }) => body.runs.map((run) => run.runId);
+      const all = await get("/api/runs?q=ap");
+      expect(ids(all)).toEqual(["ap-3", "zz-2", "ap-1"]);
+      expect(all.total).toBe(3);
+      const second = await get("/api/runs?q=ap&limit=2&offset=2");
+      expect(ids(second)).toEqual(["ap-1"]);
+      expect(second.total).toBe(3);
+      expect(ids(await get("/api/runs?q=AP"))).toEqual(["zz-2", "ap-1"]);
+      expect(ids(await get("/api/runs?q=ap&pipe=rag"))).toEqual(["ap-3"]);
+      expect(await get("/api/runs?q=zz-&status=failed")).toMatchObject({
+        total: 1,
+        runs: [{ runId: "zz-5" }],
+      });
+      expect(await get("/api/runs?q=nothing")).toMatchObject({ total: 0, runs: [] });
+      // A page past the end still says how many there are.
+      expect(await get("/api/runs?limit=2&offset=10")).toMatchObject({ total: 5, runs: [] });
+    } finally {
+      await server.close();
+    }
   });
 });
 

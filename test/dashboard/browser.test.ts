@@ -14,7 +14,7 @@ import { listenDashboard } from "../../src/dashboard/start.js";
 import { type Browser, chromiumMissing, launchBrowser } from "./support/browser.js";
 import { buildApp } from "./support/build-app.js";
 import { failingPipe, initial, ragPipe, suspendingPipe, xssPipe } from "./support/pipes.js";
-import { recordRun } from "./support/record-run.js";
+import { resumeStored, runStored } from "./support/run-stored.js";
 
 const missing = chromiumMissing();
 const ARTEFACTS = "test-results/dashboard";
@@ -49,25 +49,15 @@ describe.skipIf(missing !== undefined)(
         },
         { to: "report" },
       );
-      for (let index = 0; index < 118; index++) await recordRun(store, nightly, { n: index });
-      runs.suspended = await recordRun(store, suspendingPipe(), initial());
-      // Its resume: the next segment of the same thread.
-      const resumed = new Pipe<{ n: number }>({ name: "approval" });
-      resumed.step("publish", async () => {});
-      runs.resumed = await recordRun(
-        store,
-        resumed,
-        { n: 0 },
-        {
-          threadId: runs.suspended.threadId,
-          resumedFrom: runs.suspended.runId,
-        },
-      );
-      runs.xss = await recordRun(store, xssPipe(), initial());
-      runs.ingested = await recordRun(store, failingPipe("ingest", false), initial());
-      runs.failed = await recordRun(store, failingPipe(), initial());
-      runs.ragBefore = await recordRun(store, ragPipe(), initial());
-      runs.rag = await recordRun(store, ragPipe(), initial());
+      for (let index = 0; index < 118; index++) await runStored(store, nightly, { n: index });
+      runs.suspended = await runStored(store, suspendingPipe(), initial());
+      // Its resume: the next segment of the same thread, by pipe.resume().
+      runs.resumed = await resumeStored(store, suspendingPipe(), runs.suspended!.runId);
+      runs.xss = await runStored(store, xssPipe(), initial());
+      runs.ingested = await runStored(store, failingPipe("ingest", false), initial());
+      runs.failed = await runStored(store, failingPipe(), initial());
+      runs.ragBefore = await runStored(store, ragPipe(), initial());
+      runs.rag = await runStored(store, ragPipe(), initial());
       [appDir, browser] = await Promise.all([buildApp(), launchBrowser()]);
       dashboard = await listenDashboard({ store, port: 0 }, appDir);
       page = await browser.context.newPage();
@@ -177,13 +167,21 @@ describe.skipIf(missing !== undefined)(
       await page.waitForSelector(".event-row");
       const total = (await store.getEvents(runs.rag!.runId)).length;
       expect(await page.locator("[data-count]").getAttribute("data-count")).toBe(String(total));
+      // The run's four tokens are stored coalesced, in one row.
+      const tokenRows = (await store.getEvents(runs.rag!.runId, { types: ["token"] })).length;
       await page.selectOption("[data-filter='type']", "token");
       await page.waitForFunction(
-        () => document.querySelector("[data-count]")?.getAttribute("data-count") === "4",
+        (count) => document.querySelector("[data-count]")?.getAttribute("data-count") === String(count),
+        tokenRows,
       );
       expect(new URL(page.url()).searchParams.get("type")).toBe("token");
       await page.locator(".event-row").first().click();
-      expect(await page.locator("[data-payload]").textContent()).toBe('"Paris"');
+      expect(JSON.parse((await page.locator("[data-payload]").textContent())!)).toEqual([
+        "Paris",
+        " is",
+        " the",
+        " capital.",
+      ]);
       await page.selectOption("[data-filter='type']", "");
       await page.selectOption("[data-filter='step']", "fetch_doc");
       await page.waitForFunction(
@@ -234,6 +232,47 @@ describe.skipIf(missing !== undefined)(
       expect(await page.locator("[data-success-rate]").textContent()).toBe("100.0 %");
       await page.waitForSelector(".chart canvas");
       await shot("pipe");
+    });
+
+    it("moves through the runs with the keyboard, marks two to compare and opens one", async () => {
+      await open("/runs");
+      await page.waitForSelector("tbody tr.cursor");
+      const rows = page.locator("tbody tr");
+      expect(await rows.nth(0).getAttribute("class")).toContain("cursor");
+      await page.keyboard.press("j");
+      await page.keyboard.press("j");
+      await page.waitForFunction(() =>
+        document.querySelectorAll("tbody tr")[2]?.classList.contains("cursor"),
+      );
+      await page.keyboard.press("k");
+      await page.waitForFunction(() =>
+        document.querySelectorAll("tbody tr")[1]?.classList.contains("cursor"),
+      );
+      const second = await rows.nth(1).getAttribute("data-run");
+      await page.keyboard.press("x");
+      await page.keyboard.press("j");
+      await page.keyboard.press("x");
+      const third = await rows.nth(2).getAttribute("data-run");
+      const compare = page.getByRole("link", { name: "Compare the 2 marked runs" });
+      expect(await compare.getAttribute("href")).toBe(`/compare?a=${second}&b=${third}`);
+      await page.keyboard.press("/");
+      expect(await page.evaluate(() => document.activeElement?.getAttribute("data-filter"))).toBe("search");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(`**/runs/${third}`);
+    });
+
+    it("follows the system's light or dark theme", async () => {
+      await open("/runs");
+      await page.waitForSelector("tbody tr");
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await page.emulateMedia({ colorScheme: "light" });
+      const light = await background();
+      await page.emulateMedia({ colorScheme: "dark" });
+      const dark = await background();
+      await page.emulateMedia({ colorScheme: "light" });
+      expect(light).toBe("rgb(248, 249, 250)");
+      expect(dark).toBe("rgb(13, 17, 23)");
     });
 
     it("shows a run written while the page is open, and updates it live", async () => {

@@ -1,12 +1,12 @@
 // The dashboard over PostgresStore: the API answers from Postgres, and a run's stream delivers
 // events that another connection (the writer's own store) stores while it is open.
-import { Pipe } from "justpipe";
+import { generateRunId, Pipe } from "justpipe";
 import { PostgresStore } from "justpipe/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard } from "../../src/dashboard/index.js";
 import { DATABASE_URL, dropSchema, postgresAvailable } from "../support/services.js";
 import { failingPipe, initial, ragPipe } from "./support/pipes.js";
-import { recordRun } from "./support/record-run.js";
+import { runStored } from "./support/run-stored.js";
 
 const postgres = await postgresAvailable();
 const schema = `dashboard_test_${process.pid}`;
@@ -22,8 +22,8 @@ describe.skipIf(!postgres.ok)(`the dashboard over PostgresStore${postgres.reason
     writer = new PostgresStore({ connectionString: DATABASE_URL, schema });
     await writer.init();
     reader = new PostgresStore({ connectionString: DATABASE_URL, schema });
-    await recordRun(writer, ragPipe(), initial());
-    await recordRun(writer, failingPipe(), initial());
+    await runStored(writer, ragPipe(), initial());
+    await runStored(writer, failingPipe(), initial());
     dashboard = await startDashboard({ store: reader, port: 0 });
   });
   afterAll(async () => {
@@ -43,22 +43,38 @@ describe.skipIf(!postgres.ok)(`the dashboard over PostgresStore${postgres.reason
     expect(events.events[0].payload.message).toContain("schema mismatch");
   });
 
-  it("streams the events another connection stores while the stream is open", async () => {
+  /** A run that waits in "wait_for_gate" until `release()`; `stored` resolves once the store has it. */
+  function gatedRun() {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
+    const runId = generateRunId();
     const live = new Pipe<{ done: boolean }>({ name: "live-job" });
     live.step("finish_up", async () => {});
-    live.step("wait_for_gate", async () => gate, { to: "finish_up" });
-    let started!: () => void;
-    const first = new Promise<void>((resolve) => {
-      started = resolve;
+    live.step(
+      "wait_for_gate",
+      async () => {
+        while ((await reader.getRun(runId)) === undefined)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        stored();
+        await gate;
+      },
+      { to: "finish_up" },
+    );
+    let stored!: () => void;
+    const running = new Promise<void>((resolve) => {
+      stored = resolve;
     });
-    const writing = recordRun(writer, live, { done: false }, { batch: 1, afterBatch: async () => started() });
-    await first;
+    const writing = runStored(writer, live, { done: false }, { runId });
+    return { runId, running, release, writing };
+  }
+
+  it("streams the events another connection stores while the stream is open", async () => {
+    const { runId, running, release, writing } = gatedRun();
+    await running;
     const [run] = (await getJson("/api/runs?pipe=live-job")).runs;
-    expect(run.status).toBe("running");
+    expect(run).toMatchObject({ runId, status: "running" });
     const response = await fetch(new URL(`/api/runs/${run.runId}/stream`, dashboard.url));
     const text = response.text();
     release();
@@ -69,4 +85,21 @@ describe.skipIf(!postgres.ok)(`the dashboard over PostgresStore${postgres.reason
     expect(stream).toMatch(/event: run\ndata: \{[^\n]*"status":"success"/);
     expect(stream.trim().endsWith("event: end\ndata: {}")).toBe(true);
   });
+
+  it("wakes a follower by LISTEN/NOTIFY, not by polling", async () => {
+    const { runId, running, release, writing } = gatedRun();
+    await running;
+    // A poll interval longer than the test's timeout: only a notification can deliver the rest.
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const event of reader.followEvents(runId, { pollInterval: 10 * 60_000 })) {
+        seen.push(`${event.type}:${event.stage}`);
+      }
+    })();
+    release();
+    await writing;
+    await following;
+    expect(seen).toContain("step_end:finish_up");
+    expect(seen.at(-1)).toBe("finish:system");
+  }, 20_000);
 });

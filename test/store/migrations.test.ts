@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StoreError } from "../../src/index.js";
 import { PostgresStore } from "../../src/postgres/index.js";
@@ -173,8 +174,36 @@ describe.skipIf(!postgres.ok)(`Postgres schema versions${postgres.reason}`, () =
     await Promise.all(stores.map((store) => store.init()));
     await stores[0]!.init();
     await Promise.all(stores.map((store) => store.close()));
-    const ledger = await postgresQuery(`SELECT version FROM ${schema}.schema_migrations`);
-    expect(ledger.rows.map((row) => row.version)).toEqual([SCHEMA_VERSION]);
+    const ledger = await postgresQuery(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+    expect(ledger.rows.map((row) => row.version)).toEqual(
+      migrations("postgres").map((migration) => migration.version),
+    );
+  });
+
+  it("opening an up-to-date schema takes no lock and writes nothing (it opens while another holds the migration lock)", async () => {
+    const schema = schemas[2]!;
+    const store = new PostgresStore({ connectionString: DATABASE_URL, schema });
+    await store.init();
+    await store.close();
+    const holder = new pg.Client({ connectionString: DATABASE_URL });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtext($1))", [`justpipe:${schema}`]);
+      const reopened = new PostgresStore({ connectionString: DATABASE_URL, schema });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const outcome = await Promise.race([
+        reopened.init().then(() => "opened"),
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve("waited for the lock"), 5000);
+        }),
+      ]);
+      clearTimeout(timer);
+      expect(outcome).toBe("opened");
+      expect(await reopened.listRuns()).toEqual([]);
+      await reopened.close();
+    } finally {
+      await holder.end();
+    }
   });
 
   it("refuses a schema from a newer justpipe", async () => {

@@ -6,6 +6,7 @@ import {
   type PipelineRecord,
   type PipelineSummary,
   type Stats,
+  type StepStats,
 } from "../api.js";
 import { Chart } from "../components/Chart.js";
 import { PipelineGraph } from "../components/Graph.js";
@@ -47,7 +48,8 @@ export function PipePage({ name }: { name: string }) {
   ).data;
   const data = stats.data;
   const overTime = useMemo(() => (data ? runsOverTime(data) : undefined), [data]);
-  const perStep = useMemo(() => (data && data.steps.length > 0 ? stepChart(data) : undefined), [data]);
+  const steps = useMemo(() => data?.pipes.find((pipe) => pipe.pipe === name)?.steps ?? [], [data, name]);
+  const perStep = useMemo(() => (steps.length > 0 ? stepChart(steps) : undefined), [steps]);
   return (
     <main class="page">
       <header class="page-header">
@@ -91,9 +93,12 @@ export function PipePage({ name }: { name: string }) {
           </div>
         </section>
         <section class="panel">
-          <h2>Runs over time (duration, by status)</h2>
+          <h2>
+            Runs over time (duration, by status
+            {data && data.sampled < data.total ? `; the newest ${data.sampled}` : ""})
+          </h2>
           {overTime ? <Chart label="Runs over time" options={overTime.options} data={overTime.data} /> : null}
-          <h2>Per step: p50 / p95</h2>
+          <h2>Per step: p50 / p95 of its time per run</h2>
           {perStep ? (
             <Chart label="p50 and p95 per step" options={perStep.options} data={perStep.data} />
           ) : (
@@ -110,10 +115,10 @@ export function PipePage({ name }: { name: string }) {
                 </tr>
               </thead>
               <tbody>
-                {data.steps.map((step) => (
+                {steps.map((step) => (
                   <tr key={step.step}>
                     <td class="mono">{step.step}</td>
-                    <td class="number">{step.count.toLocaleString()}</td>
+                    <td class="number">{step.invocations.toLocaleString()}</td>
                     <td class="number">{duration(step.p50Ms)}</td>
                     <td class="number">{duration(step.p95Ms)}</td>
                   </tr>
@@ -166,8 +171,11 @@ function runsOverTime(stats: Stats): { options: Omit<uPlot.Options, "width">; da
   };
 }
 
-function stepChart(stats: Stats): { options: Omit<uPlot.Options, "width">; data: uPlot.AlignedData } {
-  const steps = stats.steps.slice(0, 20);
+function stepChart(all: readonly StepStats[]): {
+  options: Omit<uPlot.Options, "width">;
+  data: uPlot.AlignedData;
+} {
+  const steps = all.slice(0, 20);
   return {
     data: [
       steps.map((_step, index) => index),

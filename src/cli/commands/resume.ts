@@ -1,8 +1,9 @@
 /** `justpipe resume <id>`: continues a stored run with the module `run` recorded (or `--module`). */
 import type { PipeEvent, Store } from "justpipe";
 import type { CommandContext } from "../context.js";
-import { findRun, withStore } from "../context.js";
+import { withStore } from "../context.js";
 import { CommandError } from "../errors.js";
+import { findRun } from "../find-run.js";
 import { loadPipe, parseModuleReference } from "../load-module.js";
 import { writeJson } from "../output.js";
 import { readJsonOption } from "../state-option.js";

@@ -2,9 +2,10 @@
 
 import type { EventType, StoredEvent } from "justpipe";
 import type { CommandContext } from "../context.js";
-import { findRun, withStore } from "../context.js";
+import { withStore } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatEventLine } from "../event-line.js";
+import { findRun } from "../find-run.js";
 import { jsonReplacer, writeLines } from "../output.js";
 import { parseCount } from "./runs-list.js";
 

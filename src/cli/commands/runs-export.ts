@@ -1,7 +1,8 @@
 /** `justpipe runs export <id>`: the run and its events as JSON or JSON lines. */
 import type { CommandContext } from "../context.js";
-import { findRun, withStore } from "../context.js";
+import { withStore } from "../context.js";
 import { UsageError } from "../errors.js";
+import { findRun } from "../find-run.js";
 import { jsonReplacer } from "../output.js";
 import { runToJson } from "../run-json.js";
 

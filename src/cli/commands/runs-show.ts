@@ -1,8 +1,10 @@
 /** `justpipe runs show <id>`: one run in detail, with its step table. */
 
 import type { EventType, RunRecord, Store, StoredEvent } from "justpipe";
+import { eventsOfTypes } from "../../dashboard/events-of-types.js";
 import type { CommandContext } from "../context.js";
-import { findRun, withStore } from "../context.js";
+import { withStore } from "../context.js";
+import { findRun } from "../find-run.js";
 import { colorStatus, renderTable, writeJson, writeLines } from "../output.js";
 import { runToJson, shortId } from "../run-json.js";
 import {
@@ -74,7 +76,7 @@ export async function showRun(context: CommandContext, id: string, options: Show
       // A long ended run: timings from its end metrics, failures from its few error events, so a
       // run of 100,000 events shows about as fast as one of ten.
       const [stored, pipeline] = await Promise.all([
-        store.getEvents(found.runId, { types: ENDED_RUN_EVENT_TYPES }),
+        eventsOfTypes(store, found.runId, ENDED_RUN_EVENT_TYPES),
         store.getPipeline(found.pipeHash),
       ]);
       const kinds = kindsFromDescription(pipeline?.describe as Parameters<typeof kindsFromDescription>[0]);

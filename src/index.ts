@@ -32,6 +32,7 @@ export type {
   Target,
 } from "./model/handler-types.js";
 export type { StepKind } from "./model/step-definition.js";
+export type { StepItem, StepToken, StepType, StepTypes } from "./model/step-types.js";
 
 // Options of the Pipe, its steps and its runs.
 export type { SubOptions } from "./definition/sub-options.js";

@@ -148,13 +148,15 @@ export type MapWorker<State = unknown, Context = undefined, Item = unknown> = (
 ) => unknown;
 
 /**
- * The arguments of `pipe.step`: a name, the handler and options, or the handler (named after its
- * function) and options. (One signature with a union of tuples rather than two overloads, so that a
- * handler returning the wrong type is reported as such, not as "the last overload" rejecting a name.)
+ * The arguments of `pipe.step` after the first: the handler and options when the first is the
+ * step's name, the options when it is the handler (named after its function). A conditional type
+ * on the first argument, rather than two overloads or a union of tuples: with those, TypeScript 6
+ * and 7 report a handler that returns a wrong type as a name or handler rejected at the wrong
+ * position ("... is not assignable to type 'string'"); with this, at the handler's return value.
  */
-export type StepArguments<H, Options> =
-  | [handler: H, options?: Options]
-  | [name: string, handler: H, options?: Options];
+export type StepArguments<First, H, Options> = First extends string
+  ? [handler: H, options?: Options]
+  : [options?: Options];
 
 /**
  * A switch's routes: a table keyed by the handler's return value (compared as a string, so `1`
@@ -319,6 +321,19 @@ export interface PipeOptions {
    * @default {@link realClock}
    */
   clock?: Clock;
+  /**
+   * Makes a run without `context` an error: `run()`, `invoke()` and `resume()` throw a `TypeError`
+   * naming the pipe from their first iteration, before any hook or step runs (and before anything
+   * is stored). Types already require `context` when the Context type does not admit `undefined`;
+   * this option is the check at run time, for JavaScript callers and casts that types cannot see.
+   * A sub-pipeline with it fails its sub step when the parent run has no context.
+   * @default false: a run without context runs with `ctx` undefined
+   * @example
+   * ```ts
+   * const pipe = new Pipe<State, { userId: string }>({ requireContext: true });
+   * ```
+   */
+  requireContext?: boolean;
 }
 
 /**

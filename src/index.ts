@@ -9,6 +9,7 @@
 export { Pipe } from "./definition/pipe.js";
 export { DEFAULT_OBSERVER_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT } from "./definition/pipe-options.js";
 export type { StepInfo } from "./definition/step-info.js";
+export { isStepToken } from "./definition/step-token.js";
 export type { InvokeArguments, InvokeOptions, InvokeResult } from "./runtime/invoke.js";
 
 // What a step returns to steer the run.

@@ -4,7 +4,14 @@
  * worker's item, a streaming step's token. Registration stays statement-style (nothing chained).
  */
 import { describe, expectTypeOf, it } from "vitest";
-import { EventType, Pipe, type StepArgs, type StepItem, type StepToken } from "../../src/index.js";
+import {
+  EventType,
+  isStepToken,
+  Pipe,
+  type StepArgs,
+  type StepItem,
+  type StepToken,
+} from "../../src/index.js";
 import { type MockCall, TestPipe } from "../../src/testing/index.js";
 
 interface State {
@@ -130,5 +137,20 @@ describe("mocks registered by name get the step's argument types", () => {
     });
     // @ts-expect-error: the pipe's state has no `missing`
     tester.mock("worker", ({ state }) => state.missing);
+  });
+});
+
+describe("isStepToken narrows a TOKEN to what its step streams", () => {
+  it("by the registry's token type of the named step", async () => {
+    const pipe = definePipe();
+    for await (const event of pipe.run({ urls: [], sizes: [], answer: "" }, { context: { apiKey: "k" } })) {
+      if (isStepToken(pipe, event, "answer")) {
+        expectTypeOf(event.payload).toEqualTypeOf<string>();
+        expectTypeOf(event.type).toEqualTypeOf<"token">();
+      }
+      if (isStepToken(pipe, event, "cite")) expectTypeOf(event.payload).toEqualTypeOf<Citation>();
+      // @ts-expect-error: not a declared step
+      isStepToken(pipe, event, "nope");
+    }
   });
 });

@@ -86,6 +86,12 @@ describe("the step registry types steps registered by a declared name", () => {
     );
   });
 
+  it("a pipe with a registry nests in any pipe as a sub-pipeline", () => {
+    new Pipe<{ id: string }>().sub("typed", () => ({ urls: [], sizes: [], answer: "" }), {
+      pipeline: definePipe(),
+    });
+  });
+
   it("a declared token must be one of the Pipe's token types", () => {
     // @ts-expect-error: the Pipe streams strings only, the registry says "cite" streams citations
     new Pipe<State, Context, string, Steps>();

@@ -13,11 +13,10 @@ import type {
   Middleware,
   PipeOptions,
   RunArguments,
-  StepArguments,
   StepOptions,
   SwitchOptions,
 } from "../model/options.js";
-import type { StepItem, StepToken, StepTypes } from "../model/step-types.js";
+import type { StepArguments, StepItem, StepToken, StepTypes } from "../model/step-types.js";
 import {
   type InvokeArguments,
   type InvokeOptions,

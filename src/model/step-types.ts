@@ -46,3 +46,14 @@ export type StepToken<Steps, Name, Fallback = unknown> = Name extends keyof Step
     ? Token
     : Fallback
   : Fallback;
+
+/**
+ * The arguments of `pipe.step` after the first: the handler and options when the first is the
+ * step's name, the options when it is the handler (named after its function). A conditional type
+ * on the first argument, rather than two overloads or a union of tuples: with those, TypeScript 6
+ * and 7 report a handler that returns a wrong type as a name or handler rejected at the wrong
+ * position ("... is not assignable to type 'string'"); with this, at the handler's return value.
+ */
+export type StepArguments<First, H, Options> = First extends string
+  ? [handler: H, options?: Options]
+  : [options?: Options];

@@ -46,6 +46,11 @@ export type ItemOf<H> = H extends (args: StepArgs<any, any, infer Item>) => unkn
  * Use one `TestPipe` per pipe at a time. To mock a step of a sub-pipeline, wrap the child pipe
  * in its own `TestPipe`.
  *
+ * @typeParam State - the pipe's state.
+ * @typeParam Context - the pipe's context.
+ * @typeParam Steps - the pipe's step registry (see `StepTypes`): a mock by a declared name gets
+ *   the step's item type.
+ *
  * @example
  * ```ts
  * test("greets", async () => {

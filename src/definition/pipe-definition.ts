@@ -1,7 +1,7 @@
 import { didYouMean } from "../errors/did-you-mean.js";
 import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
 import { expectedOf } from "../errors/messages.js";
-import { analyzeGraph, type ExecutionPlan, type GraphAnalysis } from "../graph/plan.js";
+import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
 import type { AnyHandler, ErrorHandler, HookHandler, Target } from "../model/handler-types.js";
 import type { NestedPipe } from "../model/nested-pipe.js";
 import type { EventHook, Observer } from "../model/observer.js";
@@ -12,9 +12,17 @@ import { composeMiddleware } from "../runtime/compose.js";
 import { nestedPipeIssues } from "./nested-pipes.js";
 import type { ResolvedPipeOptions } from "./pipe-options.js";
 import { checkRegistration, type RegisteredStep, stepDefinition } from "./registration.js";
+import type { StepInfo } from "./step-info.js";
 
 /** The `validated` key of a run without a `start` option. */
 const NO_START = "\u0000";
+
+/** A pipe's lifecycle and error hooks: the live lists its compiled form shares. */
+export interface PipeHooks {
+  readonly startup: readonly AnyHandler[];
+  readonly shutdown: readonly AnyHandler[];
+  readonly onError: readonly AnyHandler[];
+}
 
 /**
  * What a {@link Pipe} holds behind its façade (internal): the registered steps, hooks, middleware
@@ -114,12 +122,31 @@ export class PipeDefinition<State, Context> {
   }
 
   /** The lifecycle and error hooks, for introspection. */
-  hooks(): {
-    startup: readonly AnyHandler[];
-    shutdown: readonly AnyHandler[];
-    onError: readonly AnyHandler[];
-  } {
+  hooks(): PipeHooks {
     return { startup: this.startup, shutdown: this.shutdown, onError: this.errorHooks };
+  }
+
+  /** `pipe.steps()`: every registered step, in registration order. */
+  stepInfos(): StepInfo[] {
+    const plan = this.plan();
+    return [...this.steps.values()].map((step) => ({
+      name: step.name,
+      kind: step.kind,
+      targets: targetsOf(plan.nodes.get(step.name)!),
+      timeout: step.timeout,
+      retries: step.retries,
+      barrierTimeout: step.barrierTimeout,
+      barrierType: step.barrierType,
+      hasErrorHandler: step.onError !== undefined,
+    }));
+  }
+
+  /** `pipe.topology()`: the static `to` edges by step name (a copy). */
+  topology(): Record<string, string[]> {
+    const edges: Record<string, string[]> = {};
+    for (const [name, node] of this.plan().nodes)
+      if (node.successors.length > 0) edges[name] = [...node.successors];
+    return edges;
   }
 
   /** Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
@@ -205,6 +232,18 @@ export class PipeDefinition<State, Context> {
     this.steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.steps.size));
     this.analysis = undefined;
     if (!this.names.has(handler)) this.names.set(handler, name);
+  }
+
+  addObserver(observer: Observer<State, Context>): () => void {
+    if (typeof observer !== "object" || observer === null) {
+      throw expectedOf(
+        `Pipe '${this.name}'`,
+        "observer",
+        "an object with onEvent/onPipelineStart/... methods",
+        observer,
+      );
+    }
+    return this.addTo(this.observers, observer, "add an observer");
   }
 
   addTo<T>(list: T[], item: T, action: string): () => void {

@@ -540,9 +540,14 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     return this.#definition.hooks();
   }
 
+  /** @internal True when the pipe has its own store (its runs are durable, so a sub step streams them). */
+  _hasStore(): boolean {
+    return this.#store !== undefined;
+  }
+
   /** @internal Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
-  _checkWithin(within: ReadonlySet<NestedPipe>): void {
-    this.#definition.checkWithin(within);
+  _checkWithin(within: Set<NestedPipe>): number {
+    return this.#definition.checkWithin(within);
   }
 
   /** @internal The resolved graph: the frozen one after the first run, else analysed afresh. */

@@ -93,7 +93,10 @@ describe("sub-pipelines run inline", () => {
     const log: string[] = [];
     const child = new Pipe({ name: "child" });
     child.onShutdown(() => void log.push("child shutdown"));
-    child.step("wait", ({ signal }) => new Promise((resolve) => signal.addEventListener("abort", resolve)));
+    child.step(
+      "wait",
+      ({ signal }) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve())),
+    );
     const pipe = new Pipe({ name: "parent" });
     pipe.onShutdown(() => void log.push("parent shutdown"));
     pipe.sub("down", () => ({}), { pipeline: child });

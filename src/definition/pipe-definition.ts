@@ -9,7 +9,7 @@ import type { MapOptions, Middleware, StepOptions, SwitchOptions, WrappedHandler
 import type { StepKind } from "../model/step-definition.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
-import { nestedPipeIssues } from "./nested-pipes.js";
+import { MAX_SUB_DEPTH, nestedPipeIssues, stepsChanged, stepsGeneration } from "./nested-pipes.js";
 import type { ResolvedPipeOptions } from "./pipe-options.js";
 import { checkRegistration, type RegisteredStep, stepDefinition } from "./registration.js";
 import type { StepInfo } from "./step-info.js";
@@ -45,6 +45,8 @@ export class PipeDefinition<State, Context> {
   /** The graph analysis without `start`, until the definition changes. */
   analysis: GraphAnalysis | undefined;
   readonly validated = new Set<string>();
+  /** The levels this pipe spans, from its last passing nesting check (see `checkWithin`). */
+  nestedHeight: { readonly height: number; readonly generation: number } | undefined;
 
   constructor(pipe: NestedPipe, options: ResolvedPipeOptions) {
     this.pipe = pipe;
@@ -149,9 +151,22 @@ export class PipeDefinition<State, Context> {
     return edges;
   }
 
-  /** Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
-  checkWithin(within: ReadonlySet<NestedPipe>): void {
+  /**
+   * Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included);
+   * returns the levels it spans. A pipe that passed once spans the same levels until a step is
+   * registered anywhere, and passes again wherever those levels fit under the depth limit (a
+   * passing pipe cannot contain one of the pipes it is nested in: it would contain itself).
+   */
+  checkWithin(within: Set<NestedPipe>): number {
+    const cached = this.nestedHeight;
+    if (
+      cached !== undefined &&
+      cached.generation === stepsGeneration() &&
+      within.size + cached.height - 1 <= MAX_SUB_DEPTH
+    )
+      return cached.height;
     this.check(undefined, within);
+    return this.nestedHeight?.height ?? 1;
   }
 
   /** The resolved graph: the frozen one after the first run, else analysed afresh (never throws). */
@@ -172,10 +187,7 @@ export class PipeDefinition<State, Context> {
   }
 
   /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
-  check(
-    startTarget: Target | undefined,
-    within: ReadonlySet<NestedPipe>,
-  ): [string, GraphAnalysis | undefined] {
+  check(startTarget: Target | undefined, within: Set<NestedPipe>): [string, GraphAnalysis | undefined] {
     let start: string | undefined;
     const issues: DefinitionIssue[] = [];
     if (startTarget !== undefined) {
@@ -198,8 +210,10 @@ export class PipeDefinition<State, Context> {
     else
       for (const warning of analysis.strictErrors)
         process.emitWarning(warning.message, { type: "PipelineValidationWarning" });
-    issues.push(...nestedPipeIssues(this.steps.values(), within));
+    const nested = nestedPipeIssues(this.steps.values(), within);
+    issues.push(...nested.issues);
     if (issues.length > 0) throw new DefinitionError(issues);
+    this.nestedHeight = { height: nested.height, generation: stepsGeneration() };
     return [key, analysis];
   }
 
@@ -231,6 +245,7 @@ export class PipeDefinition<State, Context> {
   ): void {
     this.steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.steps.size));
     this.analysis = undefined;
+    stepsChanged();
     if (!this.names.has(handler)) this.names.set(handler, name);
   }
 

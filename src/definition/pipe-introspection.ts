@@ -170,8 +170,8 @@ export class PipeIntrospection<State = unknown, Context = undefined> {
   }
 
   /** @internal Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
-  _checkWithin(within: ReadonlySet<NestedPipe>): void {
-    this._definition.checkWithin(within);
+  _checkWithin(within: Set<NestedPipe>): number {
+    return this._definition.checkWithin(within);
   }
 
   /** @internal The resolved graph: the frozen one after the first run, else analysed afresh. */

@@ -359,4 +359,9 @@ export class Pipe<
       this.#runDefaults,
     ) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
   }
+
+  /** @internal True when the pipe has its own store (its runs are durable, so a sub step streams them). */
+  _hasStore(): boolean {
+    return this.#runDefaults.store !== undefined;
+  }
 }

@@ -6,7 +6,8 @@ import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
 import type { Frontier } from "../store/checkpoint.js";
 import { allowManyListeners } from "./abort-listeners.js";
-import { ChildRuns } from "./child-runs.js";
+import type { ChildOutlet } from "./child-outlet.js";
+import { ChildRuns, InlineChildRun } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
 import { Invocation } from "./invocation.js";
@@ -74,7 +75,14 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
   /** The checkpoint a resumed run continues from. */
   readonly #resume: Frontier | undefined;
 
-  constructor(compiled: CompiledPipe, state: unknown, options: RunOptions<unknown>, durable?: DurableRun) {
+  /** @param outlet - the queue of a sub step's child run inline in its parent (see `ChildOutlet`). */
+  constructor(
+    compiled: CompiledPipe,
+    state: unknown,
+    options: RunOptions<unknown>,
+    durable?: DurableRun,
+    outlet?: ChildOutlet,
+  ) {
     super();
     this.compiled = compiled;
     this.state = state;
@@ -85,7 +93,7 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     this.threadId = durable === undefined ? this.runId : durable.threadId;
     this.#resume = durable?.resume;
     if (durable !== undefined) this.persistence = new RunPersistence(durable, this);
-    this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
+    this.queue = outlet ?? new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.observers =
       compiled.observers.length === 0
@@ -106,6 +114,16 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
   /** Child runs of sub-pipeline steps still being forwarded. */
   get children(): ChildRuns {
     return (this.#children ??= new ChildRuns());
+  }
+
+  /** Starts a sub step's child run inside this run: its events go through `outlet`. */
+  runInline(
+    compiled: CompiledPipe,
+    state: unknown,
+    options: RunOptions<unknown>,
+    outlet: ChildOutlet,
+  ): InlineChildRun {
+    return new InlineChildRun(new Scheduler(compiled, state, options, undefined, outlet));
   }
 
   /** The run's own metadata scope (`meta.run`), made on first use. */

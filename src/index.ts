@@ -152,6 +152,7 @@ export type { TokenPersistence } from "./store/recorder.js";
 export type {
   DurablePipeOptions,
   Durability,
+  DurableInvokeArguments,
   DurableRunArguments,
   DurableRunOptions,
   ResumeOptions,

@@ -25,12 +25,7 @@ import type {
   SwitchOptions,
 } from "../model/options.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
-import {
-  type InvokeArguments,
-  type InvokeOptions,
-  type InvokeResult,
-  invokePipe,
-} from "../runtime/invoke.js";
+import { type InvokeOptions, type InvokeResult, invokePipe } from "../runtime/invoke.js";
 import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
 import type { Store } from "../store/store.js";
 import {
@@ -42,6 +37,7 @@ import {
 } from "../visualization/index.js";
 import type {
   Durability,
+  DurableInvokeArguments,
   DurablePipeOptions,
   DurableRunArguments,
   DurableRunOptions,
@@ -340,7 +336,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * for scripts, jobs and request handlers that want the result, not the stream.
    *
    * @param state - the run's shared, mutable state (returned as `state`).
-   * @param options - those of {@link Pipe.run}, and `throwOnFailure` (default `true`).
+   * @param options - those of {@link Pipe.run} (the durable ones included: `store`, `runId`,
+   *   `durability`, `labels`...), and `throwOnFailure` (default `true`).
    * @returns `{ state, end, tokens }` once the run has ended `success` (any status with
    *   `throwOnFailure: false`).
    * @throws `PipelineError` (its `end` is the `FINISH` payload) when the run did not succeed:
@@ -352,7 +349,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * const { state, tokens } = await pipe.invoke({ question: "What is justpipe?" }, { timeout: 30_000 });
    * ```
    */
-  invoke(state: State, ...options: InvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
+  invoke(state: State, ...options: DurableInvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
     const invokeOptions = (options.length === 0 ? {} : options[0]) as InvokeOptions<Context>;
     return invokePipe(this.name, state, invokeOptions, (runOptions) =>
       this.run(state, ...([runOptions] as RunArguments<Context>)),

@@ -2,8 +2,11 @@ import { SubPipelineError } from "../errors/errors.js";
 import { primaryFailure } from "../events/failure.js";
 import type { PipelineEndData } from "../events/outcome.js";
 import type { PipeEvent } from "../events/types.js";
+import type { CompilablePipe } from "./compiled-pipe.js";
 import type { Invocation } from "./invocation.js";
+import type { SubRunLink } from "./persistence.js";
 import { RunEvent } from "./run-event.js";
+import { runPipe } from "./run-stream.js";
 import type { SchedulerPort } from "./scheduler-port.js";
 
 /** Runs a sub-pipeline step's child run and forwards its events. */
@@ -15,11 +18,33 @@ export function startSub(run: SchedulerPort, invocation: Invocation, childState:
     return;
   }
   const child = invocation.node.definition.pipeline!;
-  const stream = child.run(childState, {
-    context: run.ctx,
-    signal: run.signalOf(invocation),
-    clock: run.clock,
-  });
+  const options = { context: run.ctx, signal: run.signalOf(invocation), clock: run.clock };
+  const persistence = run.persistence;
+  let stream: AsyncGenerator<PipeEvent>;
+  if (persistence === undefined) stream = child.run(childState, options);
+  else {
+    // A durable run's child run is part of it: its progress goes into the parent's checkpoints,
+    // and a resumed sub step continues it (its ended steps are not run again).
+    const link: SubRunLink = { persistence: undefined, ended: undefined };
+    invocation.subRun = link;
+    const saved = invocation.resumeSub;
+    let state = childState;
+    if (saved !== undefined) {
+      try {
+        state = persistence.restoreSubState(saved, childState);
+      } catch (error) {
+        run.onControlError(invocation, error);
+        return;
+      }
+    }
+    const durable = persistence.childRun(link, child.name, saved?.frontier);
+    stream = runPipe(
+      child as unknown as CompilablePipe,
+      state,
+      options,
+      durable,
+    ) as AsyncGenerator<PipeEvent>;
+  }
   invocation.children = stream;
   run.children.add(stream);
   void forward(run, invocation, stream, child.name);
@@ -97,7 +122,13 @@ async function forward(
     );
     return;
   }
-  run.endStep(invocation);
-  if (end.status === "suspended") run.suspend();
-  else run.follow(invocation);
+  if (end.status === "suspended") {
+    // A resume continues the child after its suspended step (the parent's exit checkpoint holds it).
+    run.persistence?.interrupted(invocation);
+    run.endStep(invocation);
+    run.suspend();
+  } else {
+    run.endStep(invocation);
+    run.follow(invocation);
+  }
 }

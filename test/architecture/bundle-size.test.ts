@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 // 128.5 kB with the run store; 146.3 kB with the bounds on user code, the shared abort listeners
 // and the fixes of issue 13; 155.1 kB with the executor seam of issue 19 (isolated executor, state
 // view, deltas and their conflict ledger: 16.8 kB) on the run store alone; 164.1 kB with both;
-// 186.4 kB with durable runs on top (recorder, persistence, resume: ~21 kB) (December 2026).
-const BUDGET_BYTES = 190_000;
+// 186.4 kB with durable runs on top (recorder, persistence, resume: ~21 kB) (December 2026);
+// 193.0 kB with resume of retries in backoff, sync map workers and sub-pipeline child runs.
+const BUDGET_BYTES = 195_000;
 
 describe("the core entry", () => {
   it(`bundles to at most ${BUDGET_BYTES} bytes, with no runtime dependency`, async () => {

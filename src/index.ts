@@ -160,6 +160,7 @@ export type { TokenPersistence } from "./store/recorder.js";
 export type {
   DurablePipeOptions,
   Durability,
+  DurableInvokeArguments,
   DurableRunArguments,
   DurableRunOptions,
   ResumeOptions,

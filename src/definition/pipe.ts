@@ -17,13 +17,13 @@ import type {
   SwitchOptions,
 } from "../model/options.js";
 import type { StepArguments, StepItem, StepToken, StepTypes } from "../model/step-types.js";
-import {
-  type InvokeArguments,
-  type InvokeOptions,
-  type InvokeResult,
-  invokePipe,
-} from "../runtime/invoke.js";
-import type { DurablePipeOptions, DurableRunArguments, ResumeOptions } from "./durable-options.js";
+import { type InvokeOptions, type InvokeResult, invokePipe } from "../runtime/invoke.js";
+import type {
+  DurableInvokeArguments,
+  DurablePipeOptions,
+  DurableRunArguments,
+  ResumeOptions,
+} from "./durable-options.js";
 import { PipeIntrospection } from "./pipe-introspection.js";
 import { resolvePipeOptions } from "./pipe-options.js";
 import { checkMapOptions, checkSubOptions, checkSwitchOptions } from "./registration.js";
@@ -309,7 +309,8 @@ export class Pipe<
    * for scripts, jobs and request handlers that want the result, not the stream.
    *
    * @param state - the run's shared, mutable state (returned as `state`).
-   * @param options - those of {@link Pipe.run}, and `throwOnFailure` (default `true`).
+   * @param options - those of {@link Pipe.run} (the durable ones included: `store`, `runId`,
+   *   `durability`, `labels`...), and `throwOnFailure` (default `true`).
    * @returns `{ state, end, tokens }` once the run has ended `success` (any status with
    *   `throwOnFailure: false`).
    * @throws `PipelineError` (its `end` is the `FINISH` payload) when the run did not succeed:
@@ -321,7 +322,7 @@ export class Pipe<
    * const { state, tokens } = await pipe.invoke({ question: "What is justpipe?" }, { timeout: 30_000 });
    * ```
    */
-  invoke(state: State, ...options: InvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
+  invoke(state: State, ...options: DurableInvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
     const invokeOptions = (options.length === 0 ? {} : options[0]) as InvokeOptions<Context>;
     return invokePipe(this.name, state, invokeOptions, (runOptions) =>
       this.run(state, ...([runOptions] as RunArguments<Context>)),

@@ -4,10 +4,11 @@ import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
-import type { Frontier } from "../store/checkpoint.js";
+import type { Frontier, FrontierRetry } from "../store/checkpoint.js";
 import { allowManyListeners } from "./abort-listeners.js";
 import type { ChildOutlet } from "./child-outlet.js";
 import { ChildRuns, InlineChildRun } from "./child-runs.js";
+import { sleep } from "./clock.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
 import { Invocation } from "./invocation.js";
@@ -89,10 +90,13 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     this.ctx = options.context;
     this.options = options;
     this.clock = options.clock ?? compiled.clock;
-    this.runId = durable === undefined ? nextRunId() : durable.recorder.run.runId;
+    this.runId = durable?.recorder === undefined ? nextRunId() : durable.recorder.run.runId;
     this.threadId = durable === undefined ? this.runId : durable.threadId;
     this.#resume = durable?.resume;
-    if (durable !== undefined) this.persistence = new RunPersistence(durable, this);
+    if (durable !== undefined) {
+      this.persistence = new RunPersistence(durable, this);
+      if (durable.link !== undefined) durable.link.persistence = this.persistence;
+    }
     this.queue = outlet ?? new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.observers =
@@ -365,9 +369,29 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
           map === undefined
             ? undefined
             : { nextIndex: map.nextIndex, rerun: new Set(map.inFlight.map((item) => item.index)) };
-        this.startResumed(node, saved, resumeMap);
+        this.startResumed(node, saved, resumeMap, frontier.subs?.[saved.invocationId]);
       }
     });
+    for (const saved of frontier.retrying ?? []) {
+      const node = nodes.get(saved.step);
+      if (node !== undefined) this.#retryResumed(node, saved);
+    }
+  }
+
+  /** A retry that was waiting for its backoff: its attempt starts after the time that was left. */
+  #retryResumed(node: PlanNode, saved: FrontierRetry): void {
+    const key = {};
+    this.persistence?.waitingResumedRetry(key, saved, saved.remainingMs);
+    this.hold();
+    const again = () => {
+      if (!this.stopping) {
+        this.persistence?.retryStarted(key);
+        this.startResumed(node, saved);
+      }
+      this.release();
+    };
+    if (saved.remainingMs <= 0) again();
+    else sleep(this.clock, saved.remainingMs, this.stopSignal).then(again, again);
   }
 
   /** After the steps: closes child runs and cut-short generators, then runs the shutdown hooks. */

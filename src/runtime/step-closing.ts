@@ -240,9 +240,13 @@ export abstract class StepClosing extends RunEventEmitter {
     }
     this.hold();
     this.#close(invocation, true);
+    // A durable run's checkpoints hold the waiting attempt (a resume runs it after what is left).
+    this.persistence?.waitingRetry(invocation, delay);
     const again = () => {
-      if (!this.stopping) this.startNextAttempt(invocation);
-      else if (invocation.mapOwner !== undefined)
+      if (!this.stopping) {
+        this.persistence?.retryStarted(invocation);
+        this.startNextAttempt(invocation);
+      } else if (invocation.mapOwner !== undefined)
         mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
       this.release();
     };

@@ -6,7 +6,9 @@ import { ChildOutlet } from "./child-outlet.js";
 import type { InlineChildRun } from "./child-runs.js";
 import type { CompilablePipe, CompiledPipe } from "./compiled-pipe.js";
 import type { Invocation } from "./invocation.js";
+import type { SubRunLink } from "./persistence.js";
 import { RunEvent } from "./run-event.js";
+import { runPipe } from "./run-stream.js";
 import type { SchedulerPort } from "./scheduler-port.js";
 
 /**
@@ -24,7 +26,9 @@ export function startSub(run: SchedulerPort, invocation: Invocation, childState:
   }
   const child = invocation.node.definition.pipeline!;
   const options = { context: run.ctx, signal: run.signalOf(invocation), clock: run.clock };
-  if (!child._hasStore()) {
+  const persistence = run.persistence;
+  // A durable run's child runs as a stream (its progress goes into the parent's checkpoints).
+  if (persistence === undefined && !child._hasStore()) {
     let compiled: CompiledPipe | undefined;
     try {
       compiled = (child as unknown as CompilablePipe)._compile(undefined);
@@ -42,7 +46,31 @@ export function startSub(run: SchedulerPort, invocation: Invocation, childState:
       return;
     }
   }
-  const stream = child.run(childState, options);
+  let stream: AsyncGenerator<PipeEvent>;
+  if (persistence === undefined) stream = child.run(childState, options);
+  else {
+    // A durable run's child run is part of it: its progress goes into the parent's checkpoints,
+    // and a resumed sub step continues it (its ended steps are not run again).
+    const link: SubRunLink = { persistence: undefined, ended: undefined };
+    invocation.subRun = link;
+    const saved = invocation.resumeSub;
+    let state = childState;
+    if (saved !== undefined) {
+      try {
+        state = persistence.restoreSubState(saved, childState);
+      } catch (error) {
+        run.onControlError(invocation, error);
+        return;
+      }
+    }
+    const durable = persistence.childRun(link, child.name, saved?.frontier);
+    stream = runPipe(
+      child as unknown as CompilablePipe,
+      state,
+      options,
+      durable,
+    ) as AsyncGenerator<PipeEvent>;
+  }
   invocation.children = stream;
   run.children.add(stream);
   void forward(run, invocation, stream, child.name);
@@ -159,7 +187,13 @@ function settle(
     );
     return;
   }
-  run.endStep(invocation);
-  if (end.status === "suspended") run.suspend();
-  else run.follow(invocation);
+  if (end.status === "suspended") {
+    // A resume continues the child after its suspended step (the parent's exit checkpoint holds it).
+    run.persistence?.interrupted(invocation);
+    run.endStep(invocation);
+    run.suspend();
+  } else {
+    run.endStep(invocation);
+    run.follow(invocation);
+  }
 }

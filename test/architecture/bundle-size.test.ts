@@ -10,7 +10,8 @@ import { describe, expect, it } from "vitest";
 // view, deltas and their conflict ledger: 16.8 kB) on the run store alone; 164.1 kB with both;
 // 186.4 kB with durable runs on top (recorder, persistence, resume: ~21 kB) (December 2026);
 // 190.7 kB with sub-pipelines run inline and the linear nesting check of issue 13 (~4.3 kB).
-const BUDGET_BYTES = 192_000;
+// 193.0 kB with resume of retries in backoff, sync map workers and sub-pipeline child runs.
+const BUDGET_BYTES = 195_000;
 
 describe("the core entry", () => {
   it(`bundles to at most ${BUDGET_BYTES} bytes, with no runtime dependency`, async () => {

@@ -1,6 +1,7 @@
 // How a run's progress becomes a checkpoint's frontier: plain data from the live invocations.
 import type { PlanNode } from "../graph/plan.js";
 import type { FrontierInvocation, FrontierMap, SubRunCheckpoint } from "../store/checkpoint.js";
+import type { Codec } from "../store/codec.js";
 import type { Invocation } from "./invocation.js";
 import type { MapDriver } from "./map.js";
 
@@ -65,4 +66,23 @@ export function subProgress(
     if (progress !== undefined) (subs ??= {})[invocation.id] = progress;
   }
   return subs;
+}
+
+/**
+ * The state a resumed sub step's child run continues with: the stored child state, copied onto
+ * the state the sub step's handler just built (`fresh`), so a child state that is part of the
+ * parent's state stays that same object. Throws the codec's error.
+ *
+ * @param codec - the run's codec.
+ * @param saved - the child's progress from the checkpoint.
+ * @param fresh - what the sub step's handler returned this time.
+ */
+export function restoredSubState(codec: Codec, saved: SubRunCheckpoint, fresh: unknown): unknown {
+  const data = saved.base64 === true ? new Uint8Array(Buffer.from(saved.state, "base64")) : saved.state;
+  const restored = codec.decode(data);
+  if (typeof fresh === "object" && fresh !== null && typeof restored === "object" && restored !== null) {
+    Object.assign(fresh, restored);
+    return fresh;
+  }
+  return restored;
 }

@@ -11,7 +11,7 @@ import type {
 } from "../store/checkpoint.js";
 import type { Codec } from "../store/codec.js";
 import type { RunRecorder } from "../store/recorder.js";
-import { mapProgress, subProgress, successorOf, toFrontier } from "./frontier.js";
+import { mapProgress, restoredSubState, subProgress, successorOf, toFrontier } from "./frontier.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
 import type { RunEvent } from "./run-event.js";
@@ -238,22 +238,9 @@ export class RunPersistence {
     };
   }
 
-  /**
-   * The state a resumed sub step's child run continues with: the stored child state, copied onto
-   * the state the sub step's handler just built (`fresh`), so a child state that is part of the
-   * parent's state stays that same object. Throws the codec's error.
-   *
-   * @param saved - the child's progress from the checkpoint.
-   * @param fresh - what the sub step's handler returned this time.
-   */
+  /** The state a resumed sub step's child run continues with (see `restoredSubState`). */
   restoreSubState(saved: SubRunCheckpoint, fresh: unknown): unknown {
-    const data = saved.base64 === true ? new Uint8Array(Buffer.from(saved.state, "base64")) : saved.state;
-    const restored = this.#run.codec.decode(data);
-    if (typeof fresh === "object" && fresh !== null && typeof restored === "object" && restored !== null) {
-      Object.assign(fresh, restored);
-      return fresh;
-    }
-    return restored;
+    return restoredSubState(this.#run.codec, saved, fresh);
   }
 
   /**

@@ -4,14 +4,13 @@ import { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
-import type { Frontier, FrontierRetry } from "../store/checkpoint.js";
+import type { Frontier } from "../store/checkpoint.js";
 import { allowManyListeners } from "./abort-listeners.js";
 import type { ChildOutlet } from "./child-outlet.js";
 import { ChildRuns, InlineChildRun } from "./child-runs.js";
-import { sleep } from "./clock.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
-import { Invocation } from "./invocation.js";
+import type { Invocation } from "./invocation.js";
 import { JoinBarriers } from "./join-barriers.js";
 import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
@@ -19,6 +18,7 @@ import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
 import { type DurableRun, type PersistenceHost, RunPersistence } from "./persistence.js";
 import { RemoteSteps } from "./remote-step.js";
+import { continueFrom } from "./resumed-run.js";
 import { armDeadline } from "./run-deadline.js";
 import type { RunEvent } from "./run-event.js";
 import { nextRunId, RunAbort } from "./run-identity.js";
@@ -334,64 +334,11 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     return true;
   }
 
-  /**
-   * Continues a resumed run: the joins' arrivals come back, the steps that had ended (or
-   * suspended) have their successors started, and the steps that had not ended start again.
-   */
+  /** Continues a resumed run from its checkpoint's frontier (see `resumed-run.ts`). */
   #continueFrom(frontier: Frontier): void {
-    const nodes = this.compiled.plan.nodes;
-    if (frontier.barriers.length > 0) this.joins.restore(frontier.barriers, nodes);
-    const now = this.clock.now();
-    this.startTogether(() => {
-      for (const saved of frontier.completed ?? []) {
-        const node = nodes.get(saved.step);
-        if (node === undefined) continue;
-        const ended = new Invocation(
-          saved.invocationId,
-          node,
-          saved.attempt,
-          saved.parentInvocationId,
-          null,
-          saved.scope,
-          undefined,
-          undefined,
-          now,
-        );
-        ended.lineage = saved.lineage;
-        this.follow(ended);
-      }
-      const maps = new Map(frontier.maps.map((map) => [map.ownerInvocationId, map]));
-      for (const saved of [...frontier.ready, ...frontier.inFlight]) {
-        const node = nodes.get(saved.step);
-        if (node === undefined) continue;
-        const map = maps.get(saved.invocationId);
-        const resumeMap =
-          map === undefined
-            ? undefined
-            : { nextIndex: map.nextIndex, rerun: new Set(map.inFlight.map((item) => item.index)) };
-        this.startResumed(node, saved, resumeMap, frontier.subs?.[saved.invocationId]);
-      }
-    });
-    for (const saved of frontier.retrying ?? []) {
-      const node = nodes.get(saved.step);
-      if (node !== undefined) this.#retryResumed(node, saved);
-    }
-  }
-
-  /** A retry that was waiting for its backoff: its attempt starts after the time that was left. */
-  #retryResumed(node: PlanNode, saved: FrontierRetry): void {
-    const key = {};
-    this.persistence?.waitingResumedRetry(key, saved, saved.remainingMs);
-    this.hold();
-    const again = () => {
-      if (!this.stopping) {
-        this.persistence?.retryStarted(key);
-        this.startResumed(node, saved);
-      }
-      this.release();
-    };
-    if (saved.remainingMs <= 0) again();
-    else sleep(this.clock, saved.remainingMs, this.stopSignal).then(again, again);
+    continueFrom(this.port, frontier, this.stopSignal, (node, saved, resumeMap, resumeSub) =>
+      this.startResumed(node, saved, resumeMap, resumeSub),
+    );
   }
 
   /** After the steps: closes child runs and cut-short generators, then runs the shutdown hooks. */

@@ -191,10 +191,12 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     if (this.persistence?.sync && this.persistence.openError !== undefined)
       this.failPersistence(this.persistence.openError);
     try {
-      const ready =
+      // Awaited only when an observer or a startup hook returned a promise: no turn lost otherwise.
+      const started =
         this.observers === undefined && this.compiled.startupHooks.length === 0
           ? !this.stopping
-          : await this.#startUp();
+          : this.#startUp();
+      const ready = typeof started === "boolean" ? started : await started;
       if (ready && this.#begin()) {
         // Inline, not a helper: one async frame less per run.
         while (!this.isIdle()) await new Promise<void>(this.waitIdle);
@@ -297,10 +299,18 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     this.failFast(`Run stopped because it could not be stored: ${messageOf(error)}`);
   }
 
-  /** Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. */
-  async #startUp(): Promise<boolean> {
-    if (this.observers !== undefined) await this.observers.start(this.signal);
-    return this.compiled.startupHooks.length === 0 ? !this.stopping : await runStartupHooks(this.port);
+  /**
+   * Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. A promise
+   * only when something had to be awaited (synchronous observers and no hooks: a plain boolean).
+   */
+  #startUp(): boolean | Promise<boolean> {
+    const observing = this.observers?.start(this);
+    if (observing !== undefined) return observing.then(() => this.#runStartupHooks());
+    return this.#runStartupHooks();
+  }
+
+  #runStartupHooks(): boolean | Promise<boolean> {
+    return this.compiled.startupHooks.length === 0 ? !this.stopping : runStartupHooks(this.port);
   }
 
   /** Emits `START` and starts the roots; false when there is nothing to start. */

@@ -75,7 +75,8 @@ export abstract class StepClosing extends RunEventEmitter {
 
   /** Wakes the lifecycle when the run just became idle. */
   protected maybeIdle(): void {
-    if (this.#onIdle !== undefined && this.isIdle()) {
+    // The open count first, inline: this runs at every step end, and most find steps still open.
+    if (this.open.count === 0 && this.#onIdle !== undefined && this.isIdle()) {
       const resolve = this.#onIdle;
       this.#onIdle = undefined;
       resolve();
@@ -186,7 +187,7 @@ export abstract class StepClosing extends RunEventEmitter {
   /** Marks an invocation closed (its terminal event is already queued). */
   #close(invocation: Invocation, retrying: boolean): void {
     invocation.closed = true;
-    this.clearStepTimer(invocation);
+    if (invocation.timer !== undefined) this.clearStepTimer(invocation);
     if (invocation.iterator !== undefined) {
       const iterator = invocation.iterator;
       invocation.iterator = undefined;

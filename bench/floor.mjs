@@ -20,7 +20,8 @@ const STEADY = process.env.STEADY === "1";
 const WARMUP = STEADY ? 10_000 : 300;
 // RUNS=n overrides the timed runs (to take instruction counts at two lengths, see bench/README.md).
 const RUNS = Number(process.env.RUNS ?? (STEADY ? 20_000 : 2000));
-const TOKENS = 100_000;
+// TOKENS=n changes W4's stream length (instruction counts per token: two lengths, see bench/README.md).
+const TOKENS = Number(process.env.TOKENS ?? 100_000);
 const REPS = Number(process.env.REPS ?? 5);
 
 function plainW1() {

@@ -6,11 +6,17 @@
 //   sdk      - instrument(pipe) with the trace SDK (BasicTracerProvider, SimpleSpanProcessor into an
 //              InMemorySpanExporter emptied after every run) and the AsyncLocalStorage context
 //              manager: what a traced step costs;
-//   metrics  - as sdk, plus an SDK MeterProvider (a reader that is never collected).
+//   metrics  - as sdk, plus an SDK MeterProvider (a reader that is never collected);
+// and the core mechanisms instrument() is built from, each alone and doing nothing (what any pipe
+// with them pays, instrumented or not):
+//   hook       - pipe.addEventHook((event) => event);
+//   observer   - pipe.addObserver({ onPipelineStart() {}, onEvent() {}, onPipelineEnd() {} });
+//   middleware - pipe.addMiddleware((next) => next).
 // Needs a build: `npm run build && node bench/otel.mjs` (REPS=n processes per variant, default 5;
-// VARIANTS=base,noop to measure only some).
+// VARIANTS=base,noop to measure only some; JUSTPIPE=/path/to/dist/index.js measures another build,
+// for base, hook, observer and middleware; RUNS=n changes the timed runs, for instruction counts).
 import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const STEPS = 10;
 const WARMUP = 300;
@@ -20,7 +26,11 @@ const REPS = Number(process.env.REPS ?? 5);
 const VARIANTS = (process.env.VARIANTS ?? "base,noop,sdk,metrics").split(",");
 
 async function child(variant) {
-  const { Pipe } = await import("../dist/index.js");
+  const entry =
+    process.env.JUSTPIPE === undefined
+      ? new URL("../dist/index.js", import.meta.url)
+      : pathToFileURL(process.env.JUSTPIPE);
+  const { Pipe } = await import(entry.href);
   const pipe = new Pipe({ name: "w1" });
   for (let i = 0; i < STEPS; i++) {
     pipe.step(
@@ -32,8 +42,12 @@ async function child(variant) {
     );
   }
   let afterRun = () => {};
-  if (variant !== "base") {
-    const { instrument } = await import("../dist/otel/index.js");
+  if (variant === "hook") pipe.addEventHook((event) => event);
+  else if (variant === "observer")
+    pipe.addObserver({ onPipelineStart() {}, onEvent() {}, onPipelineEnd() {} });
+  else if (variant === "middleware") pipe.addMiddleware((next) => next);
+  else if (variant !== "base") {
+    const { instrument } = await import(new URL("otel/index.js", entry).href);
     if (variant === "noop") instrument(pipe);
     else {
       const { context } = await import("@opentelemetry/api");

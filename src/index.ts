@@ -9,6 +9,7 @@
 export { Pipe } from "./definition/pipe.js";
 export { DEFAULT_OBSERVER_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT } from "./definition/pipe-options.js";
 export type { StepInfo } from "./definition/step-info.js";
+export { isStepToken } from "./definition/step-token.js";
 export type { InvokeArguments, InvokeOptions, InvokeResult } from "./runtime/invoke.js";
 
 // What a step returns to steer the run.
@@ -32,6 +33,7 @@ export type {
   Target,
 } from "./model/handler-types.js";
 export type { StepKind } from "./model/step-definition.js";
+export type { StepItem, StepToken, StepType, StepTypes } from "./model/step-types.js";
 
 // Options of the Pipe, its steps and its runs.
 export type { SubOptions } from "./definition/sub-options.js";
@@ -158,6 +160,7 @@ export type { TokenPersistence } from "./store/recorder.js";
 export type {
   DurablePipeOptions,
   Durability,
+  DurableInvokeArguments,
   DurableRunArguments,
   DurableRunOptions,
   ResumeOptions,

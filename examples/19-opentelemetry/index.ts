@@ -91,9 +91,8 @@ pipe.step("answer", async function* ({ state, meta }) {
   meta.step.set("usage", { inputTokens: 42, outputTokens: 3 });
 });
 
-// 3. Instrument both pipes (a sub-pipeline is traced when it is instrumented too).
+// 3. Instrument the pipe: its sub-pipeline (`summarize`) is instrumented with it.
 instrument(pipe);
-instrument(summarize);
 
 // 4. Run inside a request's span: the run span becomes its child.
 const state: State = { question: "How is a pipeline traced?", sources: [], notes: [], answer: "" };

@@ -188,7 +188,10 @@ export async function* observeRun(
         yield* toPipeEvents(stored);
         if (stored.type === "finish" && stored.parentRunId === null) return;
       }
-      if (next === undefined || outer?.aborted) return;
+      if (outer?.aborted) return;
+      // A segment whose host died ends `failed` once the next one exists: that one is stored.
+      next ??= await nextSegment(store, segment);
+      if (next === undefined) return;
       // The segment's host died and another took the run over: its last events, then the next.
       for (const stored of await store.getEvents(segment.runId, { afterSeq })) {
         yield* toPipeEvents(stored);
@@ -221,11 +224,16 @@ async function watchForNext(
       signal.addEventListener("abort", done, { once: true });
     });
     if (signal.aborted) return undefined;
-    const thread = await store.listRuns({ threadId: segment.threadId, limit: 10_000 }).catch(() => []);
-    const next = thread.find((run) => run.resumedFrom === segment.runId);
+    const next = await nextSegment(store, segment);
     if (next !== undefined) return next;
   }
   return undefined;
+}
+
+/** The segment stored as continuing `segment`, if there is one. */
+async function nextSegment(store: Store, segment: RunRecord): Promise<RunRecord | undefined> {
+  const thread = await store.listRuns({ threadId: segment.threadId, limit: 10_000 }).catch(() => []);
+  return thread.find((run) => run.resumedFrom === segment.runId);
 }
 
 /** A stored event as `run()` yields it; a row of coalesced tokens becomes its tokens, in order. */

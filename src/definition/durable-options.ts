@@ -1,4 +1,5 @@
 import type { RunOptions } from "../model/options.js";
+import type { InvokeOptions } from "../runtime/invoke.js";
 import type { Durability } from "../runtime/persistence.js";
 import type { Codec } from "../store/codec.js";
 import type { TokenPersistence } from "../store/recorder.js";
@@ -41,6 +42,15 @@ export interface DurableRunOptions {
 export type DurableRunArguments<Context> = undefined extends Context
   ? [options?: RunOptions<Context> & DurableRunOptions]
   : [options: RunOptions<Context> & DurableRunOptions & { context: Context }];
+
+/**
+ * The arguments of `pipe.invoke(state, ...)`: the options of `invoke()` (`throwOnFailure`) and the
+ * durable ones (`store`, `runId`, `durability`, `labels`, ...); `context` required when the
+ * Context type needs one.
+ */
+export type DurableInvokeArguments<Context> = undefined extends Context
+  ? [options?: InvokeOptions<Context> & DurableRunOptions]
+  : [options: InvokeOptions<Context> & DurableRunOptions & { context: Context }];
 
 /** Pipe options for durable runs: the default store and durability of every run of the pipe. */
 export interface DurablePipeOptions {

@@ -90,6 +90,8 @@ interface Segment {
   readonly resume?: Frontier;
   /** A run `pipe.start()` stored and queued, taken over in place by `owner` (who claimed it). */
   readonly adopt?: { readonly owner: string; readonly record: RunRecord };
+  /** The segment it continues, when that one's process died (still `running` in the store). */
+  readonly crashed?: RunRecord;
 }
 
 /** The label `pipe.start()` gives the runs it queues. */
@@ -103,6 +105,27 @@ function isQueuedDetached(run: RunRecord): boolean {
     run.resumedFrom === null &&
     run.lastSeq === 0
   );
+}
+
+/**
+ * The record of a segment whose process died, once a resume took it over: it ended `failed`
+ * (`infra`) when its lease expired, and names the segment that continues it.
+ */
+function crashedEnd(crashed: RunRecord, resumedAs: string, now: number): RunRecord {
+  const endedAt = Math.min(now, Math.max(crashed.leaseUntil ?? now, crashed.startedAt));
+  return {
+    ...crashed,
+    status: "failed",
+    endedAt,
+    durationMs: endedAt - crashed.startedAt,
+    failureKind: "infra",
+    failureSource: "framework",
+    failedStep: null,
+    error: `The process running this run died (its lease expired); it was resumed as '${resumedAs}'.`,
+    owner: null,
+    leaseUntil: null,
+    updatedAt: now,
+  };
 }
 
 /**
@@ -161,6 +184,7 @@ export async function* runDurable(
     leaseTtl: options.leaseTtl ?? LEASE_MS,
   });
   let openError: unknown;
+  let setupError: unknown;
   const codec = options.codec ?? jsonCodec;
   try {
     // A run with generated id and checkpoints only at its end is created with its first batch.
@@ -174,6 +198,13 @@ export async function* runDurable(
       await recorder.open(
         firstCheckpoint(run, state, codec, segment?.resume ?? rootsOf(description, options)),
       );
+    // The crashed segment ends once this one exists: a resume that looks at it meanwhile finds
+    // it running with the lease this resume holds, and afterwards the segment that continues it.
+    if (segment?.crashed !== undefined) {
+      await store.write({ run: crashedEnd(segment.crashed, runId, Date.now()) }).catch((error: unknown) => {
+        setupError = error;
+      });
+    }
   } catch (error) {
     if (error instanceof RunExistsError) throw error;
     openError = error;
@@ -186,6 +217,7 @@ export async function* runDurable(
     pipeHash: description.hash,
     ...(segment?.resume ? { resume: segment.resume } : {}),
     ...(openError !== undefined ? { openError } : {}),
+    ...(setupError !== undefined ? { setupError } : {}),
   }) as AsyncGenerator<PipeEvent, void, undefined>;
 }
 
@@ -297,6 +329,30 @@ export async function* resumeDurable(
     throw new RunLockedError(run.runId, current?.owner ?? "another process", current?.leaseUntil ?? 0);
   }
   try {
+    // Checked again under the lease: a resume that won the run just before may have ended it.
+    const claimed = await store.getRun(run.runId);
+    const continued = (await store.listRuns({ threadId: run.threadId, limit: 10_000 })).find(
+      (segment) => segment.resumedFrom === run.runId,
+    );
+    if (continued !== undefined) {
+      throw new RunNotResumableError(
+        run.runId,
+        claimed?.status ?? run.status,
+        `Run '${run.runId}' was already resumed as '${continued.runId}'. Resume '${continued.runId}' instead.`,
+      );
+    }
+    if (claimed === undefined || claimed.status !== run.status) {
+      throw new RunNotResumableError(
+        run.runId,
+        claimed?.status ?? run.status,
+        `Run '${run.runId}' changed while this resume waited for it (now '${claimed?.status ?? "deleted"}'). Look at it again before resuming.`,
+      );
+    }
+  } catch (error) {
+    await store.release(run.runId, owner).catch(() => undefined);
+    throw error;
+  }
+  try {
     const state = codec.decode(checkpoint.state);
     const { input } = options;
     if (typeof input === "function") await input(state);
@@ -321,6 +377,8 @@ export async function* resumeDurable(
             threadId: run.threadId,
             resumedFrom: run.runId,
             resume: checkpoint.frontier,
+            // A run whose process died (still `running`) ends when this segment exists.
+            ...(run.status === "running" ? { crashed: run } : {}),
           },
     );
   } finally {

@@ -1,7 +1,7 @@
 import { didYouMean } from "../errors/did-you-mean.js";
 import { DefinitionError, type DefinitionIssue, PipeFrozenError } from "../errors/errors.js";
 import { expectedOf } from "../errors/messages.js";
-import { analyzeGraph, type ExecutionPlan, type GraphAnalysis } from "../graph/plan.js";
+import { analyzeGraph, type ExecutionPlan, type GraphAnalysis, targetsOf } from "../graph/plan.js";
 import type { AnyHandler, ErrorHandler, HookHandler, Target } from "../model/handler-types.js";
 import type { NestedPipe } from "../model/nested-pipe.js";
 import type { EventHook, Observer } from "../model/observer.js";
@@ -9,12 +9,20 @@ import type { MapOptions, Middleware, StepOptions, SwitchOptions, WrappedHandler
 import type { StepKind } from "../model/step-definition.js";
 import type { CompiledPipe } from "../runtime/compiled-pipe.js";
 import { composeMiddleware } from "../runtime/compose.js";
-import { nestedPipeIssues } from "./nested-pipes.js";
+import { MAX_SUB_DEPTH, nestedPipeIssues, stepsChanged, stepsGeneration } from "./nested-pipes.js";
 import type { ResolvedPipeOptions } from "./pipe-options.js";
 import { checkRegistration, type RegisteredStep, stepDefinition } from "./registration.js";
+import type { StepInfo } from "./step-info.js";
 
 /** The `validated` key of a run without a `start` option. */
 const NO_START = "\u0000";
+
+/** A pipe's lifecycle and error hooks: the live lists its compiled form shares. */
+export interface PipeHooks {
+  readonly startup: readonly AnyHandler[];
+  readonly shutdown: readonly AnyHandler[];
+  readonly onError: readonly AnyHandler[];
+}
 
 /**
  * What a {@link Pipe} holds behind its façade (internal): the registered steps, hooks, middleware
@@ -37,6 +45,8 @@ export class PipeDefinition<State, Context> {
   /** The graph analysis without `start`, until the definition changes. */
   analysis: GraphAnalysis | undefined;
   readonly validated = new Set<string>();
+  /** The levels this pipe spans, from its last passing nesting check (see `checkWithin`). */
+  nestedHeight: { readonly height: number; readonly generation: number } | undefined;
 
   constructor(pipe: NestedPipe, options: ResolvedPipeOptions) {
     this.pipe = pipe;
@@ -114,17 +124,49 @@ export class PipeDefinition<State, Context> {
   }
 
   /** The lifecycle and error hooks, for introspection. */
-  hooks(): {
-    startup: readonly AnyHandler[];
-    shutdown: readonly AnyHandler[];
-    onError: readonly AnyHandler[];
-  } {
+  hooks(): PipeHooks {
     return { startup: this.startup, shutdown: this.shutdown, onError: this.errorHooks };
   }
 
-  /** Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
-  checkWithin(within: ReadonlySet<NestedPipe>): void {
+  /** `pipe.steps()`: every registered step, in registration order. */
+  stepInfos(): StepInfo[] {
+    const plan = this.plan();
+    return [...this.steps.values()].map((step) => ({
+      name: step.name,
+      kind: step.kind,
+      targets: targetsOf(plan.nodes.get(step.name)!),
+      timeout: step.timeout,
+      retries: step.retries,
+      barrierTimeout: step.barrierTimeout,
+      barrierType: step.barrierType,
+      hasErrorHandler: step.onError !== undefined,
+    }));
+  }
+
+  /** `pipe.topology()`: the static `to` edges by step name (a copy). */
+  topology(): Record<string, string[]> {
+    const edges: Record<string, string[]> = {};
+    for (const [name, node] of this.plan().nodes)
+      if (node.successors.length > 0) edges[name] = [...node.successors];
+    return edges;
+  }
+
+  /**
+   * Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included);
+   * returns the levels it spans. A pipe that passed once spans the same levels until a step is
+   * registered anywhere, and passes again wherever those levels fit under the depth limit (a
+   * passing pipe cannot contain one of the pipes it is nested in: it would contain itself).
+   */
+  checkWithin(within: Set<NestedPipe>): number {
+    const cached = this.nestedHeight;
+    if (
+      cached !== undefined &&
+      cached.generation === stepsGeneration() &&
+      within.size + cached.height - 1 <= MAX_SUB_DEPTH
+    )
+      return cached.height;
     this.check(undefined, within);
+    return this.nestedHeight?.height ?? 1;
   }
 
   /** The resolved graph: the frozen one after the first run, else analysed afresh (never throws). */
@@ -145,10 +187,7 @@ export class PipeDefinition<State, Context> {
   }
 
   /** Validates the pipe for a run from `startTarget`; returns the run's key and the analysis it made, if any. */
-  check(
-    startTarget: Target | undefined,
-    within: ReadonlySet<NestedPipe>,
-  ): [string, GraphAnalysis | undefined] {
+  check(startTarget: Target | undefined, within: Set<NestedPipe>): [string, GraphAnalysis | undefined] {
     let start: string | undefined;
     const issues: DefinitionIssue[] = [];
     if (startTarget !== undefined) {
@@ -171,8 +210,10 @@ export class PipeDefinition<State, Context> {
     else
       for (const warning of analysis.strictErrors)
         process.emitWarning(warning.message, { type: "PipelineValidationWarning" });
-    issues.push(...nestedPipeIssues(this.steps.values(), within));
+    const nested = nestedPipeIssues(this.steps.values(), within);
+    issues.push(...nested.issues);
     if (issues.length > 0) throw new DefinitionError(issues);
+    this.nestedHeight = { height: nested.height, generation: stepsGeneration() };
     return [key, analysis];
   }
 
@@ -204,7 +245,20 @@ export class PipeDefinition<State, Context> {
   ): void {
     this.steps.set(name, stepDefinition(kind, name, handler, options, switchOptions, this.steps.size));
     this.analysis = undefined;
+    stepsChanged();
     if (!this.names.has(handler)) this.names.set(handler, name);
+  }
+
+  addObserver(observer: Observer<State, Context>): () => void {
+    if (typeof observer !== "object" || observer === null) {
+      throw expectedOf(
+        `Pipe '${this.name}'`,
+        "observer",
+        "an object with onEvent/onPipelineStart/... methods",
+        observer,
+      );
+    }
+    return this.addTo(this.observers, observer, "add an observer");
   }
 
   addTo<T>(list: T[], item: T, action: string): () => void {

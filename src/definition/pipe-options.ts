@@ -23,6 +23,7 @@ export interface ResolvedPipeOptions
       | "maxRetries"
       | "shutdownTimeout"
       | "observerTimeout"
+      | "requireContext"
     >
   > {
   readonly clock: Clock;
@@ -59,8 +60,12 @@ export function resolvePipeOptions(options: PipeOptions): ResolvedPipeOptions {
   if (!isDuration(observerTimeout)) {
     throw expectedOf("new Pipe()", "observerTimeout", "a number of milliseconds > 0", observerTimeout);
   }
+  const requireContext = options.requireContext ?? false;
+  if (typeof requireContext !== "boolean")
+    throw expectedOf("new Pipe()", "requireContext", "true or false", requireContext);
   return {
     name,
+    requireContext,
     queueSize,
     maxRetries,
     shutdownTimeout,

@@ -1,62 +1,35 @@
-import { DefinitionError, PipeFrozenError } from "../errors/errors.js";
-import { expectedOf } from "../errors/messages.js";
 import type { PipeEvent } from "../events/types.js";
-import { type ExecutionPlan, targetsOf } from "../graph/plan.js";
 import type {
-  AnyHandler,
   ErrorHandler,
   HookHandler,
   MapHandler,
   StepHandler,
   SubHandler,
   SwitchHandler,
-  Target,
 } from "../model/handler-types.js";
-import type { NestedPipe } from "../model/nested-pipe.js";
 import type { EventHook, Observer } from "../model/observer.js";
 import type {
   MapOptions,
   Middleware,
   PipeOptions,
   RunArguments,
-  RunOptions,
-  StepArguments,
   StepOptions,
   SwitchOptions,
 } from "../model/options.js";
-import type { CompiledPipe } from "../runtime/compiled-pipe.js";
-import {
-  type InvokeArguments,
-  type InvokeOptions,
-  type InvokeResult,
-  invokePipe,
-} from "../runtime/invoke.js";
-import { NO_OPTIONS, runPipe } from "../runtime/run-stream.js";
-import type { Store } from "../store/store.js";
-import {
-  describePipe,
-  type GraphOptions,
-  hashPipe,
-  type PipeDescription,
-  renderMermaid,
-} from "../visualization/index.js";
+import type { StepArguments, StepItem, StepToken, StepTypes } from "../model/step-types.js";
+import { type InvokeOptions, type InvokeResult, invokePipe } from "../runtime/invoke.js";
 import { type ObserveOptions, observeRun, type StartOptions, startDetached } from "./detached-run.js";
 import type {
-  Durability,
+  DurableInvokeArguments,
   DurablePipeOptions,
   DurableRunArguments,
-  DurableRunOptions,
   ResumeOptions,
 } from "./durable-options.js";
-import { resumeDurable, runDurable } from "./durable-run.js";
-import { PipeDefinition } from "./pipe-definition.js";
+import { PipeIntrospection } from "./pipe-introspection.js";
 import { resolvePipeOptions } from "./pipe-options.js";
-import { checkMapOptions, checkSwitchOptions, type RegisteredStep } from "./registration.js";
-import type { StepInfo } from "./step-info.js";
+import { checkMapOptions, checkSubOptions, checkSwitchOptions } from "./registration.js";
+import { type RunDefaults, startResume, startRun } from "./run-start.js";
 import type { SubOptions } from "./sub-options.js";
-
-/** The `#validated` key of a run without a `start` option. */
-const _NO_START = "\u0000";
 
 /**
  * A pipeline: register steps (plain functions), wire them with `to`, and `run()` it as an async
@@ -67,6 +40,12 @@ const _NO_START = "\u0000";
  * @typeParam Token - what streaming steps yield: the `TOKEN` payload type (`string` for LLM text).
  *   Steps may only yield it; the pipe's own events type their tokens with it. Tokens forwarded
  *   from a sub-pipeline have the child's type.
+ * @typeParam Steps - optional: the step registry, argument types by step name (see
+ *   {@link StepTypes}): a map worker's `item`, a streaming step's `token` (one of `Token`'s types).
+ *   Steps registered by a declared name, and `TestPipe` mocks of them, get these types.
+ *
+ * Reading the definition (`validate`, `steps`, `topology`, `graph`, `describe`, `hash`,
+ * `metadata`) is inherited from {@link PipeIntrospection}.
  *
  * @example
  * ```ts
@@ -76,12 +55,14 @@ const _NO_START = "\u0000";
  * for await (const event of pipe.run({ message: "" })) console.log(event.type);
  * ```
  */
-export class Pipe<State = unknown, Context = undefined, Token = unknown> {
-  /** The pipeline's name. */
-  readonly name: string;
-  readonly #store: Store | undefined;
-  readonly #durability: Durability | undefined;
-  readonly #definition: PipeDefinition<State, Context>;
+export class Pipe<
+  State = unknown,
+  Context = undefined,
+  Token = unknown,
+  Steps extends StepTypes<Steps, Token> = Record<never, never>,
+> extends PipeIntrospection<State, Context> {
+  /** The Pipe's `store`, `durability` and `requireContext`: what every run starts from. */
+  readonly #runDefaults: RunDefaults;
 
   /**
    * Creates an empty pipeline. Register steps, then `run()` it.
@@ -93,10 +74,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   constructor(options: PipeOptions & DurablePipeOptions = {}) {
     const { store, durability, ...pipeOptions } = options;
     const resolved = resolvePipeOptions(pipeOptions);
-    this.#store = store;
-    this.#durability = durability;
-    this.name = resolved.name;
-    this.#definition = new PipeDefinition(this, resolved);
+    super(resolved);
+    this.#runDefaults = { store, durability, requireContext: resolved.requireContext };
     for (const middleware of options.middleware ?? []) this.addMiddleware(middleware);
   }
 
@@ -107,6 +86,9 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * The handler may be sync, async or an async generator (each `yield` is a `TOKEN`). What it
    * returns decides what runs next: nothing follows `to`; a step name or handler jumps there;
    * `Stop`, `Suspend`, `Retry`, `Skip` or `Raise` control the run.
+   *
+   * A name declared in the Pipe's step registry (`Steps`) types the handler's `item` and what it
+   * may yield; `pipe.step<Item>(...)` types `item` for an undeclared one.
    *
    * @throws {@link DefinitionError} for a duplicate name, an anonymous handler, a sync generator or
    *   an invalid option; {@link PipeFrozenError} after the first run.
@@ -119,17 +101,22 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    */
   step<
     Item = unknown,
-    H extends StepHandler<State, Context, Item, Token> = StepHandler<State, Context, Item, Token>,
-  >(...args: StepArguments<H, StepOptions<State, Context>>): H {
-    const [first, second, third] = args as unknown[];
-    const [name, handler, options] = this.#definition.nameArgs(
-      first as string | AnyHandler,
-      second,
-      third,
-      "step",
-    );
-    this.#definition.register("step", name, handler, options as StepOptions<State, Context>);
-    return handler as H;
+    First extends string | StepHandler<State, Context, Item, Token> =
+      | string
+      | StepHandler<State, Context, Item, Token>,
+    H extends StepHandler<
+      State,
+      Context,
+      StepItem<Steps, First, Item>,
+      StepToken<Steps, First, Token>
+    > = StepHandler<State, Context, StepItem<Steps, First, Item>, StepToken<Steps, First, Token>>,
+  >(
+    first: First,
+    ...rest: StepArguments<First, H, StepOptions<State, Context>>
+  ): First extends string ? H : First {
+    const [name, handler, options] = this._definition.nameArgs(first, rest[0], rest[1], "step");
+    this._definition.register("step", name, handler, options as StepOptions<State, Context>);
+    return handler as First extends string ? H : First;
   }
 
   /**
@@ -147,9 +134,9 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     handler: MapHandler<State, Context, Item>,
     options: MapOptions<State, Context, Item>,
   ): MapHandler<State, Context, Item> {
-    const checked = this.#definition.checkRegistration(name, handler, "map");
+    const checked = this._definition.checkRegistration(name, handler, "map");
     checkMapOptions(checked, options);
-    this.#definition.register("map", checked, handler, options);
+    this._definition.register("map", checked, handler, options);
     return handler;
   }
 
@@ -169,9 +156,9 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     handler: H,
     options: SwitchOptions<State, Context>,
   ): H {
-    const checked = this.#definition.checkRegistration(name, handler, "switch");
+    const checked = this._definition.checkRegistration(name, handler, "switch");
     checkSwitchOptions(checked, options);
-    this.#definition.register("switch", checked, handler, { ...options, to: undefined }, options);
+    this._definition.register("switch", checked, handler, { ...options, to: undefined }, options);
     return handler;
   }
 
@@ -191,22 +178,17 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
   sub<
     ChildState = unknown,
     Item = unknown,
-    H extends SubHandler<State, Context, ChildState, Item> = SubHandler<State, Context, ChildState, Item>,
-  >(name: string, handler: H, options: SubOptions<State, Context>): H {
-    const checked = this.#definition.checkRegistration(name, handler, "sub");
-    if (!(options?.pipeline instanceof Pipe)) {
-      throw new DefinitionError(
-        `Sub-pipeline step '${checked}' needs a \`pipeline\` option holding a Pipe, got ${String(options?.pipeline)}. Pass the child: pipe.sub("${checked}", handler, { pipeline: childPipe }).`,
-        checked,
-      );
-    }
-    if (options.pipeline === (this as unknown)) {
-      throw new DefinitionError(
-        `Sub-pipeline step '${checked}' cannot run its own pipe as a child: it would nest forever. To repeat steps, loop inside the pipe with a switch route or a \`routes\` jump; to nest, give the step a separate Pipe.`,
-        checked,
-      );
-    }
-    this.#definition.register("sub", checked, handler, options);
+    Name extends string = string,
+    H extends SubHandler<State, Context, ChildState, StepItem<Steps, Name, Item>> = SubHandler<
+      State,
+      Context,
+      ChildState,
+      StepItem<Steps, Name, Item>
+    >,
+  >(name: Name, handler: H, options: SubOptions<State, Context>): H {
+    const checked = this._definition.checkRegistration(name, handler, "sub");
+    checkSubOptions(checked, options, this, Pipe);
+    this._definition.register("sub", checked, handler, options);
     return handler;
   }
 
@@ -220,7 +202,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   onStartup(hook: HookHandler<State, Context>): () => void {
-    return this.#definition.addTo(this.#definition.startup, hook, "add a startup hook");
+    return this._definition.addTo(this._definition.startup, hook, "add a startup hook");
   }
 
   /**
@@ -235,7 +217,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   onShutdown(hook: HookHandler<State, Context>): () => void {
-    return this.#definition.addTo(this.#definition.shutdown, hook, "add a shutdown hook");
+    return this._definition.addTo(this._definition.shutdown, hook, "add a shutdown hook");
   }
 
   /**
@@ -252,7 +234,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   onError(handler: ErrorHandler<State, Context>): () => void {
-    return this.#definition.addTo(this.#definition.errorHooks, handler, "add an error handler");
+    return this._definition.addTo(this._definition.errorHooks, handler, "add an error handler");
   }
 
   /**
@@ -265,7 +247,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   addMiddleware(middleware: Middleware): () => void {
-    return this.#definition.addTo(this.#definition.middleware, middleware, "add middleware");
+    return this._definition.addTo(this._definition.middleware, middleware, "add middleware");
   }
 
   /**
@@ -278,15 +260,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   addObserver(observer: Observer<State, Context>): () => void {
-    if (typeof observer !== "object" || observer === null) {
-      throw expectedOf(
-        `Pipe '${this.name}'`,
-        "observer",
-        "an object with onEvent/onPipelineStart/... methods",
-        observer,
-      );
-    }
-    return this.#definition.addTo(this.#definition.observers, observer, "add an observer");
+    return this._definition.addObserver(observer);
   }
 
   /**
@@ -294,7 +268,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * run in the order added. Returns a function that removes it (before the first run).
    */
   addEventHook(hook: EventHook): () => void {
-    return this.#definition.addTo(this.#definition.eventHooks, hook, "add an event hook");
+    return this._definition.addTo(this._definition.eventHooks, hook, "add an event hook");
   }
 
   /**
@@ -324,12 +298,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     state: State,
     ...options: DurableRunArguments<Context>
   ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
-    const runOptions = (options.length === 0 ? NO_OPTIONS : options[0]) as RunOptions<Context> &
-      DurableRunOptions;
-    const store = runOptions.store ?? this.#store;
-    if (store === undefined)
-      return runPipe(this, state, runOptions) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
-    return runDurable(this, state, runOptions, store, this.#durability) as AsyncGenerator<
+    return startRun(this, state, options, this.#runDefaults) as AsyncGenerator<
       PipeEvent<State, Token>,
       void,
       undefined
@@ -341,7 +310,8 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * for scripts, jobs and request handlers that want the result, not the stream.
    *
    * @param state - the run's shared, mutable state (returned as `state`).
-   * @param options - those of {@link Pipe.run}, and `throwOnFailure` (default `true`).
+   * @param options - those of {@link Pipe.run} (the durable ones included: `store`, `runId`,
+   *   `durability`, `labels`...), and `throwOnFailure` (default `true`).
    * @returns `{ state, end, tokens }` once the run has ended `success` (any status with
    *   `throwOnFailure: false`).
    * @throws `PipelineError` (its `end` is the `FINISH` payload) when the run did not succeed:
@@ -353,7 +323,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * const { state, tokens } = await pipe.invoke({ question: "What is justpipe?" }, { timeout: 30_000 });
    * ```
    */
-  invoke(state: State, ...options: InvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
+  invoke(state: State, ...options: DurableInvokeArguments<Context>): Promise<InvokeResult<State, Token>> {
     const invokeOptions = (options.length === 0 ? {} : options[0]) as InvokeOptions<Context>;
     return invokePipe(this.name, state, invokeOptions, (runOptions) =>
       this.run(state, ...([runOptions] as RunArguments<Context>)),
@@ -384,12 +354,11 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     runId: string,
     options: ResumeOptions<State, Context> = {},
   ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
-    return resumeDurable(
+    return startResume(
       this,
       runId,
       options as ResumeOptions<unknown, unknown>,
-      options.store ?? this.#store,
-      this.#durability,
+      this.#runDefaults,
     ) as AsyncGenerator<PipeEvent<State, Token>, void, undefined>;
   }
 
@@ -415,7 +384,7 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
    * ```
    */
   start(state: State, options: StartOptions): Promise<string> {
-    return startDetached(this, state, options, options?.store ?? this.#store);
+    return startDetached(this, state, options, options?.store ?? this.#runDefaults.store);
   }
 
   /**
@@ -439,168 +408,20 @@ export class Pipe<State = unknown, Context = undefined, Token = unknown> {
     runId: string,
     options: ObserveOptions = {},
   ): AsyncGenerator<PipeEvent<State, Token>, void, undefined> {
-    return observeRun(runId, options, options.store ?? this.#store) as AsyncGenerator<
+    return observeRun(runId, options, options.store ?? this.#runDefaults.store) as AsyncGenerator<
       PipeEvent<State, Token>,
       void,
       undefined
     >;
   }
 
-  /**
-   * Checks the definition and throws one `DefinitionError` listing every problem. In non-strict
-   * mode, soft problems (several roots, unreachable steps) are warnings instead.
-   * Sub-pipelines are checked too. Does not freeze the pipe.
-   *
-   * @param options - `start`: check the definition as a run from this step would see it.
-   * @throws {@link DefinitionError} listing every problem found.
-   *
-   * @example
-   * ```ts
-   * test("the pipeline is valid", () => {
-   *   expect(() => pipe.validate()).not.toThrow();
-   * });
-   * ```
-   */
-  validate(options: { start?: Target } = {}): void {
-    this.#definition.check(options.start, new Set([this]));
+  /** @internal True when the pipe has its own store (its runs are durable, so a sub step streams them). */
+  _hasStore(): boolean {
+    return this.#runDefaults.store !== undefined;
   }
 
-  /**
-   * Every registered step, in registration order.
-   *
-   * @example
-   * ```ts
-   * for (const { name, kind, targets } of pipe.steps()) console.log(name, kind, "->", targets.join(", "));
-   * ```
-   */
-  steps(): StepInfo[] {
-    const plan = this._plan();
-    return [...this.#definition.steps.values()].map((d) => {
-      return {
-        name: d.name,
-        kind: d.kind,
-        targets: targetsOf(plan.nodes.get(d.name)!),
-        timeout: d.timeout,
-        retries: d.retries,
-        barrierTimeout: d.barrierTimeout,
-        barrierType: d.barrierType,
-        hasErrorHandler: d.onError !== undefined,
-      };
-    });
-  }
-
-  /**
-   * Static `to` edges by step name (a copy): only steps that have a `to` appear. Map, switch and
-   * declared `routes` edges are in {@link Pipe.steps} and {@link Pipe.describe}.
-   *
-   * @example
-   * ```ts
-   * pipe.topology(); // { greet: ["respond"] }
-   * ```
-   */
-  topology(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const [name, node] of this._plan().nodes)
-      if (node.successors.length > 0) out[name] = [...node.successors];
-    return out;
-  }
-
-  /** The Pipe's `metadata` option (frozen; `{}` when not given). */
-  get metadata(): Readonly<Record<string, unknown>> {
-    return this.#definition.options.metadata;
-  }
-
-  /**
-   * The pipeline as a Mermaid flowchart: `Start` and `End`, one shape per kind (step, streaming
-   * step ⚡, map, map worker, switch, sub-pipeline), a `Parallel` box per static fan-out, a
-   * `Utilities` box for steps with no edge, hook boxes, labelled switch routes (a route to `Stop`
-   * goes to `End`), dotted map edges, dashed `dynamic` edges for declared `routes`, `(Any)` on
-   * any-joins, and sub-pipelines as nested clusters. Names are shown humanised (`fetchUser` ->
-   * "Fetch User") and escaped, so any name gives valid Mermaid. Deterministic: node ids follow the
-   * sorted step names. Works before and after the first run, and on invalid definitions.
-   *
-   * @example
-   * ```ts
-   * console.log(pipe.graph());                    // paste into a ```mermaid block
-   * writeFileSync("pipe.mmd", pipe.graph({ direction: "LR" }));
-   * ```
-   */
-  graph(options?: GraphOptions): string {
-    return renderMermaid(this, options);
-  }
-
-  /**
-   * A JSON-serialisable description of the definition, keys in a stable order: `name`, `hash`,
-   * `nodes` (kind, streaming, targets, non-default options, sub-pipelines described recursively),
-   * `edges` (`static`, `map`, `switch` with its route label, `dynamic`), `groups` (static fan-outs),
-   * `roots` (what a run starts from), `hooks` (function names) and `metadata`.
-   *
-   * @example
-   * ```ts
-   * const { roots, edges } = pipe.describe();
-   * writeFileSync("pipe.json", JSON.stringify(pipe.describe(), null, 2));
-   * ```
-   */
-  describe(): PipeDescription {
-    return describePipe(this);
-  }
-
-  /**
-   * A stable identity of the definition: 16 hex characters of a SHA-256 over the pipe's name, each
-   * step's name, kind and barrier type, every edge (`to`, map `each`, switch routes and default,
-   * `Stop` routes, declared `routes`) and each sub-pipeline's hash. Registration order, handlers,
-   * hooks, timeouts, retries and metadata do not change it.
-   *
-   * @example
-   * ```ts
-   * pipe.hash(); // "5d0c2e9a7f31b482"
-   * ```
-   */
-  hash(): string {
-    return hashPipe(this);
-  }
-
-  /** @internal True once the definition is frozen (after the first run). */
-  get _frozen(): boolean {
-    return this.#definition.frozen;
-  }
-
-  /** @internal The definition a run executes; validates and freezes on first use. */
-  _compile(start: Target | undefined): CompiledPipe {
-    return this.#definition.compile(start, () => this.hash());
-  }
-
-  /** @internal Replaces a step's handler, even after the freeze (used by `TestPipe`). */
-  _replaceHandler(name: string, handler: AnyHandler): AnyHandler {
-    return this.#definition.replaceHandler(name, handler);
-  }
-
-  /** @internal Resolves a target to a registered step name. */
-  _nameOf(target: Target): string | undefined {
-    return this.#definition.nameOf(target);
-  }
-
-  /** @internal The registered definitions, in order. */
-  _definitions(): readonly RegisteredStep[] {
-    return this.#definition.definitions();
-  }
-
-  /** @internal The lifecycle and error hooks (the live lists the compiled pipe uses). */
-  _hooks(): {
-    startup: readonly AnyHandler[];
-    shutdown: readonly AnyHandler[];
-    onError: readonly AnyHandler[];
-  } {
-    return this.#definition.hooks();
-  }
-
-  /** @internal Validates this pipe as a sub-pipeline nested in the pipes of `within` (itself included). */
-  _checkWithin(within: ReadonlySet<NestedPipe>): void {
-    this.#definition.checkWithin(within);
-  }
-
-  /** @internal The resolved graph: the frozen one after the first run, else analysed afresh. */
-  _plan(): ExecutionPlan {
-    return this.#definition.plan();
+  /** @internal True when the pipe was made with `requireContext: true`. */
+  _requiresContext(): boolean {
+    return this.#runDefaults.requireContext;
   }
 }

@@ -100,6 +100,30 @@ export function checkSwitchOptions(checked: string, options: SwitchOptions<any, 
     checkTarget(checked, "default", options.default);
 }
 
+/**
+ * Checks the option only `pipe.sub` has: `pipeline`, an instance of `PipeClass` other than `parent`
+ * (the pipe the step is registered on).
+ */
+export function checkSubOptions(
+  checked: string,
+  options: SubOptions<any, any> | undefined,
+  parent: object,
+  PipeClass: abstract new (...args: any[]) => object,
+): void {
+  if (!(options?.pipeline instanceof PipeClass)) {
+    throw new DefinitionError(
+      `Sub-pipeline step '${checked}' needs a \`pipeline\` option holding a Pipe, got ${String(options?.pipeline)}. Pass the child: pipe.sub("${checked}", handler, { pipeline: childPipe }).`,
+      checked,
+    );
+  }
+  if (options.pipeline === parent) {
+    throw new DefinitionError(
+      `Sub-pipeline step '${checked}' cannot run its own pipe as a child: it would nest forever. To repeat steps, loop inside the pipe with a switch route or a \`routes\` jump; to nest, give the step a separate Pipe.`,
+      checked,
+    );
+  }
+}
+
 /** Checks a step's options and builds its definition (the `index`-th registered). */
 export function stepDefinition(
   kind: StepKind,

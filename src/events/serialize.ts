@@ -1,3 +1,4 @@
+import { setOwnKey } from "./own-key.js";
 import type { PipeEvent } from "./types.js";
 
 /**
@@ -124,7 +125,7 @@ function objectToJson(object: object, ancestors: Set<object>): unknown {
   }
   if (object instanceof Map) {
     const entries: Record<string, unknown> = {};
-    for (const [key, item] of object) entries[String(key)] = toJsonValue(item, ancestors);
+    for (const [key, item] of object) setOwnKey(entries, String(key), toJsonValue(item, ancestors));
     return entries;
   }
   if (object instanceof Set) return [...object].map((item) => toJsonValue(item, ancestors) ?? null);
@@ -136,7 +137,7 @@ function objectToJson(object: object, ancestors: Set<object>): unknown {
   const result: Record<string, unknown> = {};
   for (const key of Object.keys(object)) {
     const converted = toJsonValue((object as Record<string, unknown>)[key], ancestors);
-    if (converted !== undefined) result[key] = converted;
+    if (converted !== undefined) setOwnKey(result, key, converted);
   }
   return result;
 }
@@ -162,7 +163,7 @@ function errorToJson(value: unknown, ancestors: Set<object>): SerializedError {
       if (KNOWN_ERROR_KEYS.has(key)) continue;
       const converted = toJsonValue((value as unknown as Record<string, unknown>)[key], ancestors);
       if (converted === undefined) continue;
-      details[key] = converted;
+      setOwnKey(details, key, converted);
       hasDetails = true;
     }
     if (hasDetails) serialized.details = details;

@@ -115,6 +115,7 @@ export const OPTION_KEYS = {
     "observerTimeout",
     "debug",
     "clock",
+    "requireContext",
   ],
   // Durable runs (store, durability, ...) are checked where they are handled (definition/durable.ts).
   run: [

@@ -148,15 +148,6 @@ export type MapWorker<State = unknown, Context = undefined, Item = unknown> = (
 ) => unknown;
 
 /**
- * The arguments of `pipe.step`: a name, the handler and options, or the handler (named after its
- * function) and options. (One signature with a union of tuples rather than two overloads, so that a
- * handler returning the wrong type is reported as such, not as "the last overload" rejecting a name.)
- */
-export type StepArguments<H, Options> =
-  | [handler: H, options?: Options]
-  | [name: string, handler: H, options?: Options];
-
-/**
  * A switch's routes: a table keyed by the handler's return value (compared as a string, so `1`
  * matches key `"1"`), or a function from that value to a target. A route to `Stop` ends the run; a
  * function that returns `undefined` or `null` falls back to the switch's `default`.
@@ -319,6 +310,19 @@ export interface PipeOptions {
    * @default {@link realClock}
    */
   clock?: Clock;
+  /**
+   * Makes a run without `context` an error: `run()`, `invoke()` and `resume()` throw a `TypeError`
+   * naming the pipe from their first iteration, before any hook or step runs (and before anything
+   * is stored). Types already require `context` when the Context type does not admit `undefined`;
+   * this option is the check at run time, for JavaScript callers and casts that types cannot see.
+   * A sub-pipeline with it fails its sub step when the parent run has no context.
+   * @default false: a run without context runs with `ctx` undefined
+   * @example
+   * ```ts
+   * const pipe = new Pipe<State, { userId: string }>({ requireContext: true });
+   * ```
+   */
+  requireContext?: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   createNoopMeter,
   type MeterProvider,
   metrics,
+  type Tracer,
   type TracerProvider,
   trace,
 } from "@opentelemetry/api";
@@ -38,14 +39,31 @@ export interface InstrumentOptions {
   meterProvider?: MeterProvider;
 }
 
-/** The state a sub step handed to its child run, mapped to the sub step's span context. */
-const subParents = new WeakMap<object, Context>();
+/**
+ * The states sub steps handed to their child runs, each mapped to the sub step spans' contexts in
+ * order (two sub steps may hand over one object): the child run's span starts under the first.
+ */
+const subParents = new WeakMap<object, Context[]>();
 const instrumented = new WeakSet<object>();
+/** Sub-pipelines instrumented through a parent's instrument(), with what removes that. */
+const inherited = new WeakMap<object, () => void>();
 const NOOP_METER = createNoopMeter().constructor;
 
 function rememberChildState(value: unknown, parent: Context): unknown {
-  if (value !== null && typeof value === "object") subParents.set(value, parent);
+  if (value !== null && typeof value === "object") {
+    const waiting = subParents.get(value);
+    if (waiting === undefined) subParents.set(value, [parent]);
+    else waiting.push(parent);
+  }
   return value;
+}
+
+function takeSubParent(state: object): Context | undefined {
+  const waiting = subParents.get(state);
+  if (waiting === undefined) return undefined;
+  const parent = waiting.shift();
+  if (waiting.length === 0) subParents.delete(state);
+  return parent;
 }
 
 /**
@@ -56,16 +74,20 @@ function rememberChildState(value: unknown, parent: Context): unknown {
  * `fetch` or the `openai` client start) are its children. Metrics: run and step durations, tokens,
  * time to first token, runs in progress, and GenAI token usage reported through `meta`.
  *
- * A sub-pipeline is traced when it is instrumented too: its run then nests under the sub step's span.
- * Without an SDK, the cost is that of the no-op API.
+ * The pipes its sub steps run (map workers that are sub steps included) are instrumented with it,
+ * at every depth, so a child run's span nests under its sub step's span. A sub-pipeline that was
+ * instrumented on its own keeps its instrumentation; one instrumented through a parent may still be
+ * given its own (`instrument(child, options)` replaces the inherited one). Without an SDK, the cost
+ * is that of the no-op API.
  *
- * @returns a function that removes the instrumentation again (before the first run).
- * @throws DefinitionError when the pipe is already instrumented; `PipeFrozenError` after its first run.
+ * @returns a function that removes the instrumentation again (before the first run), from the
+ *   sub-pipelines it covered too.
+ * @throws DefinitionError when the pipe is already instrumented; `PipeFrozenError` after its first
+ *   run (or a sub-pipeline's).
  * @example
  * ```ts
  * import { instrument } from "justpipe/otel";
  * instrument(pipe);              // the global providers (registered by your OpenTelemetry SDK setup)
- * instrument(childPipe);         // sub-pipelines are instrumented on their own
  * instrument(other, { tracerProvider, meterProvider });
  * ```
  */
@@ -73,9 +95,11 @@ export function instrument(pipe: Pipe<any, any>, options: InstrumentOptions = {}
   if (pipe === null || typeof pipe !== "object" || typeof pipe.addMiddleware !== "function") {
     throw new TypeError(`Expected \`pipe\` to be a Pipe, got ${pipe === null ? "null" : typeof pipe}.`);
   }
-  if (instrumented.has(pipe)) {
+  const replaced = inherited.get(pipe);
+  if (replaced !== undefined) replaced();
+  else if (instrumented.has(pipe)) {
     throw new DefinitionError(
-      `Pipe '${pipe.name}' is already instrumented: call instrument() once per pipe (every run of it is traced).`,
+      `Pipe '${pipe.name}' is already instrumented: call instrument() once per pipe (every run of it is traced, and so are its sub-pipelines).`,
     );
   }
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(
@@ -83,12 +107,47 @@ export function instrument(pipe: Pipe<any, any>, options: InstrumentOptions = {}
     INSTRUMENTATION_VERSION,
   );
   const meters = new MetricsSource(options.meterProvider, () => metrics.getMeterProvider());
+  const removers: (() => void)[] = [];
+  try {
+    instrumentTree(pipe, tracer, meters, removers);
+  } catch (error) {
+    for (const remove of removers.reverse()) remove();
+    throw error;
+  }
+  return () => {
+    for (const remove of removers.reverse()) remove();
+    removers.length = 0;
+  };
+}
+
+/** Instruments `pipe`, then the sub-pipelines of its sub steps not instrumented yet, depth first. */
+function instrumentTree(
+  pipe: Pipe<any, any>,
+  tracer: Tracer,
+  meters: MetricsSource,
+  removers: (() => void)[],
+): void {
+  removers.push(instrumentOne(pipe, tracer, meters));
+  for (const step of pipe._definitions()) {
+    const child = step.kind === "sub" ? step.pipeline : undefined;
+    if (child === undefined || typeof child.addMiddleware !== "function" || instrumented.has(child)) continue;
+    const start = removers.length;
+    instrumentTree(child, tracer, meters, removers);
+    const own = removers.slice(start);
+    inherited.set(child, () => {
+      for (const remove of own.reverse()) remove();
+    });
+  }
+}
+
+/** Adds the middleware, event hook and observer that trace one pipe; returns what removes them. */
+function instrumentOne(pipe: Pipe<any, any>, tracer: Tracer, meters: MetricsSource): () => void {
   const runs = new Map<string, RunTrace>();
 
   const middleware: Middleware = (next, step) => {
     const sub = step.kind === "sub";
     return (args: StepArgs<any, any, any>) => {
-      const span = runs.get(args.runId)?.take(step.name);
+      const span = runs.size === 0 ? undefined : runs.get(args.runId)?.take(step.name);
       if (span === undefined) return next(args);
       const result = context.with(span.context, next, undefined, args);
       if (!sub) return bindContext(result, span.context);
@@ -104,7 +163,7 @@ export function instrument(pipe: Pipe<any, any>, options: InstrumentOptions = {}
   };
 
   const hook: EventHook = (event) => {
-    if (event.parentRunId === null) runs.get(event.runId)?.see(event);
+    if (runs.size !== 0 && event.parentRunId === null) runs.get(event.runId)?.see(event);
     return event;
   };
 
@@ -118,14 +177,9 @@ export function instrument(pipe: Pipe<any, any>, options: InstrumentOptions = {}
 
   const observer: Observer = {
     onPipelineStart(info) {
-      let parent = context.active();
-      if (info.state !== null && typeof info.state === "object") {
-        const fromSub = subParents.get(info.state);
-        if (fromSub !== undefined) {
-          subParents.delete(info.state);
-          parent = fromSub;
-        }
-      }
+      let parent: Context | undefined;
+      if (info.state !== null && typeof info.state === "object") parent = takeSubParent(info.state);
+      parent ??= context.active();
       const instruments = meters.get(INSTRUMENTATION_VERSION);
       const span = startRunSpan(tracer, info.pipeName, info.runId, parent);
       // Nothing records (no SDK, or the trace is sampled out) and metrics are no-ops: the run is
@@ -146,8 +200,13 @@ export function instrument(pipe: Pipe<any, any>, options: InstrumentOptions = {}
     throw error;
   }
   instrumented.add(pipe);
+  let removed = false;
+  // Idempotent: a parent's remover may run after an own instrument() replaced this inherited one.
   return () => {
+    if (removed) return;
+    removed = true;
     for (const remove of removers.reverse()) remove();
     instrumented.delete(pipe);
+    inherited.delete(pipe);
   };
 }

@@ -1,6 +1,8 @@
 import type { PlanNode } from "../graph/plan.js";
 import type { StepArgs } from "../model/handler-types.js";
+import type { SubRunCheckpoint } from "../store/checkpoint.js";
 import { HandlerMeta, type MetaScope } from "./meta.js";
+import type { SubRunLink } from "./persistence.js";
 import type { Lineage } from "./run-event.js";
 
 /** One run of one step: its lineage and what is needed to close it (internal). */
@@ -49,6 +51,10 @@ export class Invocation implements Lineage {
    * their workers are not spawned again (the source must yield the same items in the same order).
    */
   resumeMap: { readonly nextIndex: number; readonly rerun: ReadonlySet<number> } | undefined;
+  /** A durable run's sub step: where its checkpoints find the child run's progress. */
+  subRun: SubRunLink | undefined;
+  /** A resumed sub step: the child run's progress to continue from. */
+  resumeSub: SubRunCheckpoint | undefined;
   /** Neighbours in the run's list of open invocations. */
   previousOpen: Invocation | undefined;
   nextOpen: Invocation | undefined;
@@ -85,6 +91,8 @@ export class Invocation implements Lineage {
     this.nextOpen = undefined;
     this.lineage = id;
     this.resumeMap = undefined;
+    this.subRun = undefined;
+    this.resumeSub = undefined;
   }
 }
 

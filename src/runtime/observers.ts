@@ -35,16 +35,29 @@ function reportObserverTimeout(observer: object, method: string, limit: number):
   );
 }
 
+/** An observer's delivery lane, made once its `onEvent` first returns a promise. */
+interface Lane {
+  backlog: PipeEvent[];
+  busy: boolean;
+  drained: (() => void)[];
+}
+
 /**
  * Delivers a run's events to its observers. Each observer sees every delivered event, in order;
  * an async `onEvent` is awaited per observer without holding up the consumer, until it lags
  * {@link OBSERVER_BUFFER} events behind: then delivery waits for it. Errors are reported once
  * per observer and never reach the run.
+ *
+ * Synchronous observers cost no detour: each call's result is looked at, and only a promise is
+ * awaited (bounded by `observerTimeout`). So `start` and `end` return `undefined` when no observer
+ * returned a promise, and the run goes on in the same turn; a lane (backlog) is made only for an
+ * observer whose `onEvent` returned one.
  */
 export class ObserverFeed {
   readonly #observers: readonly Observer<any, any>[];
   readonly #info: ObserverInfo<any, any>;
-  readonly #lanes: { backlog: PipeEvent[]; busy: boolean; drained: (() => void)[] }[];
+  /** By observer index, made on first use (an `onEvent` that returned a promise). */
+  #lanes: (Lane | undefined)[] | undefined = undefined;
   readonly #clock: Clock;
   /** Bound of each call, in ms (`observerTimeout`). */
   readonly #limit: number;
@@ -59,19 +72,19 @@ export class ObserverFeed {
     this.#info = info;
     this.#clock = clock;
     this.#limit = limit;
-    this.#lanes = observers.map(() => ({ backlog: [], busy: false, drained: [] }));
   }
 
   /** Hands an event to every observer; returns a promise only when delivery must wait. */
   deliver(event: PipeEvent): Promise<void> | undefined {
     let wait: Promise<void>[] | undefined;
+    const lanes = this.#lanes;
     for (let i = 0; i < this.#observers.length; i++) {
       const observer = this.#observers[i]!;
       if (typeof observer.onEvent !== "function") continue;
-      const lane = this.#lanes[i]!;
-      if (lane.busy) {
+      const lane = lanes?.[i];
+      if (lane?.busy) {
         lane.backlog.push(event);
-        if (lane.backlog.length >= OBSERVER_BUFFER) (wait ??= []).push(this.#whenDrained(i));
+        if (lane.backlog.length >= OBSERVER_BUFFER) (wait ??= []).push(this.#whenDrained(lane));
         continue;
       }
       this.#call(i, event);
@@ -81,7 +94,6 @@ export class ObserverFeed {
 
   #call(index: number, event: PipeEvent): void {
     const observer = this.#observers[index]!;
-    const lane = this.#lanes[index]!;
     let result: unknown;
     try {
       result = observer.onEvent!(event, this.#info);
@@ -90,6 +102,7 @@ export class ObserverFeed {
       return;
     }
     if (!isThenable(result)) return;
+    const lane = ((this.#lanes ??= [])[index] ??= { backlog: [], busy: false, drained: [] });
     lane.busy = true;
     const next = () => {
       const queued = lane.backlog.shift();
@@ -114,49 +127,95 @@ export class ObserverFeed {
     );
   }
 
-  #whenDrained(index: number): Promise<void> {
-    return new Promise((resolve) => this.#lanes[index]!.drained.push(resolve));
+  #whenDrained(lane: Lane): Promise<void> {
+    return new Promise((resolve) => lane.drained.push(resolve));
   }
 
-  /** Waits for every observer to finish its backlog. */
-  async settle(): Promise<void> {
-    await Promise.all(this.#lanes.map((lane, i) => (lane.busy ? this.#whenDrained(i) : undefined)));
+  /** Waits for every observer to finish its backlog (`undefined`: none has one). */
+  settle(): Promise<void> | undefined {
+    const busy: Lane[] = [];
+    for (const lane of this.#lanes ?? []) if (lane?.busy) busy.push(lane);
+    if (busy.length === 0) return undefined;
+    return Promise.all(busy.map((lane) => this.#whenDrained(lane))).then(() => undefined);
   }
 
   /**
-   * Calls `onPipelineStart` on each observer, in order, each for at most `observerTimeout`; stops
-   * waiting when `signal` aborts (the run's timeout or cancellation).
+   * Calls `onPipelineStart` on each observer, in order; one that returns a promise is awaited for
+   * at most `observerTimeout`, and no longer than `run.signal` stays unaborted (the run's timeout
+   * or cancellation; the signal is asked for only then). Returns `undefined` when no observer
+   * returned a promise.
    */
-  async start(signal: AbortSignal): Promise<void> {
-    for (const observer of this.#observers) {
-      if (typeof observer.onPipelineStart !== "function") continue;
-      try {
-        const outcome = await bounded(observer.onPipelineStart(this.#info), this.#clock, this.#limit, signal);
-        if (outcome === "aborted") return;
-        if (outcome === "timeout") reportObserverTimeout(observer, "onPipelineStart", this.#limit);
-      } catch (error) {
-        reportObserverError(observer, "onPipelineStart", error);
-      }
-    }
+  start(run: { readonly signal: AbortSignal }): Promise<void> | undefined {
+    return this.#startFrom(0, run);
   }
 
-  /** After the last event: `onPipelineError` for failed runs, else `onPipelineEnd`. */
-  async end(end: PipelineEndData): Promise<void> {
-    await this.settle();
-    const failed = end.status === "failed";
-    const primary = failed ? (primaryFailure(end)?.cause ?? end.error) : undefined;
-    for (const observer of this.#observers) {
-      const method = failed ? "onPipelineError" : "onPipelineEnd";
+  #startFrom(first: number, run: { readonly signal: AbortSignal }): Promise<void> | undefined {
+    for (let i = first; i < this.#observers.length; i++) {
+      const observer = this.#observers[i]!;
+      if (typeof observer.onPipelineStart !== "function") continue;
+      let result: unknown;
       try {
-        const result = failed
-          ? observer.onPipelineError?.(primary, end, this.#info)
-          : observer.onPipelineEnd?.(end, this.#info);
-        if ((await bounded(result, this.#clock, this.#limit)) === "timeout") {
-          reportObserverTimeout(observer, method, this.#limit);
-        }
+        result = observer.onPipelineStart(this.#info);
       } catch (error) {
-        reportObserverError(observer, method, error);
+        reportObserverError(observer, "onPipelineStart", error);
+        continue;
       }
+      if (isThenable(result)) return this.#awaitStart(i, result, run);
     }
+    return undefined;
+  }
+
+  async #awaitStart(index: number, result: unknown, run: { readonly signal: AbortSignal }): Promise<void> {
+    const observer = this.#observers[index]!;
+    try {
+      const outcome = await bounded(result, this.#clock, this.#limit, run.signal);
+      if (outcome === "aborted") return;
+      if (outcome === "timeout") reportObserverTimeout(observer, "onPipelineStart", this.#limit);
+    } catch (error) {
+      reportObserverError(observer, "onPipelineStart", error);
+    }
+    await this.#startFrom(index + 1, run);
+  }
+
+  /**
+   * After the last event (and every observer's backlog): `onPipelineError` for failed runs, else
+   * `onPipelineEnd`, in order, each bounded like `start`. Returns `undefined` when nothing had to
+   * be awaited.
+   */
+  end(end: PipelineEndData): Promise<void> | undefined {
+    const backlog = this.settle();
+    if (backlog !== undefined) return backlog.then(() => this.#endFrom(0, end));
+    return this.#endFrom(0, end);
+  }
+
+  #endFrom(first: number, end: PipelineEndData): Promise<void> | undefined {
+    const failed = end.status === "failed";
+    for (let i = first; i < this.#observers.length; i++) {
+      const observer = this.#observers[i]!;
+      let result: unknown;
+      try {
+        result = failed
+          ? observer.onPipelineError?.(primaryFailure(end)?.cause ?? end.error, end, this.#info)
+          : observer.onPipelineEnd?.(end, this.#info);
+      } catch (error) {
+        reportObserverError(observer, failed ? "onPipelineError" : "onPipelineEnd", error);
+        continue;
+      }
+      if (isThenable(result)) return this.#awaitEnd(i, result, end);
+    }
+    return undefined;
+  }
+
+  async #awaitEnd(index: number, result: unknown, end: PipelineEndData): Promise<void> {
+    const observer = this.#observers[index]!;
+    const method = end.status === "failed" ? "onPipelineError" : "onPipelineEnd";
+    try {
+      if ((await bounded(result, this.#clock, this.#limit)) === "timeout") {
+        reportObserverTimeout(observer, method, this.#limit);
+      }
+    } catch (error) {
+      reportObserverError(observer, method, error);
+    }
+    await this.#endFrom(index + 1, end);
   }
 }

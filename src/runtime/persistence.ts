@@ -1,6 +1,4 @@
 import type { PipelineEndData } from "../events/outcome.js";
-import { toJsonEvent } from "../events/serialize.js";
-import type { PipeEvent } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
 import type {
@@ -8,22 +6,35 @@ import type {
   CheckpointReason,
   Frontier,
   FrontierInvocation,
-  FrontierMap,
+  FrontierRetry,
+  SubRunCheckpoint,
 } from "../store/checkpoint.js";
 import type { Codec } from "../store/codec.js";
 import type { RunRecorder } from "../store/recorder.js";
-import type { RunRecord, StoredEvent } from "../store/records.js";
+import { mapProgress, restoredSubState, subProgress, successorOf, toFrontier } from "./frontier.js";
 import type { Invocation } from "./invocation.js";
 import type { JoinBarriers } from "./join-barriers.js";
-import type { MapDriver } from "./map.js";
 import type { RunEvent } from "./run-event.js";
+import { finalRecordFields, storableEnd, toStoredEvent } from "./stored-event.js";
 
 /** When checkpoints are written: at the end only, after step ends (batched), or before successors start. */
 export type Durability = "exit" | "step" | "sync";
 
+/**
+ * How a sub step reaches its child run's persistence: the parent's checkpoints hold the child's
+ * progress (`Frontier.subs`), read live while the child runs and kept once it ended.
+ */
+export interface SubRunLink {
+  /** The child run's persistence, once its scheduler exists. */
+  persistence: RunPersistence | undefined;
+  /** The child's progress when it ended (suspended, failed, cancelled), for the parent's exit checkpoint. */
+  ended: SubRunCheckpoint | undefined;
+}
+
 /** What a durable run is given by `run()`/`resume()` (internal). */
 export interface DurableRun {
-  readonly recorder: RunRecorder;
+  /** Writes the run to its store; absent for a sub-pipeline's child run (see `parent`). */
+  readonly recorder?: RunRecorder;
   readonly durability: Durability;
   readonly codec: Codec;
   readonly threadId: string;
@@ -32,6 +43,17 @@ export interface DurableRun {
   readonly resume?: Frontier;
   /** Store errors before the run began (opening the store), reported like later ones. */
   readonly openError?: unknown;
+  /**
+   * A store error of the run's setup that does not keep it from being stored (marking the crashed
+   * segment it resumes as ended), reported on `FINISH` like a failed write.
+   */
+  readonly setupError?: unknown;
+  /** For a sub-pipeline's child run: the parent's persistence (checkpoints and commits are its). */
+  readonly parent?: RunPersistence;
+  /** For a sub-pipeline's child run: where the parent finds this run's persistence. */
+  readonly link?: SubRunLink;
+  /** For a sub-pipeline's child run: the child pipe's name. */
+  readonly pipeName?: string;
 }
 
 /** What the persistence reads from its run. */
@@ -51,43 +73,6 @@ export interface PersistenceHost {
   failPersistence(error: unknown): void;
 }
 
-const toFrontier = (invocation: Invocation): FrontierInvocation => ({
-  step: invocation.node.name,
-  invocationId: invocation.id,
-  parentInvocationId: invocation.parentInvocationId,
-  ownerInvocationId: invocation.ownerInvocationId === invocation.id ? null : invocation.ownerInvocationId,
-  scope: invocation.scope,
-  attempt: invocation.attempt,
-  lineage: invocation.lineage,
-});
-
-/**
- * An event in its stored form: thrown values keep name, message, stack, code and cause
- * (`toJsonEvent`), everything else is JSON-safe.
- *
- * @param event - the event as emitted.
- */
-export function toStoredEvent(event: RunEvent): StoredEvent {
-  const json = toJsonEvent(event as unknown as PipeEvent) as unknown as StoredEvent;
-  return {
-    runId: json.runId,
-    seq: json.seq,
-    type: json.type,
-    stage: json.stage,
-    timestamp: json.timestamp,
-    originRunId: json.originRunId,
-    parentRunId: json.parentRunId ?? null,
-    nodeKind: json.nodeKind,
-    invocationId: json.invocationId ?? null,
-    parentInvocationId: json.parentInvocationId ?? null,
-    ownerInvocationId: json.ownerInvocationId ?? null,
-    attempt: json.attempt,
-    scope: json.scope ?? [],
-    meta: json.meta ?? null,
-    payload: json.payload,
-  };
-}
-
 /**
  * Records a run in its store as it runs: every event (batched by the {@link RunRecorder}), and
  * checkpoints as `durability` says. It keeps what a checkpoint's frontier needs that the open
@@ -101,6 +86,10 @@ export class RunPersistence {
   readonly #completed: Invocation[] = [];
   readonly #ready: FrontierInvocation[] = [];
   readonly #interrupted: Invocation[] = [];
+  /** Successors waiting for a `sync` commit. */
+  readonly #awaiting = new Set<FrontierInvocation>();
+  /** Plain steps waiting for a retry's backoff: their next attempt, and when it is due. */
+  readonly #retrying = new Map<object, { saved: FrontierInvocation; dueAt: number }>();
   #suspended: { step: string; invocationId: string; reason: string; at: number } | undefined;
   #lastSeq = 0;
   #stepsStarted = false;
@@ -129,15 +118,29 @@ export class RunPersistence {
   /** Records an emitted (or forwarded) event. */
   record(event: RunEvent): void {
     this.#lastSeq = event.seq;
+    const recorder = this.#run.recorder;
+    if (recorder === undefined) {
+      // A child run: its events reach the store forwarded by its parent, which checkpoints them.
+      if (event.type === "step_start" && event.parentRunId === null) this.#stepsStarted = true;
+      return;
+    }
     // Not in the store (reported on FINISH), or FINISH was stored before it was emitted.
     if (this.#run.openError !== undefined || this.#finishStored) return;
-    this.#run.recorder.record(toStoredEvent(event));
-    if (this.durability !== "exit" && event.parentRunId === null) {
+    recorder.record(toStoredEvent(event));
+    if (this.durability !== "exit") {
       const type = event.type;
-      if (type === "step_start") this.#stepsStarted = true;
+      if (type === "step_start") {
+        if (event.parentRunId === null) this.#stepsStarted = true;
+      }
       // A first checkpoint at START: a process that dies before any step ends can be resumed too.
-      else if (type === "step_end" || type === "step_error" || type === "barrier_release" || type === "start")
-        this.#scheduleCheckpoint();
+      // A child run's step ends (forwarded) count too: the checkpoint holds the child's progress.
+      else if (
+        type === "step_end" ||
+        type === "step_error" ||
+        type === "barrier_release" ||
+        (type === "start" && event.parentRunId === null)
+      )
+        recorder.requestCheckpoint(this.#buildStepCheckpoint);
     }
   }
 
@@ -159,12 +162,19 @@ export class RunPersistence {
 
   /** A successor (or jump target) could not start because the run was stopping. */
   notStarted(node: PlanNode, from: Invocation): void {
-    this.#ready.push({
-      ...toFrontier(from),
-      step: node.name,
-      lineage: `${from.lineage}>${node.name}`,
-      attempt: 1,
-    });
+    this.#ready.push(successorOf(node, from));
+  }
+
+  /** Under `sync`, a successor waits for the commit: checkpoints meanwhile list it as ready. */
+  awaitingCommit(node: PlanNode, from: Invocation): FrontierInvocation {
+    const waiting = successorOf(node, from);
+    this.#awaiting.add(waiting);
+    return waiting;
+  }
+
+  /** The commit a successor waited for is over (it started, or the run stopped). */
+  startedAfterCommit(waiting: FrontierInvocation): void {
+    this.#awaiting.delete(waiting);
   }
 
   /** A step failed for good or was cancelled: it runs again on a resume (`retryFailed`). */
@@ -174,8 +184,27 @@ export class RunPersistence {
       this.#interrupted.push(invocation);
   }
 
-  #scheduleCheckpoint(): void {
-    this.#run.recorder.requestCheckpoint(this.#buildStepCheckpoint);
+  /**
+   * A plain step's attempt failed and its next attempt waits `delay` ms: a checkpoint written
+   * meanwhile holds it, so a resume runs that attempt after the backoff that was left.
+   */
+  waitingRetry(invocation: Invocation, delay: number): void {
+    if (invocation.mapOwner !== undefined) return; // a map's item stays in its map's progress
+    const saved = { ...toFrontier(invocation), attempt: invocation.attempt + 1 };
+    this.#retrying.set(invocation, { saved, dueAt: this.#host.clock.now() + delay });
+  }
+
+  /** The retry registered under `key` started (or was given up for good). */
+  retryStarted(key: object): void {
+    this.#retrying.delete(key);
+  }
+
+  /**
+   * A resumed run waits for a retry's backoff again: registered under `key` like
+   * {@link RunPersistence.waitingRetry}.
+   */
+  waitingResumedRetry(key: object, saved: FrontierInvocation, delay: number): void {
+    this.#retrying.set(key, { saved, dueAt: this.#host.clock.now() + delay });
   }
 
   readonly #buildStepCheckpoint = (): Checkpoint | undefined => this.#checkpointOf("step", false).checkpoint;
@@ -183,8 +212,55 @@ export class RunPersistence {
   /** Puts a checkpoint of the run as it is now into the next batch; returns the encoding error, if any. */
   #writeCheckpoint(reason: CheckpointReason, atExit: boolean): unknown {
     const { checkpoint, error } = this.#checkpointOf(reason, atExit);
-    if (checkpoint !== undefined) this.#run.recorder.setCheckpoint(checkpoint);
+    if (checkpoint !== undefined) this.#run.recorder?.setCheckpoint(checkpoint);
     return error;
+  }
+
+  /**
+   * What a sub step's child run is given: no store of its own; its progress goes into this run's
+   * checkpoints (through `link`), and under `sync` its successors wait for this run's commits.
+   *
+   * @param link - where this run's checkpoints find the child's persistence.
+   * @param pipeName - the child pipe's name.
+   * @param resume - the child's progress to continue from (a resumed sub step).
+   */
+  childRun(link: SubRunLink, pipeName: string, resume: Frontier | undefined): DurableRun {
+    const run = this.#run;
+    return {
+      durability: run.durability,
+      codec: run.codec,
+      threadId: run.threadId,
+      pipeHash: "",
+      parent: this,
+      link,
+      pipeName,
+      ...(resume !== undefined ? { resume } : {}),
+    };
+  }
+
+  /** The state a resumed sub step's child run continues with (see `restoredSubState`). */
+  restoreSubState(saved: SubRunCheckpoint, fresh: unknown): unknown {
+    return restoredSubState(this.#run.codec, saved, fresh);
+  }
+
+  /**
+   * A child run's progress for its parent's checkpoint: as it is now, or (`atExit`) as the child
+   * ended. Throws the codec's error.
+   */
+  subCheckpoint(atExit: boolean): SubRunCheckpoint {
+    const { checkpoint, error } = this.#checkpointOf("step", atExit);
+    if (checkpoint === undefined) throw error;
+    const bytes = typeof checkpoint.state !== "string";
+    return {
+      pipeName: this.#run.pipeName ?? "",
+      codec: checkpoint.codec,
+      state: bytes
+        ? Buffer.from(checkpoint.state as Uint8Array).toString("base64")
+        : (checkpoint.state as string),
+      ...(bytes ? { base64: true } : {}),
+      quiescent: checkpoint.quiescent,
+      frontier: checkpoint.frontier,
+    };
   }
 
   /** A checkpoint of the run as it is now, or the error encoding its state. */
@@ -194,21 +270,40 @@ export class RunPersistence {
     const open = atExit
       ? []
       : host.openInvocations().filter((invocation) => invocation.mapOwner === undefined);
+    const inFlight = [...(atExit ? this.#interrupted : []), ...open.reverse()];
+    const retrying = this.#retryingNow();
+    const subs = subProgress(inFlight, atExit);
     const frontier: Frontier = {
       completed: this.#completed.map(toFrontier),
-      ready: this.#ready,
-      inFlight: [...(atExit ? this.#interrupted : []), ...open.reverse()].map(toFrontier),
+      ready: this.#awaiting.size === 0 ? this.#ready : [...this.#ready, ...this.#awaiting],
+      inFlight: inFlight.map(toFrontier),
       barriers: host.joinsIfAny?.snapshot(host.planNodes) ?? [],
       maps: atExit ? [] : mapProgress(host.openInvocations()),
       attempts: {},
+      ...(retrying.length > 0 ? { retrying } : {}),
+      ...(subs !== undefined ? { subs } : {}),
       ...(this.#suspended ? { suspended: this.#suspended } : {}),
     };
-    return this.#encode(reason, frontier, atExit || open.length === 0);
+    return this.#encode(reason, frontier, atExit || (open.length === 0 && retrying.length === 0));
+  }
+
+  /** The retries waiting for their backoff, with the time each has left. */
+  #retryingNow(): FrontierRetry[] {
+    if (this.#retrying.size === 0) return [];
+    const now = this.#host.clock.now();
+    return [...this.#retrying.values()].map(({ saved, dueAt }) => ({
+      ...saved,
+      remainingMs: Math.max(0, dueAt - now),
+    }));
   }
 
   /** Before any step started: the roots (or, for a resumed run, the frontier it was given). */
   #notStartedFrontier(): Frontier {
     if (this.#run.resume !== undefined) return this.#run.resume;
+    if (this.#run.recorder === undefined) {
+      // A child run that has not started a step: it starts over (from its roots) on resume.
+      return { completed: [], ready: [], inFlight: [], barriers: [], maps: [], attempts: {} };
+    }
     const ready = this.#host.startNodes.map((step) => ({
       step,
       invocationId: `${this.#host.runId}:root:${step}`,
@@ -254,12 +349,15 @@ export class RunPersistence {
    * resolves (true when stored). Calls in one turn share one commit.
    */
   commit(): Promise<boolean> {
+    // A child run's successors wait for its parent's commit (the parent's checkpoint holds it).
+    if (this.#run.parent !== undefined) return this.#run.parent.commit();
     this.#commit ??= Promise.resolve().then(async () => {
       this.#commit = undefined;
+      const recorder = this.#run.recorder!;
       const encodeError = this.#writeCheckpoint("step", false);
-      const stored = await this.#run.recorder.flush();
+      const stored = await recorder.flush();
       if (encodeError !== undefined || !stored) {
-        this.#host.failPersistence(encodeError ?? this.#run.recorder.failures.at(-1));
+        this.#host.failPersistence(encodeError ?? recorder.failures.at(-1));
         return false;
       }
       return true;
@@ -269,11 +367,23 @@ export class RunPersistence {
 
   /**
    * When the steps are over: puts the exit checkpoint (the state as the steps left it) into the
-   * last batch.
+   * last batch. A child run (no recorder of its own) leaves how it ended to its parent instead.
    *
    * @param status - how the run is ending.
    */
   prepareExit(status: string): void {
+    if (this.#run.recorder === undefined) {
+      // A child run: its parent keeps how it ended, for its own exit checkpoint.
+      const link = this.#run.link;
+      if (link !== undefined && status !== "success") {
+        try {
+          link.ended = this.subCheckpoint(true);
+        } catch {
+          // The parent's checkpoint reports the codec's error when it encodes its own state.
+        }
+      }
+      return;
+    }
     const reason: CheckpointReason =
       status === "suspended" ? "suspend" : status === "success" ? "finish" : "failure";
     this.#exitError = this.#writeCheckpoint(reason, true);
@@ -281,7 +391,12 @@ export class RunPersistence {
 
   /** True when nothing failed so far: `FINISH` can be stored with the last batch. */
   get canStoreFinish(): boolean {
-    return this.#run.openError === undefined && this.#exitError === undefined;
+    return (
+      this.#run.recorder !== undefined &&
+      this.#run.openError === undefined &&
+      this.#run.setupError === undefined &&
+      this.#exitError === undefined
+    );
   }
 
   /**
@@ -293,8 +408,10 @@ export class RunPersistence {
    * @param finish - the `FINISH` event as it will be emitted.
    */
   async storeFinish(end: PipelineEndData, finish: RunEvent): Promise<unknown> {
-    const recorder = this.#run.recorder;
-    if (await recorder.finish(storableEnd(end), this.#finalFields(end), toStoredEvent(finish))) {
+    const recorder = this.#run.recorder!;
+    if (
+      await recorder.finish(storableEnd(end), finalRecordFields(end, this.#suspended), toStoredEvent(finish))
+    ) {
       this.#finishStored = true;
       return undefined;
     }
@@ -303,13 +420,17 @@ export class RunPersistence {
 
   /**
    * Before `FINISH`, when it cannot be stored with the last batch: writes everything recorded.
-   * Resolves the error when the store could not be written (or opened, or the state encoded).
+   * Resolves the error when the store could not be written (or opened, or the state encoded, or
+   * the crashed run this one resumes could not be ended), else `undefined`.
    */
   async beforeFinish(): Promise<unknown> {
-    const stored = await this.#run.recorder.flush();
+    const recorder = this.#run.recorder;
+    if (recorder === undefined) return undefined;
+    const stored = await recorder.flush();
     if (this.#run.openError !== undefined) return this.#run.openError;
     if (this.#exitError !== undefined) return this.#exitError;
-    return stored ? undefined : this.#run.recorder.failures.at(-1);
+    if (this.#run.setupError !== undefined) return this.#run.setupError;
+    return stored ? undefined : recorder.failures.at(-1);
   }
 
   /**
@@ -319,49 +440,6 @@ export class RunPersistence {
    * @param end - the `FINISH` payload.
    */
   async afterFinish(end: PipelineEndData): Promise<void> {
-    await this.#run.recorder.close(storableEnd(end), this.#finalFields(end));
+    await this.#run.recorder?.close(storableEnd(end), finalRecordFields(end, this.#suspended));
   }
-
-  /** The run record's fields that follow from its end. */
-  #finalFields(end: PipelineEndData): Partial<RunRecord> {
-    const suspended = this.#suspended;
-    const primary = end.status === "failed" ? end : undefined;
-    return {
-      status: end.status,
-      endedAt: Date.now(),
-      durationMs: end.durationMs,
-      failureKind: end.failureKind,
-      failureSource: end.failureSource,
-      failedStep: primary?.failedStep ?? null,
-      error: primary?.error ?? null,
-      suspendedStep: end.status === "suspended" ? (suspended?.step ?? null) : null,
-      suspendReason: end.status === "suspended" ? (suspended?.reason ?? null) : null,
-    };
-  }
-}
-
-/**
- * The progress of the open maps: the next item index and the items whose workers have not ended
- * (running, or waiting for a retry), bounded by each map's `maxConcurrency`.
- */
-function mapProgress(open: readonly Invocation[]): FrontierMap[] {
-  const maps: FrontierMap[] = [];
-  for (const owner of open) {
-    if (owner.node.kind !== "map" || owner.children === undefined) continue;
-    const driver = owner.children as MapDriver;
-    maps.push({
-      ownerInvocationId: owner.id,
-      owner: owner.node.name,
-      target: driver.worker.name,
-      nextIndex: driver.index,
-      doneAbove: [],
-      inFlight: [...driver.running].sort((a, b) => a - b).map((index) => ({ index, item: null })),
-    });
-  }
-  return maps;
-}
-
-/** The `FINISH` payload without the thrown values (`errors[].cause`), which are not data. */
-function storableEnd(end: PipelineEndData): PipelineEndData {
-  return { ...end, errors: end.errors.map(({ cause: _cause, ...record }) => record) };
 }

@@ -84,7 +84,7 @@ class TokenStream {
 export function settle(run: SchedulerPort, invocation: Invocation, value: unknown): void {
   if (invocation.closed || invocation.handling) return;
   // A sub step's timeout covers its child run: sub.ts clears it when the child ends.
-  if (invocation.node.kind !== "sub") run.clearStepTimer(invocation);
+  if (invocation.timer !== undefined && invocation.node.kind !== "sub") run.clearStepTimer(invocation);
   const kind = invocation.node.kind;
   if (value instanceof Raise) {
     run.onError(

@@ -166,9 +166,10 @@ export class RunStream implements AsyncGenerator<PipeEvent, void, undefined> {
     const run = this.#run!;
     const execution = this.#execution!;
     if (run.observers === undefined) return execution.then(toDone);
-    return execution.then(async () => {
-      if (run.observers !== undefined && run.end !== undefined) await run.observers.end(run.end);
-      return DONE;
+    return execution.then(() => {
+      const told =
+        run.observers !== undefined && run.end !== undefined ? run.observers.end(run.end) : undefined;
+      return told === undefined ? DONE : told.then(toDone);
     });
   }
 

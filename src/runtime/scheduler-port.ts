@@ -2,7 +2,9 @@ import type { FailureJournal } from "../events/failure.js";
 import type { EventType } from "../events/types.js";
 import type { PlanNode } from "../graph/plan.js";
 import type { Clock } from "../model/clock.js";
-import type { ChildRuns } from "./child-runs.js";
+import type { RunOptions } from "../model/options.js";
+import type { ChildOutlet } from "./child-outlet.js";
+import type { ChildRuns, InlineChildRun } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import type { EventQueue } from "./event-queue.js";
 import type { Invocation } from "./invocation.js";
@@ -46,6 +48,13 @@ export interface SchedulerPort {
   /** The run's executor and its bookkeeping, when steps run elsewhere. */
   readonly remote: RemoteSteps | undefined;
   signalOf(invocation: Invocation): AbortSignal;
+  /** Starts a sub step's child run inside this run: its events go through `outlet`. */
+  runInline(
+    compiled: CompiledPipe,
+    state: unknown,
+    options: RunOptions<unknown>,
+    outlet: ChildOutlet,
+  ): InlineChildRun;
 
   /** An event about a step invocation (stage = the step's name). */
   emitStepEvent(type: EventType, invocation: Invocation, payload: unknown): RunEvent;

@@ -6,10 +6,11 @@ import type { Clock } from "../model/clock.js";
 import type { RunOptions } from "../model/options.js";
 import type { Frontier } from "../store/checkpoint.js";
 import { allowManyListeners } from "./abort-listeners.js";
-import { ChildRuns } from "./child-runs.js";
+import type { ChildOutlet } from "./child-outlet.js";
+import { ChildRuns, InlineChildRun } from "./child-runs.js";
 import type { CompiledPipe } from "./compiled-pipe.js";
 import { EventQueue } from "./event-queue.js";
-import { Invocation } from "./invocation.js";
+import type { Invocation } from "./invocation.js";
 import { JoinBarriers } from "./join-barriers.js";
 import { runShutdownHooks, runStartupHooks } from "./lifecycle-hooks.js";
 import { MetaScope, pipelineMeta } from "./meta.js";
@@ -17,6 +18,7 @@ import { MetricsCollector } from "./metrics.js";
 import { ObserverFeed } from "./observers.js";
 import { type DurableRun, type PersistenceHost, RunPersistence } from "./persistence.js";
 import { RemoteSteps } from "./remote-step.js";
+import { continueFrom } from "./resumed-run.js";
 import { armDeadline } from "./run-deadline.js";
 import type { RunEvent } from "./run-event.js";
 import { nextRunId, RunAbort } from "./run-identity.js";
@@ -74,18 +76,28 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
   /** The checkpoint a resumed run continues from. */
   readonly #resume: Frontier | undefined;
 
-  constructor(compiled: CompiledPipe, state: unknown, options: RunOptions<unknown>, durable?: DurableRun) {
+  /** @param outlet - the queue of a sub step's child run inline in its parent (see `ChildOutlet`). */
+  constructor(
+    compiled: CompiledPipe,
+    state: unknown,
+    options: RunOptions<unknown>,
+    durable?: DurableRun,
+    outlet?: ChildOutlet,
+  ) {
     super();
     this.compiled = compiled;
     this.state = state;
     this.ctx = options.context;
     this.options = options;
     this.clock = options.clock ?? compiled.clock;
-    this.runId = durable === undefined ? nextRunId() : durable.recorder.run.runId;
+    this.runId = durable?.recorder === undefined ? nextRunId() : durable.recorder.run.runId;
     this.threadId = durable === undefined ? this.runId : durable.threadId;
     this.#resume = durable?.resume;
-    if (durable !== undefined) this.persistence = new RunPersistence(durable, this);
-    this.queue = new EventQueue(options.queueSize ?? compiled.queueSize);
+    if (durable !== undefined) {
+      this.persistence = new RunPersistence(durable, this);
+      if (durable.link !== undefined) durable.link.persistence = this.persistence;
+    }
+    this.queue = outlet ?? new EventQueue(options.queueSize ?? compiled.queueSize);
     this.journal = new FailureJournal(compiled.failureClassification);
     this.observers =
       compiled.observers.length === 0
@@ -106,6 +118,16 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
   /** Child runs of sub-pipeline steps still being forwarded. */
   get children(): ChildRuns {
     return (this.#children ??= new ChildRuns());
+  }
+
+  /** Starts a sub step's child run inside this run: its events go through `outlet`. */
+  runInline(
+    compiled: CompiledPipe,
+    state: unknown,
+    options: RunOptions<unknown>,
+    outlet: ChildOutlet,
+  ): InlineChildRun {
+    return new InlineChildRun(new Scheduler(compiled, state, options, undefined, outlet));
   }
 
   /** The run's own metadata scope (`meta.run`), made on first use. */
@@ -169,10 +191,12 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     if (this.persistence?.sync && this.persistence.openError !== undefined)
       this.failPersistence(this.persistence.openError);
     try {
-      const ready =
+      // Awaited only when an observer or a startup hook returned a promise: no turn lost otherwise.
+      const started =
         this.observers === undefined && this.compiled.startupHooks.length === 0
           ? !this.stopping
-          : await this.#startUp();
+          : this.#startUp();
+      const ready = typeof started === "boolean" ? started : await started;
       if (ready && this.#begin()) {
         // Inline, not a helper: one async frame less per run.
         while (!this.isIdle()) await new Promise<void>(this.waitIdle);
@@ -275,10 +299,18 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     this.failFast(`Run stopped because it could not be stored: ${messageOf(error)}`);
   }
 
-  /** Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. */
-  async #startUp(): Promise<boolean> {
-    if (this.observers !== undefined) await this.observers.start(this.signal);
-    return this.compiled.startupHooks.length === 0 ? !this.stopping : await runStartupHooks(this.port);
+  /**
+   * Observers' `onPipelineStart`, then the startup hooks; true when the steps may start. A promise
+   * only when something had to be awaited (synchronous observers and no hooks: a plain boolean).
+   */
+  #startUp(): boolean | Promise<boolean> {
+    const observing = this.observers?.start(this);
+    if (observing !== undefined) return observing.then(() => this.#runStartupHooks());
+    return this.#runStartupHooks();
+  }
+
+  #runStartupHooks(): boolean | Promise<boolean> {
+    return this.compiled.startupHooks.length === 0 ? !this.stopping : runStartupHooks(this.port);
   }
 
   /** Emits `START` and starts the roots; false when there is nothing to start. */
@@ -312,44 +344,11 @@ export class Scheduler extends StepStarting implements SchedulerPort, Persistenc
     return true;
   }
 
-  /**
-   * Continues a resumed run: the joins' arrivals come back, the steps that had ended (or
-   * suspended) have their successors started, and the steps that had not ended start again.
-   */
+  /** Continues a resumed run from its checkpoint's frontier (see `resumed-run.ts`). */
   #continueFrom(frontier: Frontier): void {
-    const nodes = this.compiled.plan.nodes;
-    if (frontier.barriers.length > 0) this.joins.restore(frontier.barriers, nodes);
-    const now = this.clock.now();
-    this.startTogether(() => {
-      for (const saved of frontier.completed ?? []) {
-        const node = nodes.get(saved.step);
-        if (node === undefined) continue;
-        const ended = new Invocation(
-          saved.invocationId,
-          node,
-          saved.attempt,
-          saved.parentInvocationId,
-          null,
-          saved.scope,
-          undefined,
-          undefined,
-          now,
-        );
-        ended.lineage = saved.lineage;
-        this.follow(ended);
-      }
-      const maps = new Map(frontier.maps.map((map) => [map.ownerInvocationId, map]));
-      for (const saved of [...frontier.ready, ...frontier.inFlight]) {
-        const node = nodes.get(saved.step);
-        if (node === undefined) continue;
-        const map = maps.get(saved.invocationId);
-        const resumeMap =
-          map === undefined
-            ? undefined
-            : { nextIndex: map.nextIndex, rerun: new Set(map.inFlight.map((item) => item.index)) };
-        this.startResumed(node, saved, resumeMap);
-      }
-    });
+    continueFrom(this.port, frontier, this.stopSignal, (node, saved, resumeMap, resumeSub) =>
+      this.startResumed(node, saved, resumeMap, resumeSub),
+    );
   }
 
   /** After the steps: closes child runs and cut-short generators, then runs the shutdown hooks. */

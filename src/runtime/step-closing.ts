@@ -75,7 +75,8 @@ export abstract class StepClosing extends RunEventEmitter {
 
   /** Wakes the lifecycle when the run just became idle. */
   protected maybeIdle(): void {
-    if (this.#onIdle !== undefined && this.isIdle()) {
+    // The open count first, inline: this runs at every step end, and most find steps still open.
+    if (this.open.count === 0 && this.#onIdle !== undefined && this.isIdle()) {
       const resolve = this.#onIdle;
       this.#onIdle = undefined;
       resolve();
@@ -186,7 +187,7 @@ export abstract class StepClosing extends RunEventEmitter {
   /** Marks an invocation closed (its terminal event is already queued). */
   #close(invocation: Invocation, retrying: boolean): void {
     invocation.closed = true;
-    this.clearStepTimer(invocation);
+    if (invocation.timer !== undefined) this.clearStepTimer(invocation);
     if (invocation.iterator !== undefined) {
       const iterator = invocation.iterator;
       invocation.iterator = undefined;
@@ -240,9 +241,13 @@ export abstract class StepClosing extends RunEventEmitter {
     }
     this.hold();
     this.#close(invocation, true);
+    // A durable run's checkpoints hold the waiting attempt (a resume runs it after what is left).
+    this.persistence?.waitingRetry(invocation, delay);
     const again = () => {
-      if (!this.stopping) this.startNextAttempt(invocation);
-      else if (invocation.mapOwner !== undefined)
+      if (!this.stopping) {
+        this.persistence?.retryStarted(invocation);
+        this.startNextAttempt(invocation);
+      } else if (invocation.mapOwner !== undefined)
         mapWorkerClosed(this.port, invocation.mapOwner, invocation.scope);
       this.release();
     };

@@ -96,11 +96,14 @@ export abstract class StepStarting extends StepClosing {
         return undefined;
       }
       if (persistence.sync) {
-        // durability "sync": the successor starts once what came before it is committed.
+        // durability "sync": the successor starts once what came before it is committed (that
+        // checkpoint lists it as ready, so a resume starts it).
         this.pending++;
+        const waiting = persistence.awaitingCommit(node, from);
         persistence.commit().then((stored) => {
           this.pending--;
-          if (stored) this.#start(node, from, null, undefined, undefined, 1, from.scope);
+          persistence.startedAfterCommit(waiting);
+          if (stored && !this.stopping) this.#start(node, from, null, undefined, undefined, 1, from.scope);
           else if (this.stopping) persistence.notStarted(node, from);
           this.maybeIdle();
         });
@@ -118,6 +121,7 @@ export abstract class StepStarting extends StepClosing {
     node: PlanNode,
     saved: { attempt: number; lineage: string; scope: readonly string[] },
     resumeMap?: Invocation["resumeMap"],
+    resumeSub?: Invocation["resumeSub"],
   ): void {
     const invocation = this.#open(
       node,
@@ -131,17 +135,33 @@ export abstract class StepStarting extends StepClosing {
     );
     invocation.lineage = saved.lineage;
     invocation.resumeMap = resumeMap;
+    invocation.resumeSub = resumeSub;
     if (this.#batch !== undefined) this.#batch.push(invocation);
     else this.#invoke(invocation);
   }
 
-  /** Starts a map worker of `owner` on `item`. */
+  /**
+   * Starts a map worker of `owner` on `item`. With `durability: "sync"` it starts once what came
+   * before it (the map's start, the end of the worker whose slot it takes) is committed.
+   */
   startMapWorker(
     worker: PlanNode,
     owner: Invocation,
     item: unknown,
     scope: readonly string[],
   ): Invocation | undefined {
+    const persistence = this.persistence;
+    if (persistence !== undefined && persistence.sync && !this.stopping) {
+      // The item counts as running meanwhile (the map's progress lists it: a resume runs it).
+      this.pending++;
+      persistence.commit().then((stored) => {
+        this.pending--;
+        const started = stored ? this.#start(worker, owner, owner.id, item, owner, 1, scope) : undefined;
+        if (started === undefined && this.stopping) mapWorkerClosed(this.port, owner, scope);
+        this.maybeIdle();
+      });
+      return undefined;
+    }
     return this.#start(worker, owner, owner.id, item, owner, 1, scope);
   }
 

@@ -58,6 +58,35 @@ export interface FrontierMap {
 }
 
 /**
+ * A plain step waiting for its retry backoff when the checkpoint was written: on resume its next
+ * attempt starts once the backoff that was left has passed.
+ */
+export interface FrontierRetry extends FrontierInvocation {
+  /** The backoff still to wait (ms) when the checkpoint was written. */
+  readonly remainingMs: number;
+}
+
+/**
+ * A sub-pipeline's child run as its parent's checkpoint keeps it: the child's state and progress.
+ * A resumed parent continues the child from here, so the child steps that had ended are not run
+ * again.
+ */
+export interface SubRunCheckpoint {
+  /** The child pipe's name. */
+  readonly pipeName: string;
+  /** The name of the codec that encoded `state` (the parent's). */
+  readonly codec: string;
+  /** The child's encoded state (base64 when the codec made bytes, see `base64`). */
+  readonly state: string;
+  /** True when `state` is the base64 text of the codec's bytes. */
+  readonly base64?: boolean;
+  /** True when nothing was in flight in the child. */
+  readonly quiescent: boolean;
+  /** The child run's progress (its own `subs` for deeper nesting). */
+  readonly frontier: Frontier;
+}
+
+/**
  * A run's progress as plain data (no functions, no state): what was ready, in flight, waiting at
  * joins and inside maps when the checkpoint was written. The CLI and the dashboard read it.
  */
@@ -84,8 +113,10 @@ export interface Frontier {
     readonly reason: string;
     readonly at: number;
   };
-  /** Sub-pipeline runs in progress: the sub step's invocation id -> the child's run id. */
-  readonly subRuns?: Readonly<Record<string, string>>;
+  /** Plain steps waiting for a retry's backoff (their next attempt). */
+  readonly retrying?: readonly FrontierRetry[];
+  /** Sub-pipeline child runs in progress: the sub step's invocation id -> the child's progress. */
+  readonly subs?: Readonly<Record<string, SubRunCheckpoint>>;
 }
 
 /** Why a checkpoint was written. */

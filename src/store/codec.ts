@@ -1,4 +1,5 @@
 import { CodecError } from "../errors/store-errors.js";
+import { setOwnKey } from "../events/own-key.js";
 
 /**
  * Turns a run's state into stored data and back. The default, {@link jsonCodec}, is JSON extended
@@ -138,8 +139,8 @@ function encodePlain(object: Record<string, unknown>, path: string, ancestors: S
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(object))
-    out[key] = encodeValue(object[key], `${path}${describeKey(key)}`, ancestors);
-  return TAG in out ? { [TAG]: "object", v: out } : out;
+    setOwnKey(out, key, encodeValue(object[key], `${path}${describeKey(key)}`, ancestors));
+  return Object.hasOwn(out, TAG) ? { [TAG]: "object", v: out } : out;
 }
 
 const fromBase64 = (text: string): Uint8Array => {
@@ -185,14 +186,15 @@ function decodeTagged(tagged: Tagged, path: string): unknown {
 
 function decodePlain(object: Record<string, unknown>, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(object)) out[key] = decodeValue(object[key], `${path}${describeKey(key)}`);
+  for (const key of Object.keys(object))
+    setOwnKey(out, key, decodeValue(object[key], `${path}${describeKey(key)}`));
   return out;
 }
 
 function decodeValue(value: unknown, path: string): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item, index) => decodeValue(item, `${path}[${index}]`));
-  if (TAG in value) return decodeTagged(value as Tagged, path);
+  if (Object.hasOwn(value, TAG)) return decodeTagged(value as Tagged, path);
   return decodePlain(value as Record<string, unknown>, path);
 }
 

@@ -6,6 +6,7 @@ import type { PipeEvent } from "../events/types.js";
 import { Raise } from "../model/control.js";
 import type { AnyHandler, StepArgs, Target } from "../model/handler-types.js";
 import type { RunArguments, RunOptions } from "../model/options.js";
+import type { StepItem, StepTypes } from "../model/step-types.js";
 import { type MockImplementation, StepMock } from "./mock.js";
 import { TestResult } from "./test-result.js";
 
@@ -45,6 +46,11 @@ export type ItemOf<H> = H extends (args: StepArgs<any, any, infer Item>) => unkn
  * Use one `TestPipe` per pipe at a time. To mock a step of a sub-pipeline, wrap the child pipe
  * in its own `TestPipe`.
  *
+ * @typeParam State - the pipe's state.
+ * @typeParam Context - the pipe's context.
+ * @typeParam Steps - the pipe's step registry (see `StepTypes`): a mock by a declared name gets
+ *   the step's item type.
+ *
  * @example
  * ```ts
  * test("greets", async () => {
@@ -56,9 +62,14 @@ export type ItemOf<H> = H extends (args: StepArgs<any, any, infer Item>) => unkn
  * });
  * ```
  */
-export class TestPipe<State = unknown, Context = undefined> implements Disposable {
+export class TestPipe<
+  State = unknown,
+  Context = undefined,
+  Steps extends StepTypes<Steps> = Record<never, never>,
+> implements Disposable
+{
   /** The pipe under test. */
-  readonly pipe: Pipe<State, Context>;
+  readonly pipe: Pipe<State, Context, any, Steps>;
   /** Original handlers of the mocked steps, by step name. */
   readonly #originals = new Map<string, AnyHandler>();
   /** Original hook lists of the mocked kinds of hooks. */
@@ -70,7 +81,7 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
    * @param pipe - the pipe under test.
    * @throws `TypeError` when `pipe` is not a `Pipe`.
    */
-  constructor(pipe: Pipe<State, Context>) {
+  constructor(pipe: Pipe<State, Context, any, Steps>) {
     if (typeof (pipe as { _replaceHandler?: unknown })?._replaceHandler !== "function") {
       throw new TypeError(`Expected \`pipe\` to be a Pipe, got ${shownValue(pipe)}.`);
     }
@@ -86,6 +97,10 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
    * async or an async generator whose `yield`s become `TOKEN` events. Mocking an already mocked
    * step replaces the earlier mock (which stops recording); `restore` still brings back the original.
    *
+   * The implementation gets the step's argument types: the pipe's `State` and `Context`, and the
+   * item type of a handler registered with one (`pipe.step<string>(...)`), of a name declared in
+   * the pipe's step registry (its `Steps` type parameter), or given as `mock<Item>(name)`.
+   *
    * @param step - the step's name, or the handler it was registered with.
    * @param impl - what the step does instead.
    * @throws StepNotFoundError when the pipe has no such step.
@@ -100,10 +115,10 @@ export class TestPipe<State = unknown, Context = undefined> implements Disposabl
     step: H,
     impl?: MockImplementation<State, Context, ItemOf<H>>,
   ): StepMock<State, Context, ItemOf<H>>;
-  mock<Item = any>(
-    step: string,
-    impl?: MockImplementation<State, Context, Item>,
-  ): StepMock<State, Context, Item>;
+  mock<Item = any, Name extends string = string>(
+    step: Name,
+    impl?: MockImplementation<State, Context, StepItem<Steps, Name, Item>>,
+  ): StepMock<State, Context, StepItem<Steps, Name, Item>>;
   mock<Item = any>(
     step: Target,
     impl?: MockImplementation<State, Context, Item>,

@@ -9,8 +9,12 @@ import { describe, expect, it } from "vitest";
 // and the fixes of issue 13; 155.1 kB with the executor seam of issue 19 (isolated executor, state
 // view, deltas and their conflict ledger: 16.8 kB) on the run store alone; 164.1 kB with both;
 // 186.4 kB with durable runs on top (recorder, persistence, resume: ~21 kB) (December 2026);
-// 192.6 kB with detached runs (pipe.start, pipe.observe, lineages derived for executors: ~6 kB).
-const BUDGET_BYTES = 194_000;
+// 207.5 kB with, on top: sub-pipelines run inline and the linear nesting check of issue 13
+// (~4.3 kB), resume of retries in backoff, sync map workers and sub-pipeline child runs (~6.6 kB),
+// detached runs (pipe.start, pipe.observe, lineages derived for executors: ~6 kB), remote meta and
+// state epochs. Code that serves durable runs only is in it: loading that lazily, on the first run
+// with a store, is the next cut.
+const BUDGET_BYTES = 210_000;
 
 describe("the core entry", () => {
   it(`bundles to at most ${BUDGET_BYTES} bytes, with no runtime dependency`, async () => {

@@ -205,12 +205,17 @@ describe.skipIf(!redis.ok)(`detached runs (pipe.start, pipe.observe)${redis.reas
     const storedBeforeKill = await store.getEvents(runId);
 
     const events = await observed;
-    const segments = await segmentsOf(store, runId);
+    // The observer stops at the stored FINISH; the final record may be written just after it.
+    const segments = await waitFor(async () => {
+      const chain = await segmentsOf(store, runId);
+      return chain.at(-1)!.status === "running" ? undefined : chain;
+    }, "the last segment's final record");
     expect(segments.length).toBe(2);
     const [first, second] = segments as [RunRecord, RunRecord];
     expect(second.resumedFrom).toBe(first.runId);
-    // The dead host's segment stays "running"; the next one carries on.
-    expect(first.status).toBe("running");
+    // The dead host's segment ends failed (infra), naming the segment that carries on.
+    expect(first).toMatchObject({ status: "failed", failureKind: "infra" });
+    expect(first.error).toContain(`resumed as '${second.runId}'`);
     expect(second.status).toBe("success");
     expect(second.owner === null || !second.owner.includes(`pid ${hostPid} `)).toBe(true);
 

@@ -67,4 +67,25 @@ export async function main(): Promise<void> {
   using tester = new TestPipe(pipe);
   const result = await tester.run({ question: "hi" }, { context: { userId: "u1" } });
   console.log(result.status, result.tokens);
+
+  pipe.step(
+    // @ts-expect-error: a handler named after its function, with options, that returns a number
+    function questionLength({ state }) {
+      return state.question.length;
+    },
+    { to: answer },
+  );
+
+  // The step registry: argument types by step name, for steps and for mocks of them.
+  const typed = new Pipe<State, Context, string, { each: { item: number }; say: { token: string } }>({
+    requireContext: true,
+  });
+  typed.map("fan", () => [1, 2], { each: "each" });
+  typed.step("each", ({ item }) => void item.toFixed());
+  // @ts-expect-error: "say" streams strings
+  typed.step("say", async function* () {
+    yield 1;
+  });
+  using typedTester = new TestPipe(typed);
+  typedTester.mock("each", ({ item }) => void item.toFixed());
 }

@@ -64,6 +64,23 @@ describe("event serialisation", () => {
     expect(JSON.parse(JSON.stringify(start)).payload).toEqual({ name: "s", self: "[Circular]" });
   });
 
+  it("keeps an own __proto__ key (state, Map keys, error details) as a key, never as the prototype", () => {
+    const state = JSON.parse('{"":{"__proto__":null},"__proto__":{"a":1}}');
+    const start = toJsonEvent({ ...fakeEvent(), type: "start", payload: state } as PipeEvent);
+    expect(JSON.stringify(start.payload)).toBe('{"":{"__proto__":null},"__proto__":{"a":1}}');
+    const map = toJsonEvent({
+      ...fakeEvent(),
+      type: "start",
+      payload: new Map([["__proto__", 1]]),
+    } as PipeEvent);
+    expect(JSON.stringify(map.payload)).toBe('{"__proto__":1}');
+    const error = Object.defineProperty(new Error("x"), "__proto__", {
+      value: { code: 1 },
+      enumerable: true,
+    });
+    expect(JSON.stringify(serializeError(error).details)).toBe('{"__proto__":{"code":1}}');
+  });
+
   it("makes non-Error throws readable", () => {
     expect(serializeError("boom")).toEqual({ name: "NonError", message: "boom", thrown: "boom" });
     expect(serializeError(42)).toEqual({ name: "NonError", message: "42", thrown: 42 });

@@ -1,4 +1,11 @@
-import { DefinitionError, EventType, type PipeEvent, type PipelineEndData } from "../../src/index.js";
+import {
+  DefinitionError,
+  EventType,
+  isolatedExecutor,
+  MemoryStore,
+  type PipeEvent,
+  type PipelineEndData,
+} from "../../src/index.js";
 import { assertRunInvariants } from "../helpers.js";
 import { build, normalize } from "./build.js";
 import type { Scenario } from "./scenario.js";
@@ -66,6 +73,7 @@ export async function runScenario(raw: Scenario): Promise<Outcome> {
   process.on("unhandledRejection", onRejection);
   process.on("warning", onWarning);
 
+  const store = (scenario.run.store ?? "none") === "none" ? undefined : new MemoryStore();
   const events: PipeEvent<unknown>[] = [];
   let done = false;
   let broke = false;
@@ -84,6 +92,8 @@ export async function runScenario(raw: Scenario): Promise<Outcome> {
         queueSize: run.queueSize,
         ...(run.timeout > 0 ? { timeout: run.timeout } : {}),
         ...(run.cancelAt > 0 ? { signal: controller.signal } : {}),
+        ...(run.executor === "isolated" ? { executor: isolatedExecutor() } : {}),
+        ...(store === undefined ? {} : { store, durability: run.store as "exit" | "step" | "sync" }),
       },
     );
     const consumer = (async () => {
@@ -217,7 +227,43 @@ export async function runScenario(raw: Scenario): Promise<Outcome> {
     }
   }
 
+  if (store !== undefined && events.length > 0) await checkStored(store, events, finish, broke, report);
+
   if (clock.pendingTimers > 0)
     report("timer-left", `${clock.pendingTimers} simulated timers pending after the run`);
   return { violations, status: finish?.status, events: events.length, trace: events };
+}
+
+/**
+ * A durable run's record agrees with its stream: it ended (never left `running`), with the
+ * `FINISH` status, and the events stored are the events delivered, in order.
+ */
+async function checkStored(
+  store: MemoryStore,
+  events: readonly PipeEvent<unknown>[],
+  finish: PipelineEndData | undefined,
+  broke: boolean,
+  report: (kind: string, detail: string) => void,
+): Promise<void> {
+  const runId = events[0]!.runId;
+  const record = await store.getRun(runId);
+  if (record === undefined) {
+    report("store-record", `no run record for ${runId}`);
+    return;
+  }
+  if (record.status === "running")
+    report("store-status", "the stored run is still 'running' after its stream ended");
+  else if (finish !== undefined && record.status !== finish.status)
+    report("store-status", `the store says ${record.status}, FINISH says ${finish.status}`);
+  if (broke) return;
+  const stored = await store.getEvents(runId);
+  const shape = (e: { type: string; stage: string; seq: number }) => `${e.seq}:${e.type}:${e.stage}`;
+  const want = events.map(shape);
+  const got = stored.map(shape);
+  const first = want.findIndex((line, index) => got[index] !== line);
+  if (first >= 0 || got.length !== want.length)
+    report(
+      "store-events",
+      `${got.length} events stored, ${want.length} delivered; first difference at #${first < 0 ? want.length : first}: stored ${got[first] ?? "(none)"}, delivered ${want[first] ?? "(none)"}`,
+    );
 }

@@ -61,6 +61,13 @@ export interface RunSpec {
   cancelAt: number;
   /** The consumer leaves after this many events (0: never). */
   breakAfter: number;
+  /**
+   * Who runs the top pipe's handlers: the run itself, or `isolatedExecutor()` (copy-on-write state
+   * views, deltas applied at the end). Absent in scenarios recorded before: `"inline"`.
+   */
+  executor?: "inline" | "isolated";
+  /** A `MemoryStore` with this durability, or none. Absent in scenarios recorded before: `"none"`. */
+  store?: "none" | "exit" | "step" | "sync";
 }
 
 export interface Scenario {
@@ -162,6 +169,8 @@ export const runArbitrary: fc.Arbitrary<RunSpec> = fc.record({
     fc.integer({ min: 0, max: 30 }).map((k) => 5 + 10 * k),
   ),
   breakAfter: fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.integer({ min: 1, max: 40 })),
+  executor: fc.constantFrom<"inline" | "isolated">("inline", "inline", "inline", "isolated"),
+  store: fc.constantFrom<"none" | "exit" | "step" | "sync">("none", "none", "none", "exit", "step", "sync"),
 });
 
 export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({

@@ -5,7 +5,7 @@
  * how to pass one.
  */
 import { describe, expect, it } from "vitest";
-import { EventType, Pipe } from "../../src/index.js";
+import { EventType, MemoryStore, Pipe } from "../../src/index.js";
 import { collect } from "../helpers.js";
 
 interface Context {
@@ -62,5 +62,64 @@ describe("a run without the context its steps read", () => {
       throw new Error("Cannot read properties of undefined (reading 'x')");
     });
     expect((await failure(other, {})).message).toBe("Cannot read properties of undefined (reading 'x')");
+  });
+});
+
+describe("requireContext: true, the run-time check of a required context", () => {
+  function guarded(calls: string[]): Pipe<object, Context> {
+    const pipe = new Pipe<object, Context>({ name: "guarded", requireContext: true });
+    pipe.onStartup(() => void calls.push("startup"));
+    pipe.step("load", ({ ctx }) => void calls.push(`load ${ctx.userId}`));
+    return pipe;
+  }
+  const MISSING =
+    "run(): pipe 'guarded' needs a context (it was made with `requireContext: true`), and this run was given none. Pass it: pipe.run(state, { context }) or pipe.invoke(state, { context }).";
+
+  it("run() without context throws a TypeError naming the pipe from the first iteration; nothing runs", async () => {
+    const calls: string[] = [];
+    const pipe = guarded(calls);
+    const stream = pipe.run({}, {} as never); // a JavaScript caller, or a cast: types cannot see it
+    expect(calls).toEqual([]);
+    await expect(stream.next()).rejects.toThrow(new TypeError(MISSING));
+    await expect(collect((pipe as unknown as Pipe<object>).run({}))).rejects.toThrow(MISSING);
+    await expect(pipe.invoke({}, { context: undefined } as never)).rejects.toThrow(MISSING);
+    expect(calls).toEqual([]);
+  });
+
+  it("runs as before with a context", async () => {
+    const calls: string[] = [];
+    const { end } = await guarded(calls).invoke({}, { context: { userId: "u1" } });
+    expect(end.status).toBe("success");
+    expect(calls).toEqual(["startup", "load u1"]);
+  });
+
+  it("resume() without context is refused before the store is read", async () => {
+    const pipe = guarded([]);
+    const store = new MemoryStore();
+    await expect(collect(pipe.resume("no-such-run", { store }))).rejects.toThrow(
+      "resume('no-such-run'): pipe 'guarded' needs a context (it was made with `requireContext: true`), and this run was given none. Pass it: pipe.resume(runId, { context }).",
+    );
+  });
+
+  it("a sub-pipeline that requires a context fails its sub step when the parent run has none", async () => {
+    const child = guarded([]);
+    const parent = new Pipe<object, Context | undefined>({ name: "parent" });
+    parent.sub("nested", () => ({}), { pipeline: child });
+    const { end } = await parent.invoke({}, { throwOnFailure: false });
+    expect(end.status).toBe("failed");
+    expect(end.error).toContain("needs a context");
+    expect((await parent.invoke({}, { context: { userId: "u" } })).end.status).toBe("success");
+  });
+
+  it("is off by default: a Context that admits undefined runs without one", async () => {
+    const pipe = new Pipe<object, Context | undefined>({ name: "optional" });
+    pipe.step("load", ({ ctx }) => void ctx?.userId);
+    expect((await pipe.invoke({})).end.status).toBe("success");
+  });
+
+  it("must be a boolean", () => {
+    expect(() => new Pipe({ requireContext: "yes" as never })).toThrow(
+      "new Pipe(): expected `requireContext` to be true or false, got `yes` (string).",
+    );
   });
 });

@@ -46,6 +46,57 @@ describe("jsonCodec", () => {
     expect(roundTrip(state)).toEqual(state);
   });
 
+  // A property run once found {"":{"__proto__":null}} coming back as {"":{}} with a null prototype:
+  // assigning an own "__proto__" key set the copy's prototype instead.
+  it("keeps an own __proto__ key as a key, never as the prototype", () => {
+    for (const text of [
+      '{"":{"__proto__":null}}',
+      '{"__proto__":{"polluted":true}}',
+      '[{"__proto__":[1,2]}]',
+      '{"$jp":"x","__proto__":{"$jp":"Date","v":0}}',
+    ]) {
+      const value = JSON.parse(text);
+      const back = roundTrip(value) as Record<string, unknown>;
+      expect(JSON.stringify(back)).toBe(text);
+      expect(back).toEqual(value);
+    }
+    const back = roundTrip(JSON.parse('{"__proto__":{"polluted":true}}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.hasOwn(back, "__proto__")).toBe(true);
+    expect((back as { polluted?: unknown }).polluted).toBeUndefined();
+    const tagged = toTaggedJson(JSON.parse('{"a":{"__proto__":{"$jp":"BigInt"}}}')) as Record<
+      string,
+      unknown
+    >;
+    expect(JSON.stringify(tagged)).toBe('{"a":{"__proto__":{"$jp":"object","v":{"$jp":"BigInt"}}}}');
+    const decoded = fromTaggedJson(JSON.parse('{"__proto__":{"$jp":"BigInt","v":"5"}}')) as object;
+    expect(Object.getOwnPropertyDescriptor(decoded, "__proto__")?.value).toBe(5n);
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+  });
+
+  it("round-trips JSON-like values with __proto__ keys (property)", () => {
+    const key = fc.constantFrom("__proto__", "", "a", "$jp", "v");
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.array(tie("node"), { maxLength: 3 }),
+        fc
+          .array(fc.tuple(key, tie("node")), { maxLength: 3 })
+          .map((entries) =>
+            JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(",")}}`),
+          ),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (input) => {
+        expect(JSON.stringify(roundTrip(input))).toBe(JSON.stringify(input));
+        expect(roundTrip(input)).toEqual(input);
+      }),
+      { seed: 13, numRuns: 500 },
+    );
+  });
+
   it("round-trips any JSON-like value (property)", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {

@@ -75,7 +75,17 @@ describe("a handler that returns a wrong type is a type error on the handler", (
     pipe.step(function size({ state }) {
       return state.sizes.length;
     });
+    pipe.step(
+      // @ts-expect-error: with options after the handler too
+      function sizeTo({ state }) {
+        return state.sizes.length;
+      },
+      { to: "ok" },
+    );
+    // @ts-expect-error: and with an item type given
+    pipe.step<string>("itemSize", ({ item }) => item.length);
     pipe.step("ok", ({ state }) => (state.urls.length > 0 ? "next" : undefined));
+    pipe.step(function okTo() {}, { to: "ok" });
     pipe.step(async function named() {});
   });
 });

@@ -2,7 +2,8 @@
  * Issue 15: "the step overloads give the real cause when a handler returns a wrong type, under
  * TypeScript 6 and 7". Compiles a user's mistake with both compilers and reads the diagnostics:
  * they must say what the handler returned, not that a name is not a handler (what "the last
- * overload" said when `pipe.step` had two overloads).
+ * overload" said when `pipe.step` had two overloads), nor that a handler is not a string (what a
+ * union of argument tuples said for `pipe.step(handler, options)`).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +23,12 @@ const pipe = new Pipe<{ sizes: number[] }>();
 pipe.step("size", ({ state }) => state.sizes.length);
 pipe.step("asyncSize", async ({ state }) => state.sizes.length);
 pipe.step(function named({ state }) { return state.sizes.length; });
+pipe.step(function withOptions({ state }) { return state.sizes.length; }, { to: "size" });
+pipe.step(async function asyncWithOptions({ state }) { return state.sizes.length; }, { to: "size" });
+const declared = ({ state }: { state: { sizes: number[] } }) => state.sizes.length;
+pipe.step(declared, { to: "size" });
+pipe.step("declared", declared, { to: "size" });
+pipe.step<string>("typedItem", ({ item }) => item.length);
 `;
 
 writeFileSync(path.join(work, "mistakes.ts"), MISTAKES);
@@ -63,11 +70,23 @@ describe.concurrent("a step handler that returns a wrong type", { timeout: 120_0
       const errors = output
         .split(/\n(?=mistakes\.ts\(\d+,\d+\))/)
         .filter((entry) => entry.startsWith("mistakes.ts"));
-      expect(errors.map((entry) => /^mistakes\.ts\((\d+),/.exec(entry)?.[1])).toEqual(["4", "5", "6"]);
+      expect(errors.map((entry) => /^mistakes\.ts\((\d+),/.exec(entry)?.[1])).toEqual([
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "10",
+        "11",
+        "12",
+      ]);
       for (const entry of errors) {
-        expect(entry).toMatch(/Type '(number|Promise<number>)' is not assignable to type/);
+        // The last line of each diagnostic is its innermost cause: the handler's return type.
+        const cause = entry.trim().split("\n").at(-1)!;
+        expect(cause).toMatch(/Type '(number|Promise<number>)' is not assignable to type/);
         expect(entry).not.toContain("Argument of type 'string' is not assignable");
         expect(entry).not.toContain("Type 'string' is not assignable to type 'StepHandler");
+        expect(entry).not.toContain("is not assignable to type 'string'");
       }
       expect(errors[1]).toMatch(/Type 'number' is not assignable to type 'StepResult'/);
     });

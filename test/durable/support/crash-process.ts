@@ -1,8 +1,9 @@
 // The pipeline of the crash test, run in a child process with durability "step":
 //   tsx crash-process.ts run <db>            prints the run id, then one line per event
 //   tsx crash-process.ts resume <db> <id>    prints the final state as JSON
-// Every step appends "<step> <idempotencyKey>" to $EFFECTS_FILE when it ends its work, so the
-// test can count how often each invocation ran across both processes.
+// Every step appends "<phase> <step> <idempotencyKey>" to $EFFECTS_FILE when it ends its work
+// ($PHASE: 1 for the run, 2 for the resume), so the test can count how often each invocation ran
+// in each process. The run prints "event <seq> <type> <stage> <last scope entry>" per event.
 import { appendFileSync } from "node:fs";
 import { EventType, Pipe, type Store } from "../../../src/index.js";
 import { SqliteStore } from "../../../src/sqlite/index.js";
@@ -25,14 +26,24 @@ const store: Store = location!.startsWith("postgres")
   : new SqliteStore({ path: location! });
 const effects = process.env.EFFECTS_FILE!;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const effect = (step: string, key: string) => appendFileSync(effects, `${step} ${key}\n`);
+const phase = process.env.PHASE ?? "1";
+const effect = (step: string, key: string) => appendFileSync(effects, `${phase} ${step} ${key}\n`);
 
-const child = new Pipe<{ values: number[]; total?: number }>({ name: "sum" });
+// The sub-pipeline has two steps, the second slow, so a kill can land inside it after the first.
+const child = new Pipe<{ values: number[]; count?: number; total?: number }>({ name: "sum" });
 child.step("total", async ({ state, idempotencyKey }) => {
-  await pause(2);
+  await pause(300);
   state.total = state.values.reduce((a, b) => a + b, 0);
   effect("sum.total", idempotencyKey);
 });
+child.step(
+  "count",
+  ({ state, idempotencyKey }) => {
+    state.count = state.values.length;
+    effect("sum.count", idempotencyKey);
+  },
+  { to: "total" },
+);
 
 const pipe = new Pipe<CrashState>({ name: "crash", store, durability: "step" });
 const LEASE_MS = 600;
@@ -86,7 +97,11 @@ const events = mode === "run" ? pipe.run({ results: {} }, { leaseTtl: LEASE_MS }
 let last: unknown;
 for await (const event of events) {
   if (mode === "run")
-    console.log(event.type === EventType.START ? `run ${event.runId}` : `event ${event.seq}`);
+    console.log(
+      event.type === EventType.START && event.parentRunId === null
+        ? `run ${event.runId}`
+        : `event ${event.seq} ${event.type} ${event.stage} ${event.scope.at(-1) ?? "-"}`,
+    );
   if (event.type === EventType.START && event.parentRunId === null) last = event.payload;
   if (event.type === EventType.FINISH) {
     console.log(

@@ -177,8 +177,10 @@ export async function* observeRun(
     outer?.addEventListener("abort", stop, { once: true });
     let next: RunRecord | undefined;
     const watcher = watchForNext(store, segment, pollInterval, controller.signal).then((found) => {
+      // Undefined when stopped: never erase a next segment found after the events ended.
+      if (found === undefined) return;
       next = found;
-      if (found !== undefined) controller.abort();
+      controller.abort();
     });
     let afterSeq = 0;
     try {

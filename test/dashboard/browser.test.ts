@@ -251,6 +251,10 @@ describe.skipIf(missing !== undefined)(
       const second = await rows.nth(1).getAttribute("data-run");
       await page.keyboard.press("x");
       await page.keyboard.press("j");
+      // Each key acts on the page as rendered: wait for the cursor before marking its row.
+      await page.waitForFunction(() =>
+        document.querySelectorAll("tbody tr")[2]?.classList.contains("cursor"),
+      );
       await page.keyboard.press("x");
       const third = await rows.nth(2).getAttribute("data-run");
       const compare = page.getByRole("link", { name: "Compare the 2 marked runs" });

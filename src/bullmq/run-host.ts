@@ -11,6 +11,7 @@ import {
   type StoredEvent,
   serializeError,
 } from "../index.js";
+import { sleepUnlessAborted } from "../store/follow.js";
 import { type BullmqExecutor, type BullmqExecutorOptions, hostExecutor } from "./executor.js";
 import { bullmqConnection, type RedisConnection } from "./redis.js";
 import { type RunJobData, runQueueName } from "./run-protocol.js";
@@ -120,7 +121,7 @@ async function hostRun(host: Host, data: RunJobData, signal: AbortSignal | undef
     const now = Date.now();
     if (head.owner !== null && head.leaseUntil !== null && head.leaseUntil > now) {
       // Hosted elsewhere, or its dead host's lease has not expired yet.
-      await sleep(Math.min(head.leaseUntil - now + 20, data.leaseTtl ?? 30_000), signal);
+      await sleepUnlessAborted(Math.min(head.leaseUntil - now + 20, data.leaseTtl ?? 30_000), signal);
       continue;
     }
     const served = pipes.get(data.pipeName);
@@ -245,17 +246,4 @@ async function failRun(store: Store, stored: RunRecord, error: Error): Promise<b
     ],
   });
   return true;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

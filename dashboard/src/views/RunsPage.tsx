@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { getJson, type RunsPage as Page, type PipelineSummary } from "../api.js";
 import { Status } from "../components/Status.js";
 import { dateTime, duration, shortId } from "../format.js";
@@ -51,7 +51,9 @@ export function RunsPage({ route }: { route: Route }) {
     const timer = setTimeout(() => set({ q: search, page: undefined }, true), 250);
     return () => clearTimeout(timer);
   }, [search]);
-  useEffect(() => {
+  // A layout effect: the listener sees this render's cursor and rows before the next key is
+  // handled (a plain effect runs after paint, and a fast second key used the old cursor).
+  useLayoutEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) {
         if (event.key === "Escape") (event.target as HTMLElement).blur();

@@ -1,7 +1,8 @@
 import { EventType, PipelineTerminalStatus, type RunStatus } from "../index.js";
 import { HttpProblem } from "./http-problem.js";
 
-const RUN_STATUSES: readonly RunStatus[] = ["running", ...Object.values(PipelineTerminalStatus)];
+/** Every status a run can have, in the order the dashboard lists them. */
+export const RUN_STATUSES: readonly RunStatus[] = ["running", ...Object.values(PipelineTerminalStatus)];
 const EVENT_TYPES: readonly EventType[] = Object.values(EventType);
 
 /** Reads the query parameters of one request, answering 400 with a clear message when one is wrong. */

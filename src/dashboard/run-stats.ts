@@ -1,5 +1,6 @@
 import type { RunStatus, Store } from "../index.js";
 import { computeStats as computeRunStats, type PipeStats } from "../inspect/index.js";
+import { RUN_STATUSES } from "./query.js";
 
 /** Runs looked at for the charts and the per-step statistics of `/api/stats`. */
 const SAMPLE_RUNS = 1000;
@@ -29,16 +30,6 @@ export interface DashboardStats {
   readonly pipes: readonly PipeStats[];
 }
 
-const STATUSES: readonly RunStatus[] = [
-  "running",
-  "success",
-  "failed",
-  "timeout",
-  "cancelled",
-  "client_closed",
-  "suspended",
-];
-
 /** Counts per status (from the store), and the statistics of the newest 1000 runs. */
 export async function computeStats(
   reader: Store,
@@ -46,7 +37,7 @@ export async function computeStats(
 ): Promise<DashboardStats> {
   const [counts, runs] = await Promise.all([
     Promise.all(
-      STATUSES.map(
+      RUN_STATUSES.map(
         async (status) => [status, await reader.countRuns({ ...filter, status: [status] })] as const,
       ),
     ),

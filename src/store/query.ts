@@ -1,3 +1,4 @@
+import { PipelineTerminalStatus } from "../events/outcome.js";
 import type { RunStatus } from "./records.js";
 import type { DeleteQuery, Instant, RunQuery, Store } from "./store.js";
 
@@ -68,14 +69,7 @@ export function normalizeRunQuery(query: RunQuery = {}): NormalizedRunQuery {
  * @param query - the caller's delete query.
  */
 export function normalizeDeleteQuery(query: DeleteQuery): NormalizedRunQuery {
-  const statuses: readonly RunStatus[] = toStatuses(query.status) ?? [
-    "success",
-    "failed",
-    "timeout",
-    "cancelled",
-    "client_closed",
-    "suspended",
-  ];
+  const statuses: readonly RunStatus[] = toStatuses(query.status) ?? Object.values(PipelineTerminalStatus);
   return {
     ...normalizeRunQuery({ pipe: query.pipe }),
     statuses,
